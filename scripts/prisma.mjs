@@ -25,7 +25,7 @@ export function postgresSchemaText(source = readFileSync(sqliteSchema, "utf8")) 
     .replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"')
     .replace(
       /engineType = "client"\n/,
-      'engineType = "client"\n  output     = "./generated/client"\n',
+      'engineType = "client"\n  output     = "../../node_modules/.prisma/client-pg"\n',
     );
   return header + body;
 }

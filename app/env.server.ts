@@ -1,0 +1,106 @@
+// The one module that reads process.env. Every variable is validated here once, so a missing or
+// malformed one stops start-up with a message that names it instead of failing later mid-request.
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+const DEV_DATABASE_URL = "file:./prisma/dev.sqlite";
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: integer(3000, 1, 65535),
+  DATABASE_URL: z
+    .string()
+    .default(DEV_DATABASE_URL)
+    .refine((v) => /^file:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), {
+      message: "must be a SQLite file: URL (file:./prisma/dev.sqlite) or a postgresql:// URL",
+    }),
+  SHOPIFY_API_KEY: z.string().min(1, "is required (the app's client ID)"),
+  SHOPIFY_API_SECRET: z.string().min(1, "is required (the app's client secret)"),
+  SHOPIFY_APP_URL: z.string().url("must be the app's public https URL"),
+  SCOPES: z
+    .string()
+    .min(1, "is required, e.g. read_orders,write_pixels,read_customer_events")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  META_GRAPH_API_URL: z
+    .string()
+    .url("must be a URL such as https://graph.facebook.com")
+    .default("https://graph.facebook.com")
+    .transform((v) => v.replace(/\/+$/, "")),
+  META_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v25.0")
+    .default("v25.0"),
+  // 32 bytes for AES-256-GCM, as 64 hex characters or base64. `openssl rand -hex 32` makes one.
+  TOKEN_ENCRYPTION_KEY: z
+    .string({ required_error: "is required: 32 random bytes as hex (openssl rand -hex 32)" })
+    .refine((v) => decodeKey(v) !== null, {
+      message: "must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)",
+    }),
+  DELIVERY_RETRY_BASE_MS: integer(30_000, 1, 86_400_000),
+  DELIVERY_RETRY_MAX_MS: integer(3_600_000, 1, 86_400_000),
+  DELIVERY_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  DELIVERY_BATCH_SIZE: integer(1000, 1, 1000),
+  DELIVERY_POLL_MS: integer(1000, 10, 60_000),
+  DELIVERY_LEASE_MS: integer(120_000, 1000, 3_600_000),
+  // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
+  WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function decodeKey(value: string): Buffer | null {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, "hex");
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(trimmed)) {
+    const buf = Buffer.from(trimmed, "base64");
+    if (buf.length === 32) return buf;
+  }
+  return null;
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnvironment(source: Record<string, string | undefined>): Env {
+  // An empty string in a .env file means "not set", so defaults still apply.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Loads ./.env (if present) without overriding variables already set in the environment. */
+export function loadDotEnv(path = ".env"): void {
+  if (!existsSync(path)) return;
+  const parsed = parseEnv(readFileSync(path, "utf8"));
+  for (const [key, value] of Object.entries(parsed)) {
+    if (process.env[key] === undefined) process.env[key] = value;
+  }
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnvironment(process.env);
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}

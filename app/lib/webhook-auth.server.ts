@@ -1,0 +1,58 @@
+// The one way webhook routes authenticate. It adds two answers the library does not give:
+// a correctly signed body that is not JSON is the sender's fault (400), not ours (the library's
+// JSON.parse would surface as a 500, which Shopify retries for hours); and a delivery whose topic
+// does not match the route it was sent to is refused instead of being handled as the wrong thing.
+import type { Session } from "@shopify/shopify-api";
+import { authenticate } from "~/shopify.server";
+
+export interface AuthenticatedWebhook {
+  shop: string;
+  /** Library form: "orders/paid" arrives as "ORDERS_PAID". */
+  topic: string;
+  /** Same for every retry of one delivery: the idempotency key for "this delivery again". */
+  webhookId: string;
+  /** Shared by the deliveries one merchant action produces across subscriptions. */
+  eventId: string | undefined;
+  triggeredAt: string | undefined;
+  /** The exact signed bytes as text; parse this when IDs may exceed 2^53 (payload has them rounded). */
+  rawBody: string;
+  payload: unknown;
+  /** Undefined once the shop has uninstalled, or for CLI-triggered test deliveries. */
+  session: Session | undefined;
+}
+
+/**
+ * Verifies HMAC and headers via `authenticate.webhook`; its thrown Responses (401 bad HMAC, 400 missing
+ * headers, 405 not POST) propagate untouched. Throws a 400 Response for a non-JSON body or a topic other
+ * than `expectedTopic` (library form, e.g. "APP_UNINSTALLED").
+ */
+export async function authenticateWebhook(request: Request, expectedTopic: string): Promise<AuthenticatedWebhook> {
+  // The library consumes the body; the clone keeps the raw text for lossless parsing.
+  const rawBody = await request.clone().text();
+
+  let context: Awaited<ReturnType<typeof authenticate.webhook>>;
+  try {
+    context = await authenticate.webhook(request);
+  } catch (error) {
+    // Only JSON.parse throws SyntaxError here, and only after the HMAC checked out.
+    if (error instanceof SyntaxError) {
+      throw new Response("Webhook body is not valid JSON", { status: 400 });
+    }
+    throw error;
+  }
+
+  if (String(context.topic) !== expectedTopic) {
+    throw new Response(`This endpoint only accepts ${expectedTopic} webhooks`, { status: 400 });
+  }
+
+  return {
+    shop: context.shop,
+    topic: String(context.topic),
+    webhookId: context.webhookId,
+    eventId: context.eventId,
+    triggeredAt: context.triggeredAt,
+    rawBody,
+    payload: context.payload,
+    session: context.session,
+  };
+}

@@ -1,0 +1,60 @@
+import type { Db } from "~/db.server";
+
+export const META_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] as const;
+export type MetaEventName = (typeof META_EVENTS)[number];
+export type ConnectionState = "connected" | "broken" | "disconnected";
+
+export interface ShopSettingsRecord {
+  shop: string;
+  pixelId: string | null;
+  accessTokenSealed: string | null;
+  accessTokenHint: string | null;
+  testEventCode: string | null;
+  enabledEvents: MetaEventName[];
+  connectionState: ConnectionState;
+  connectionError: string | null;
+}
+
+function toRecord(row: {
+  shop: string;
+  pixelId: string | null;
+  accessTokenSealed: string | null;
+  accessTokenHint: string | null;
+  testEventCode: string | null;
+  enabledEvents: string;
+  connectionState: string;
+  connectionError: string | null;
+}): ShopSettingsRecord {
+  return {
+    ...row,
+    enabledEvents: row.enabledEvents
+      .split(",")
+      .filter((name): name is MetaEventName => (META_EVENTS as readonly string[]).includes(name)),
+    connectionState: (["connected", "broken"].includes(row.connectionState)
+      ? row.connectionState
+      : "disconnected") as ConnectionState,
+  };
+}
+
+export async function findShopSettings(db: Db, shop: string): Promise<ShopSettingsRecord | null> {
+  const row = await db.shopSettings.findUnique({ where: { shop } });
+  return row ? toRecord(row) : null;
+}
+
+export async function saveConnection(
+  db: Db,
+  shop: string,
+  input: { pixelId: string; accessTokenSealed: string; accessTokenHint: string; testEventCode: string | null },
+): Promise<ShopSettingsRecord> {
+  const data = { ...input, connectionState: "connected", connectionError: null };
+  const row = await db.shopSettings.upsert({ where: { shop }, create: { shop, ...data }, update: data });
+  return toRecord(row);
+}
+
+/** Meta refused the shop's credentials: hold its events until the merchant reconnects. */
+export async function markConnectionBroken(db: Db, shop: string, reason: string): Promise<void> {
+  await db.shopSettings.updateMany({
+    where: { shop, connectionState: "connected" },
+    data: { connectionState: "broken", connectionError: reason },
+  });
+}

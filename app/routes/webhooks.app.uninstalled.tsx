@@ -1,0 +1,12 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { getDb } from "~/db.server";
+import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { handleAppUninstalled } from "~/services/shop-lifecycle.server";
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop } = await authenticateWebhook(request, "APP_UNINSTALLED");
+  // Webhooks can repeat and can arrive after the shop's sessions are gone: the service is idempotent
+  // and does not need a session.
+  await handleAppUninstalled(getDb(), shop);
+  return new Response();
+};

@@ -1,0 +1,11 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { getDb } from "~/db.server";
+import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { recordOrderPaid } from "~/services/orders-paid.server";
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop, webhookId, rawBody } = await authenticateWebhook(request, "ORDERS_PAID");
+  const outcome = await recordOrderPaid(getDb(), { shop, rawBody, webhookId: webhookId ?? null, now: new Date() });
+  if (outcome.httpStatus === 400) return new Response(outcome.error, { status: 400 });
+  return new Response(null, { status: 200 });
+};

@@ -1,0 +1,10 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { getDb } from "~/db.server";
+import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { redactShop } from "~/services/shop-lifecycle.server";
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop } = await authenticateWebhook(request, "SHOP_REDACT");
+  await redactShop(getDb(), shop);
+  return new Response();
+};

@@ -1,0 +1,291 @@
+// The delivery worker: claims due ledger rows, sends them to Meta in batches per pixel, and records
+// Meta's answer on every row. At-least-once by construction; the lease, the claim-token guards and the
+// unique ledger key keep the duplicate window down to "a worker died after Meta answered but before
+// the answer was written".
+import type { Db } from "~/db.server";
+import type { Logger } from "~/logger.server";
+import { openToken, TokenDecryptError } from "~/lib/token-crypto.server";
+import {
+  claimDueDeliveries,
+  markFailed,
+  markRetry,
+  markSent,
+  markSkipped,
+  releaseClaim,
+  type ClaimedDelivery,
+} from "~/models/delivery.server";
+import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.server";
+import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
+import { isTooOldForMeta, retryDelayMs } from "./backoff";
+
+export interface MetaSender {
+  sendEvents(input: SendEventsInput): Promise<SendEventsResult>;
+}
+
+export interface WorkerOptions {
+  db: Db;
+  meta: MetaSender;
+  encryptionKey: Buffer;
+  workerId: string;
+  batchSize: number;
+  leaseMs: number;
+  requestTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
+  logger: Logger;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface CycleStats {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+  skipped: number;
+  held: number;
+  released: number;
+}
+
+const emptyStats = (): CycleStats => ({ claimed: 0, sent: 0, retrying: 0, failed: 0, skipped: 0, held: 0, released: 0 });
+
+type Failure = Extract<SendEventsResult, { ok: false }>;
+
+export class DeliveryWorker {
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** One claim-send-record cycle. Exposed for tests and for draining the queue on demand. */
+  async runOnce(): Promise<CycleStats> {
+    const stats = emptyStats();
+    const claim = await claimDueDeliveries(this.opts.db, {
+      workerId: this.opts.workerId,
+      now: this.now(),
+      limit: this.opts.batchSize,
+      leaseMs: this.opts.leaseMs,
+    });
+    stats.claimed = claim.rows.length;
+    if (claim.rows.length === 0) return stats;
+
+    for (const group of groupByShopAndPixel(claim.rows)) {
+      if (this.stopping || this.leaseTooShort(claim.leaseExpiresAt)) {
+        // Do not start a request whose answer we could no longer record under our lease.
+        stats.released += await releaseClaim(this.opts.db, ids(group.rows), claim.token);
+        continue;
+      }
+      await this.deliverGroup(group.shop, group.pixelId, group.rows, claim.token, stats);
+    }
+    return stats;
+  }
+
+  /** Drains everything that is due now; for the CLI and tests. */
+  async drain(maxCycles = 1000): Promise<CycleStats> {
+    const total = emptyStats();
+    for (let i = 0; i < maxCycles; i++) {
+      const stats = await this.runOnce();
+      for (const key of Object.keys(total) as (keyof CycleStats)[]) total[key] += stats[key];
+      if (stats.claimed === 0) break;
+    }
+    return total;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = (async () => {
+      while (!this.stopping) {
+        let claimed = 0;
+        try {
+          claimed = (await this.runOnce()).claimed;
+        } catch (error) {
+          this.opts.logger.error({ err: describe(error) }, "delivery cycle failed; will retry");
+        }
+        // A full batch means more is probably waiting: go again at once.
+        if (claimed < this.opts.batchSize && !this.stopping) await this.sleep(this.opts.pollMs);
+      }
+    })();
+  }
+
+  /** Finishes the cycle in flight (its requests have a timeout), releasing rows it has not sent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private leaseTooShort(leaseExpiresAt: Date): boolean {
+    return leaseExpiresAt.getTime() - this.now().getTime() < this.opts.requestTimeoutMs * 2;
+  }
+
+  private async deliverGroup(
+    shop: string,
+    pixelId: string,
+    rows: ClaimedDelivery[],
+    token: string,
+    stats: CycleStats,
+  ): Promise<void> {
+    const { db, logger } = this.opts;
+    const settings = await findShopSettings(db, shop);
+    if (!settings || settings.connectionState !== "connected" || !settings.accessTokenSealed) {
+      stats.held += await releaseClaim(db, ids(rows), token, { reason: "Held: the shop's Meta connection is not active" });
+      return;
+    }
+
+    let accessToken: string;
+    try {
+      accessToken = openToken(settings.accessTokenSealed, this.opts.encryptionKey);
+    } catch (error) {
+      if (!(error instanceof TokenDecryptError)) throw error;
+      await markConnectionBroken(db, shop, error.message);
+      stats.held += await releaseClaim(db, ids(rows), token, { reason: `Held: ${error.message}` });
+      logger.error({ shop }, "stored access token cannot be decrypted; shop marked broken");
+      return;
+    }
+
+    const now = this.now();
+    const stale = rows.filter((row) => isTooOldForMeta(row.eventTime, now));
+    if (stale.length > 0) {
+      stats.skipped += await markSkipped(db, ids(stale), token, "Older than 7 days: Meta no longer accepts it");
+    }
+    const fresh = rows.filter((row) => !isTooOldForMeta(row.eventTime, now));
+    if (fresh.length === 0) return;
+
+    await this.sendBatch(
+      { shop, pixelId, accessToken, testEventCode: settings.testEventCode },
+      fresh,
+      token,
+      stats,
+    );
+  }
+
+  private async sendBatch(
+    target: { shop: string; pixelId: string; accessToken: string; testEventCode: string | null },
+    rows: ClaimedDelivery[],
+    token: string,
+    stats: CycleStats,
+  ): Promise<void> {
+    const { db, logger } = this.opts;
+    const events: unknown[] = [];
+    const sendable: ClaimedDelivery[] = [];
+    for (const row of rows) {
+      try {
+        events.push(JSON.parse(row.payload));
+        sendable.push(row);
+      } catch {
+        stats.failed += await markFailed(db, [row.id], token, {
+          fbtraceId: null,
+          message: "Stored payload is not valid JSON",
+        });
+      }
+    }
+    if (sendable.length === 0) return;
+
+    const result = await this.opts.meta.sendEvents({
+      pixelId: target.pixelId,
+      accessToken: target.accessToken,
+      events,
+      testEventCode: target.testEventCode,
+    });
+    const answeredAt = this.now();
+
+    if (result.ok) {
+      stats.sent += await markSent(db, ids(sendable), token, {
+        eventsReceived: result.eventsReceived,
+        fbtraceId: result.fbtraceId,
+        sentAt: answeredAt,
+      });
+      logger.info(
+        { shop: target.shop, pixelId: target.pixelId, events: sendable.length, fbtraceId: result.fbtraceId },
+        "delivered to Meta",
+      );
+      return;
+    }
+
+    const answer = { fbtraceId: result.fbtraceId, errorCode: result.code, errorSubcode: result.subcode, message: result.message };
+    const logFields = { shop: target.shop, pixelId: target.pixelId, events: sendable.length, kind: result.kind, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId };
+
+    switch (result.kind) {
+      case "transient": {
+        // One delay for the batch: its rows failed together and share the same attempt count.
+        const attempts = Math.max(...sendable.map((r) => r.attempts));
+        const delay = retryDelayMs(
+          attempts,
+          { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, retryAfterMs: result.retryAfterMs },
+          this.random,
+        );
+        stats.retrying += await markRetry(db, ids(sendable), token, {
+          ...answer,
+          nextAttemptAt: new Date(answeredAt.getTime() + delay),
+        });
+        logger.warn({ ...logFields, retryInMs: delay }, "Meta unavailable; will retry");
+        return;
+      }
+      case "invalid_payload": {
+        // Meta rejects the whole batch for one bad event and does not say which: split until the bad
+        // event is alone, fail only it, deliver the rest.
+        if (sendable.length === 1) {
+          stats.failed += await markFailed(db, ids(sendable), token, answer);
+          logger.warn(logFields, "Meta rejected an event");
+          return;
+        }
+        const middle = Math.ceil(sendable.length / 2);
+        await this.sendBatch(target, sendable.slice(0, middle), token, stats);
+        await this.sendBatch(target, sendable.slice(middle), token, stats);
+        return;
+      }
+      case "auth":
+      case "permission":
+      case "config": {
+        // Every event of the shop would fail the same way until the merchant fixes the connection:
+        // hold them (nothing is lost) instead of failing or retrying them in a loop.
+        await markConnectionBroken(db, target.shop, result.message);
+        stats.held += await releaseClaim(db, ids(sendable), token, {
+          reason: `Held: ${result.message}`,
+          countAttempt: true,
+          answer,
+        });
+        logger.warn(logFields, "Meta refused the shop's connection; its events are held until it reconnects");
+        return;
+      }
+    }
+  }
+}
+
+function ids(rows: ClaimedDelivery[]): number[] {
+  return rows.map((row) => row.id);
+}
+
+function groupByShopAndPixel(rows: ClaimedDelivery[]): { shop: string; pixelId: string; rows: ClaimedDelivery[] }[] {
+  const groups = new Map<string, { shop: string; pixelId: string; rows: ClaimedDelivery[] }>();
+  for (const row of rows) {
+    const key = `${row.shop}\u0000${row.pixelId}`;
+    const group = groups.get(key) ?? { shop: row.shop, pixelId: row.pixelId, rows: [] };
+    group.rows.push(row);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+}

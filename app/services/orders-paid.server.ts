@@ -1,0 +1,90 @@
+// orders/paid → one ledger row. The webhook path does exactly this and answers: it never calls Meta, so
+// Shopify's 5-second budget is spent on one insert, and a slow or down Meta cannot make Shopify retry.
+import type { Db } from "~/db.server";
+import { purchaseEventId } from "~/lib/event-id";
+import { mapOrderToPurchase } from "~/lib/capi/map-order";
+import { parseOrderJson } from "~/lib/capi/order-payload";
+import { isTooOldForMeta } from "~/services/delivery/backoff";
+import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { findShopSettings } from "~/models/shop-settings.server";
+
+export type OrderPaidOutcome =
+  | { httpStatus: 200; created: boolean; status: NewDelivery["status"]; statusReason: string | null; eventId: string }
+  | { httpStatus: 400; error: string };
+
+export async function recordOrderPaid(
+  db: Db,
+  input: { shop: string; rawBody: string; webhookId: string | null; now: Date },
+): Promise<OrderPaidOutcome> {
+  let order: unknown;
+  try {
+    order = parseOrderJson(input.rawBody);
+  } catch {
+    return { httpStatus: 400, error: "Webhook body is not valid JSON" };
+  }
+
+  const settings = await findShopSettings(db, input.shop);
+  const pixelId = settings?.pixelId ?? "";
+  const mapped = mapOrderToPurchase(order, { shopDomain: input.shop, now: input.now });
+
+  if (!mapped.ok && mapped.orderId === null) {
+    // Without an order ID there is nothing to key the row on, and nothing Meta could deduplicate.
+    return { httpStatus: 400, error: `Order payload rejected: ${mapped.reason}` };
+  }
+
+  let row: NewDelivery;
+  if (!mapped.ok) {
+    row = {
+      shop: input.shop,
+      pixelId,
+      eventName: "Purchase",
+      eventId: purchaseEventId(mapped.orderId!),
+      orderId: mapped.orderId,
+      orderName: null,
+      value: null,
+      currency: null,
+      status: "failed",
+      statusReason: `The order could not be turned into a Purchase: ${mapped.reason}`,
+      eventTime: input.now,
+      nextAttemptAt: input.now,
+      payload: "{}",
+      webhookId: input.webhookId,
+    };
+  } else {
+    const skipReason = whySkip({
+      hasPixel: pixelId !== "",
+      known: settings !== null,
+      purchaseOn: settings?.enabledEvents.includes("Purchase") ?? false,
+      isTest: mapped.isTest,
+      tooOld: isTooOldForMeta(mapped.eventTime, input.now),
+    });
+    row = {
+      shop: input.shop,
+      pixelId,
+      eventName: "Purchase",
+      eventId: mapped.event.event_id,
+      orderId: mapped.orderId,
+      orderName: mapped.orderName,
+      value: mapped.value,
+      currency: mapped.currency,
+      status: skipReason ? "skipped" : "pending",
+      statusReason: skipReason,
+      eventTime: mapped.eventTime,
+      nextAttemptAt: input.now,
+      payload: JSON.stringify(mapped.event),
+      webhookId: input.webhookId,
+    };
+  }
+
+  const { created } = await recordDelivery(db, row);
+  return { httpStatus: 200, created, status: row.status, statusReason: row.statusReason, eventId: row.eventId };
+}
+
+function whySkip(facts: { known: boolean; hasPixel: boolean; purchaseOn: boolean; isTest: boolean; tooOld: boolean }): string | null {
+  if (!facts.known) return "The shop has not connected a Meta pixel";
+  if (!facts.hasPixel) return "No Meta pixel is connected";
+  if (!facts.purchaseOn) return "The Purchase event is switched off in settings";
+  if (facts.isTest) return "Test order: not sent to Meta";
+  if (facts.tooOld) return "Paid more than 7 days ago: Meta no longer accepts it";
+  return null;
+}

@@ -1,0 +1,146 @@
+// The operator CLI. Thin like a route: parse and validate arguments, call one service, print.
+import { parseArgs } from "node:util";
+import type { Db } from "~/db.server";
+import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
+import { listDeliveries, requeueFailedForOrder } from "~/models/delivery.server";
+import { connectShop } from "~/services/shop-connection.server";
+
+export interface CliContext {
+  db: Db;
+  encryptionKey: Buffer;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  now?: () => Date;
+}
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  shops:connect --shop <domain> --pixel-id <id> --access-token <token> [--test-event-code <code>]
+  deliveries:list --shop <domain> [--status pending|sending|sent|failed|skipped] [--limit N] [--json]
+  deliveries:retry --shop <domain> --order <id>`;
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: Record<string, { type: "string" | "boolean" }>) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function requireShop(value: unknown): string {
+  if (typeof value !== "string") throw new UsageError("--shop is required");
+  const parsed = shopDomainSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, { "": "--shop" }).join("; "));
+  return parsed.data;
+}
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "shops:connect": {
+        const v = parse(rest, {
+          shop: { type: "string" },
+          "pixel-id": { type: "string" },
+          "access-token": { type: "string" },
+          "test-event-code": { type: "string" },
+        });
+        for (const flag of ["shop", "pixel-id", "access-token"]) {
+          if (typeof v[flag] !== "string") throw new UsageError(`--${flag} is required`);
+        }
+        const result = await connectShop(ctx.db, ctx.encryptionKey, {
+          shop: v.shop,
+          pixelId: v["pixel-id"],
+          accessToken: v["access-token"],
+          testEventCode: v["test-event-code"],
+        });
+        if (!result.ok) {
+          for (const line of result.errors) ctx.err(`Error: ${line}`);
+          return 1;
+        }
+        ctx.out(
+          `Connected ${result.shop} to pixel ${result.pixelId} (access token ending in ${result.tokenHint}` +
+            `${result.testEventCode ? `, test event code ${result.testEventCode}` : ""}).`,
+        );
+        return 0;
+      }
+      case "deliveries:list": {
+        const v = parse(rest, {
+          shop: { type: "string" },
+          status: { type: "string" },
+          limit: { type: "string" },
+          json: { type: "boolean" },
+        });
+        const shop = requireShop(v.shop);
+        const statuses = ["pending", "sending", "sent", "failed", "skipped"] as const;
+        const status = v.status as (typeof statuses)[number] | undefined;
+        if (status !== undefined && !statuses.includes(status)) {
+          throw new UsageError(`--status must be one of ${statuses.join(", ")}`);
+        }
+        const limit = v.limit === undefined ? 100 : Number(v.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError("--limit must be a whole number from 1 to 10000");
+        const rows = await listDeliveries(ctx.db, shop, { status, limit });
+        const items = rows.map((r) => ({
+          orderId: r.orderId,
+          orderName: r.orderName,
+          eventName: r.eventName,
+          eventId: r.eventId,
+          status: r.status,
+          attempts: r.attempts,
+          lastError: r.lastError ?? (r.status === "skipped" || r.status === "failed" ? r.statusReason : null),
+          createdAt: r.createdAt.toISOString(),
+          sentAt: r.sentAt?.toISOString() ?? null,
+        }));
+        if (v.json) {
+          ctx.out(JSON.stringify(items, null, 2));
+        } else if (items.length === 0) {
+          ctx.out(`No deliveries recorded for ${shop}.`);
+        } else {
+          ctx.out(formatTable(items.map((i) => [i.orderId ?? "-", i.eventName, i.eventId, i.status, String(i.attempts), i.lastError ?? ""]), ["ORDER", "EVENT", "EVENT ID", "STATUS", "ATTEMPTS", "LAST ERROR"]));
+        }
+        return 0;
+      }
+      case "deliveries:retry": {
+        const v = parse(rest, { shop: { type: "string" }, order: { type: "string" } });
+        const shop = requireShop(v.shop);
+        if (typeof v.order !== "string") throw new UsageError("--order is required");
+        const order = orderIdSchema.safeParse(v.order);
+        if (!order.success) throw new UsageError(describeIssues(order.error, { "": "--order" }).join("; "));
+        const result = await requeueFailedForOrder(ctx.db, shop, order.data, ctx.now?.() ?? new Date());
+        if (result.statuses.length === 0) {
+          ctx.err(`Error: no deliveries recorded for order ${order.data} of ${shop}.`);
+          return 1;
+        }
+        if (result.requeued === 0) {
+          ctx.err(`Error: order ${order.data} has no failed deliveries to retry (status: ${[...new Set(result.statuses)].join(", ")}).`);
+          return 1;
+        }
+        ctx.out(`Queued ${result.requeued} failed deliver${result.requeued === 1 ? "y" : "ies"} of order ${order.data} for another attempt.`);
+        return 0;
+      }
+      case undefined:
+      case "help":
+      case "--help":
+        ctx.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`Unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.err(`Error: ${error.message}`);
+      ctx.err(USAGE);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function formatTable(rows: string[][], header: string[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}

@@ -1,0 +1,57 @@
+// `npm start`: the production server. Serves the Remix build and, on the embedded default, runs the
+// delivery worker in the same process so a single command is the whole app.
+import { existsSync } from "node:fs";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import { closeDb, getDb } from "~/db.server";
+import { env, EnvError, loadDotEnv } from "~/env.server";
+import { logger } from "~/logger.server";
+import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
+
+loadDotEnv();
+let config;
+try {
+  config = env();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const buildPath = new URL("../build/server/index.js", import.meta.url);
+if (!existsSync(buildPath)) {
+  console.error("No build found at build/server/index.js: run `npm run build` first.");
+  process.exit(1);
+}
+const build = (await import(buildPath.href)) as ServerBuild;
+
+const app = express();
+app.disable("x-powered-by");
+app.use("/assets", express.static(new URL("../build/client/assets", import.meta.url).pathname, { immutable: true, maxAge: "1y" }));
+app.use(express.static(new URL("../build/client", import.meta.url).pathname, { maxAge: "1h" }));
+app.all("*", createRequestHandler({ build, mode: config.NODE_ENV }));
+
+const db = getDb();
+const worker = config.WORKER_MODE === "in-process" ? createWorkerFromEnv(db, config, logger) : null;
+
+const server = app.listen(config.PORT, () => {
+  logger.info({ port: config.PORT, worker: worker ? "in-process" : "external" }, "server listening");
+  worker?.start();
+});
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping: draining requests and the batch in flight");
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.all([closed, worker?.stop()]);
+    await closeDb();
+    process.exit(0);
+  });
+}

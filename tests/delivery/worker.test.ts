@@ -1,0 +1,271 @@
+// The ledger and the worker against real databases (a SQLite file and PostgreSQL) and real HTTP to the
+// strict fake Graph API. The same suite runs on both, as the same code path serves both.
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "~/db.server";
+import { claimDueDeliveries } from "~/models/delivery.server";
+import { DeliveryWorker } from "~/services/delivery/worker.server";
+import { recordOrderPaid } from "~/services/orders-paid.server";
+import { connectShop } from "~/services/shop-connection.server";
+import { createGraphClient } from "~/services/meta/graph-client.server";
+import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
+import { nextOrderId, paidOrderJson } from "../factories/order";
+import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
+import { createTestDatabase } from "../helpers/test-db";
+
+const SHOP = "bright-socks.myshopify.com";
+const PIXEL = "123456789012345";
+const TOKEN = "EAAB" + "x".repeat(60);
+const silent = pino({ level: "silent" });
+
+describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind) => {
+  let database: { url: string; cleanup(): Promise<void> };
+  let db: Db;
+  let fake: FakeGraphApi;
+  let clock = new Date();
+  const extraDbs: Db[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    db = openDb(database.url);
+    fake = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN }, now: () => clock });
+  });
+
+  afterAll(async () => {
+    await fake.close();
+    await db.$disconnect();
+    await database.cleanup();
+  });
+
+  beforeEach(async () => {
+    fake.reset();
+    clock = new Date();
+    await db.delivery.deleteMany({});
+    await db.shopSettings.deleteMany({});
+    const connected = await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
+    expect(connected.ok).toBe(true);
+  });
+
+  afterEach(async () => {
+    await Promise.all(extraDbs.splice(0).map((d) => d.$disconnect()));
+  });
+
+  function worker(options: Partial<{ db: Db; batchSize: number; timeoutMs: number; id: string }> = {}) {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    return new DeliveryWorker({
+      db: options.db ?? db,
+      meta: createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs }),
+      encryptionKey: TEST_ENCRYPTION_KEY,
+      workerId: options.id ?? "worker-a",
+      batchSize: options.batchSize ?? 1000,
+      leaseMs: 60_000,
+      requestTimeoutMs: timeoutMs,
+      retryBaseMs: 1000,
+      retryMaxMs: 60_000,
+      pollMs: 20,
+      logger: silent,
+      now: () => clock,
+    });
+  }
+
+  async function paidOrders(count: number, opts: { paidAt?: Date } = {}): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = nextOrderId();
+      ids.push(id);
+      const outcome = await recordOrderPaid(db, {
+        shop: SHOP,
+        rawBody: paidOrderJson({ id, paidAt: opts.paidAt ?? clock }),
+        webhookId: `wh-${id}`,
+        now: clock,
+      });
+      expect(outcome).toMatchObject({ httpStatus: 200, created: true, status: "pending" });
+    }
+    return ids;
+  }
+
+  const statusCounts = async () => {
+    const rows = await db.delivery.groupBy({ by: ["status"], where: { shop: SHOP }, _count: { _all: true } });
+    return Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
+  };
+
+  it("sends due rows in one batch per pixel and records Meta's answer on each row", async () => {
+    const ids = await paidOrders(5);
+    const stats = await worker().runOnce();
+    expect(stats).toMatchObject({ claimed: 5, sent: 5 });
+    expect(fake.requests()).toHaveLength(1);
+    expect(fake.received().map((e) => e.event.event_id).sort()).toEqual(ids.map((id) => `shopify_order_${id}`).sort());
+    const rows = await db.delivery.findMany({ where: { shop: SHOP } });
+    for (const row of rows) {
+      expect(row.status).toBe("sent");
+      expect(row.attempts).toBe(1);
+      expect(row.eventsReceived).toBe(5);
+      expect(row.fbtraceId).toMatch(/\S/);
+      expect(row.leaseOwner).toBeNull();
+    }
+  });
+
+  it("splits more rows than the batch size into several requests", async () => {
+    await paidOrders(7);
+    await worker({ batchSize: 3 }).drain();
+    expect(fake.requests().map((r) => r.eventCount)).toEqual([3, 3, 1]);
+    expect(await statusCounts()).toEqual({ sent: 7 });
+  });
+
+  it("three transient failures in a row delay but neither lose nor duplicate the event", async () => {
+    const [id] = await paidOrders(1);
+    fake.fail(1, { kind: "http", status: 503 });
+    fake.fail(1, { kind: "graph-error", code: 2, isTransient: true, status: 500 });
+    fake.fail(1, { kind: "reset" });
+    const w = worker();
+    let lastNext = clock.getTime();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const stats = await w.runOnce();
+      expect(stats).toMatchObject({ claimed: 1, retrying: 1 });
+      const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: id } });
+      expect(row.status).toBe("pending");
+      expect(row.attempts).toBe(attempt);
+      expect(row.nextAttemptAt.getTime()).toBeGreaterThan(clock.getTime());
+      // Not due yet: nothing is claimed before the backoff has passed.
+      expect((await w.runOnce()).claimed).toBe(0);
+      expect(row.nextAttemptAt.getTime() - clock.getTime()).toBeGreaterThanOrEqual(((2 ** (attempt - 1)) * 1000) / 2);
+      lastNext = row.nextAttemptAt.getTime();
+      clock = new Date(lastNext + 1);
+    }
+    expect((await w.runOnce()).sent).toBe(1);
+    expect(fake.received()).toHaveLength(1);
+    expect(fake.requests()).toHaveLength(4);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: id } });
+    expect(row).toMatchObject({ status: "sent", attempts: 4, lastError: null });
+  });
+
+  it("honours Meta's throttling estimate before retrying", async () => {
+    await paidOrders(1);
+    fake.fail(1, {
+      kind: "graph-error",
+      code: 80004,
+      status: 400,
+      headers: { "x-business-use-case-usage": JSON.stringify({ "1": [{ estimated_time_to_regain_access: 15 }] }) },
+    } as never);
+    await worker().runOnce();
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(row.status).toBe("pending");
+    expect(row.errorCode).toBe(80004);
+    expect(row.nextAttemptAt.getTime() - clock.getTime()).toBeGreaterThanOrEqual(15 * 60_000);
+  });
+
+  it("treats a request timeout as transient", async () => {
+    await paidOrders(1);
+    fake.fail(1, { kind: "delay", ms: 800 });
+    const stats = await worker({ timeoutMs: 200 }).runOnce();
+    expect(stats.retrying).toBe(1);
+    clock = new Date(clock.getTime() + 10 * 60_000);
+    expect((await worker().runOnce()).sent).toBe(1);
+    // The timed-out request still reaches the fake later, as it would reach Meta; wait for it so it
+    // does not land in the next test's log. (Meta deduplicates that pair by event ID.)
+    await fake.idle();
+    expect(fake.counted(PIXEL)).toHaveLength(1);
+  });
+
+  it("isolates one bad event in a batch: only it fails, the rest are delivered", async () => {
+    await paidOrders(12);
+    // A row whose stored payload Meta must refuse: an unhashed email.
+    const victim = await db.delivery.findFirstOrThrow({ where: { shop: SHOP }, orderBy: { id: "asc" }, skip: 7 });
+    const payload = JSON.parse(victim.payload);
+    payload.user_data.em = "shopper@example.com";
+    await db.delivery.update({ where: { id: victim.id }, data: { payload: JSON.stringify(payload) } });
+
+    await worker().drain();
+    expect(await statusCounts()).toEqual({ sent: 11, failed: 1 });
+    const failed = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, status: "failed" } });
+    expect(failed.id).toBe(victim.id);
+    expect(failed.errorCode).toBe(100);
+    expect(failed.errorSubcode).toBe(2804016);
+    expect(failed.lastError).not.toContain(TOKEN);
+    expect(fake.received()).toHaveLength(11);
+  });
+
+  it("on an expired token marks the shop broken, holds its rows, and resumes after reconnecting", async () => {
+    await paidOrders(3);
+    fake.expireToken(PIXEL);
+    const w = worker();
+    const first = await w.runOnce();
+    expect(first.held).toBe(3);
+    const settings = await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(settings.connectionState).toBe("broken");
+    expect(settings.connectionError).not.toContain(TOKEN);
+    expect(await statusCounts()).toEqual({ pending: 3 });
+
+    // Held, not retried in a loop: nothing more goes to Meta while the connection is broken.
+    clock = new Date(clock.getTime() + 24 * 3600_000);
+    expect((await w.runOnce()).claimed).toBe(0);
+    expect(fake.requests()).toHaveLength(1);
+
+    const NEW_TOKEN = "EAAB" + "y".repeat(60);
+    fake.setToken(PIXEL, NEW_TOKEN);
+    await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: NEW_TOKEN });
+    expect((await w.runOnce()).sent).toBe(3);
+    expect(fake.received()).toHaveLength(3);
+  });
+
+  it("never sends an event older than 7 days: it is skipped with the reason", async () => {
+    await paidOrders(2);
+    clock = new Date(clock.getTime() + 7 * 24 * 3600_000 + 60_000);
+    await paidOrders(1);
+    const stats = await worker().runOnce();
+    expect(stats).toMatchObject({ skipped: 2, sent: 1 });
+    const skipped = await db.delivery.findMany({ where: { shop: SHOP, status: "skipped" } });
+    expect(skipped.every((r) => /older than 7 days/i.test(r.statusReason ?? ""))).toBe(true);
+    expect(fake.received()).toHaveLength(1);
+  });
+
+  it("recovers a dead worker's rows once its lease expires, and only then", async () => {
+    await paidOrders(4);
+    const dead = await claimDueDeliveries(db, { workerId: "dead", now: clock, limit: 10, leaseMs: 60_000 });
+    expect(dead.rows).toHaveLength(4);
+    const w = worker({ id: "survivor" });
+    expect((await w.runOnce()).claimed).toBe(0);
+    clock = new Date(clock.getTime() + 61_000);
+    expect((await w.runOnce()).sent).toBe(4);
+    expect(fake.received()).toHaveLength(4);
+  });
+
+  it("a stop releases what the worker holds without counting an attempt", async () => {
+    await paidOrders(2);
+    const w = worker();
+    await w.stop();
+    // Simulate a stop arriving after the claim: the stopping worker releases instead of sending.
+    (w as unknown as { stopping: boolean }).stopping = true;
+    const stats = await w.runOnce();
+    expect(stats).toMatchObject({ claimed: 2, released: 2, sent: 0 });
+    const rows = await db.delivery.findMany({ where: { shop: SHOP } });
+    expect(rows.every((r) => r.status === "pending" && r.attempts === 0 && r.leaseOwner === null)).toBe(true);
+    expect(fake.requests()).toHaveLength(0);
+  });
+
+  it("two workers racing over the same rows: none sent twice, none left behind", async () => {
+    const ids = await paidOrders(120);
+    // PostgreSQL: two clients, two connection pools, as two worker processes would have. SQLite: the
+    // embedded mode runs one process, and better-sqlite3 blocks the event loop while it waits for a lock,
+    // so two clients in one process would deadlock; two worker loops share the process's client instead.
+    const dbA = kind === "postgresql" ? openDb(database.url) : db;
+    const dbB = kind === "postgresql" ? openDb(database.url) : db;
+    if (kind === "postgresql") extraDbs.push(dbA, dbB);
+    fake.fail(3, { kind: "delay", ms: 30 });
+    const [a, b] = await Promise.all([
+      worker({ db: dbA, id: "a", batchSize: 7 }).drain(),
+      worker({ db: dbB, id: "b", batchSize: 7 }).drain(),
+    ]);
+    expect(a.sent + b.sent).toBe(120);
+    const sentIds = fake.received().map((e) => e.event.event_id);
+    expect(sentIds).toHaveLength(120);
+    expect(new Set(sentIds).size).toBe(120);
+    expect(new Set(sentIds)).toEqual(new Set(ids.map((id) => `shopify_order_${id}`)));
+    expect(await statusCounts()).toEqual({ sent: 120 });
+    if (kind === "postgresql") {
+      // SKIP LOCKED lets both take part instead of one waiting on the other's locks.
+      expect(a.sent).toBeGreaterThan(0);
+      expect(b.sent).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,306 @@
+// The lifecycle and privacy webhooks through their real routes: real HMAC checks, real Prisma on a
+// migrated SQLite file, and two shops in the database so every test also proves the other shop's
+// rows are untouched.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "~/db.server";
+import { setAppEnv } from "../helpers/app-env";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+import { signedWebhookRequest } from "../helpers/webhook-request";
+
+type Action = (args: { request: Request; params: object; context: object }) => Promise<Response>;
+
+const SHOP = "bright-socks.myshopify.com";
+const OTHER = "other-shop.myshopify.com";
+// Beyond Number.MAX_SAFE_INTEGER, as in Shopify's sample payloads: JSON.parse would round it.
+const BIG_ORDER = "820982911946154508";
+const SMALL_ORDER = "5500000001";
+const UNLISTED_ORDER = "5500000002";
+
+let database: TestDatabase;
+let db: Db;
+const actions: Record<string, Action> = {};
+let healthz: () => Promise<Response>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Before any app module loads: env() and the Prisma client read these once.
+  setAppEnv({ DATABASE_URL: database.url, SCOPES: "read_orders" });
+  db = (await import("~/db.server")).getDb();
+  const routes = {
+    "app/uninstalled": import("~/routes/webhooks.app.uninstalled"),
+    "app/scopes_update": import("~/routes/webhooks.app.scopes_update"),
+    "customers/data_request": import("~/routes/webhooks.customers.data_request"),
+    "customers/redact": import("~/routes/webhooks.customers.redact"),
+    "shop/redact": import("~/routes/webhooks.shop.redact"),
+  };
+  for (const [topic, module] of Object.entries(routes)) actions[topic] = (await module).action as Action;
+  healthz = (await import("~/routes/healthz")).loader as () => Promise<Response>;
+});
+
+afterAll(async () => {
+  await (await import("~/db.server")).closeDb();
+  await database.cleanup();
+});
+
+beforeEach(async () => {
+  await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.session.deleteMany({})]);
+  for (const shop of [SHOP, OTHER]) await seedShop(shop);
+});
+
+async function seedShop(shop: string) {
+  await db.session.create({
+    data: { id: `offline_${shop}`, shop, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" },
+  });
+  await db.shopSettings.create({
+    data: {
+      shop,
+      pixelId: "123456789012345",
+      accessTokenSealed: "v1:iv:tag:ciphertext",
+      accessTokenHint: "WXYZ",
+      connectionState: "connected",
+    },
+  });
+  const rows: [string, string][] = [
+    [BIG_ORDER, "pending"],
+    [SMALL_ORDER, "sent"],
+    [UNLISTED_ORDER, "failed"],
+  ];
+  for (const [orderId, status] of rows) {
+    await db.delivery.create({
+      data: {
+        shop,
+        pixelId: "123456789012345",
+        eventName: "Purchase",
+        eventId: `shopify_order_${orderId}`,
+        orderId,
+        status,
+        eventTime: new Date(),
+        // The raw number must survive redaction digit for digit.
+        payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","user_data":{"em":"abc","client_ip_address":"203.0.113.9"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
+      },
+    });
+  }
+}
+
+async function send(topic: string, body: string | object, options: { shop?: string; secret?: string; route?: string } = {}) {
+  const request = signedWebhookRequest({ topic, shop: options.shop ?? SHOP, body, secret: options.secret });
+  const action = actions[options.route ?? topic];
+  // authenticate.* rejects by throwing a Response; either way the route's answer is a Response.
+  const result = await action({ request, params: {}, context: {} }).catch((e: unknown) => e);
+  if (!(result instanceof Response)) throw result;
+  return result;
+}
+
+async function snapshot() {
+  const [sessions, settings, deliveries] = await Promise.all([
+    db.session.findMany({ orderBy: { id: "asc" } }),
+    db.shopSettings.findMany({ orderBy: { shop: "asc" } }),
+    db.delivery.findMany({ orderBy: { id: "asc" } }),
+  ]);
+  return { sessions, settings, deliveries };
+}
+
+describe("authentication shared by the lifecycle routes", () => {
+  it.each(["app/uninstalled", "app/scopes_update", "customers/data_request", "customers/redact", "shop/redact"])(
+    "%s: a forged signature gets 401 and changes nothing",
+    async (topic) => {
+      const before = await snapshot();
+      const response = await send(topic, { shop_domain: SHOP, current: [], orders_to_redact: [BIG_ORDER] }, { secret: "wrong" });
+      expect(response.status).toBe(401);
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it("a missing Shopify header gets 400", async () => {
+    const request = signedWebhookRequest({
+      topic: "app/uninstalled",
+      shop: SHOP,
+      body: {},
+      headers: { "X-Shopify-Webhook-Id": null },
+    });
+    const response = await actions["app/uninstalled"]({ request, params: {}, context: {} }).catch((e: unknown) => e);
+    expect(response).toBeInstanceOf(Response);
+    expect((response as Response).status).toBe(400);
+  });
+
+  it("a correctly signed body that is not JSON gets 400, never a 500, and changes nothing", async () => {
+    const before = await snapshot();
+    const response = await send("app/uninstalled", "{not json");
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe("Webhook body is not valid JSON");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a delivery of another topic gets 400 naming the expected topic, and changes nothing", async () => {
+    const before = await snapshot();
+    const response = await send("shop/redact", { shop_domain: SHOP }, { route: "app/uninstalled" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("APP_UNINSTALLED");
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("app/uninstalled", () => {
+  it("signs the shop out and clears its token, keeping its deliveries and the other shop", async () => {
+    const response = await send("app/uninstalled", { id: 1, domain: SHOP });
+    expect(response.status).toBe(200);
+
+    expect(await db.session.count({ where: { shop: SHOP } })).toBe(0);
+    expect(await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({
+      connectionState: "disconnected",
+      accessTokenSealed: null,
+      accessTokenHint: null,
+      connectionError: "App uninstalled",
+      pixelId: "123456789012345",
+    });
+    expect(await db.delivery.count({ where: { shop: SHOP } })).toBe(3);
+
+    expect(await db.session.count({ where: { shop: OTHER } })).toBe(1);
+    expect(await db.shopSettings.findUniqueOrThrow({ where: { shop: OTHER } })).toMatchObject({
+      connectionState: "connected",
+      accessTokenSealed: "v1:iv:tag:ciphertext",
+    });
+  });
+
+  it("is idempotent: a repeat, with the session already gone, still gets 200", async () => {
+    expect((await send("app/uninstalled", { id: 1, domain: SHOP })).status).toBe(200);
+    const after = await snapshot();
+    expect((await send("app/uninstalled", { id: 1, domain: SHOP })).status).toBe(200);
+    const again = await snapshot();
+    expect(again.sessions).toEqual(after.sessions);
+    expect(again.deliveries).toEqual(after.deliveries);
+    expect(again.settings.map(({ updatedAt: _, ...rest }) => rest)).toEqual(
+      after.settings.map(({ updatedAt: _, ...rest }) => rest),
+    );
+  });
+
+  it("answers 200 for a shop the app never knew (CLI-triggered test delivery)", async () => {
+    const response = await send("app/uninstalled", { id: 1 }, { shop: "stranger.myshopify.com" });
+    expect(response.status).toBe(200);
+    expect(await db.session.count()).toBe(2);
+  });
+});
+
+describe("app/scopes_update", () => {
+  it("stores the granted scopes on the shop's session only", async () => {
+    const response = await send("app/scopes_update", { previous: ["read_orders"], current: ["read_orders", "write_pixels"] });
+    expect(response.status).toBe(200);
+    expect((await db.session.findUniqueOrThrow({ where: { id: `offline_${SHOP}` } })).scope).toBe("read_orders,write_pixels");
+    expect((await db.session.findUniqueOrThrow({ where: { id: `offline_${OTHER}` } })).scope).toBe("read_orders");
+  });
+});
+
+describe("shop/redact", () => {
+  it("erases the shop's settings, deliveries and sessions, and nothing of the other shop", async () => {
+    const before = await snapshot();
+    const response = await send("shop/redact", { shop_id: 1, shop_domain: SHOP });
+    expect(response.status).toBe(200);
+
+    expect(await db.shopSettings.count({ where: { shop: SHOP } })).toBe(0);
+    expect(await db.delivery.count({ where: { shop: SHOP } })).toBe(0);
+    expect(await db.session.count({ where: { shop: SHOP } })).toBe(0);
+
+    const after = await snapshot();
+    expect(after.settings).toEqual(before.settings.filter((s) => s.shop === OTHER));
+    expect(after.deliveries).toEqual(before.deliveries.filter((d) => d.shop === OTHER));
+    expect(after.sessions).toEqual(before.sessions.filter((s) => s.shop === OTHER));
+
+    expect((await send("shop/redact", { shop_id: 1, shop_domain: SHOP })).status).toBe(200);
+  });
+});
+
+describe("customers/redact", () => {
+  // Raw JSON text: the 18-digit ID is a bare number, as Shopify writes it.
+  const body = `{"shop_id":1,"shop_domain":"${SHOP}","customer":{"id":191167,"email":"john@example.com","phone":"555-625-1199"},"orders_to_redact":[${BIG_ORDER},${SMALL_ORDER}]}`;
+
+  it("empties user_data for the listed orders of that shop only, and stops unsent ones", async () => {
+    const before = await snapshot();
+    const response = await send("customers/redact", body);
+    expect(response.status).toBe(200);
+
+    const rows = await db.delivery.findMany({ where: { shop: SHOP } });
+    const byOrder = Object.fromEntries(rows.map((r) => [r.orderId, r]));
+
+    // Pending, with an 18-digit ID that JSON.parse would have rounded to …500: found and stopped.
+    expect(byOrder[BIG_ORDER]).toMatchObject({ status: "skipped", statusReason: "Customer data redacted" });
+    expect(byOrder[BIG_ORDER].payload).toBe(
+      `{"event_name":"Purchase","event_id":"shopify_order_${BIG_ORDER}","user_data":{},"custom_data":{"value":12.50,"order_id":${BIG_ORDER}}}`,
+    );
+    // Already sent: Meta has it, the ledger keeps saying so, but our copy loses the customer data.
+    expect(byOrder[SMALL_ORDER]).toMatchObject({ status: "sent", statusReason: null });
+    expect(JSON.parse(byOrder[SMALL_ORDER].payload).user_data).toEqual({});
+    // Not listed: untouched.
+    expect(byOrder[UNLISTED_ORDER]).toEqual(before.deliveries.find((d) => d.shop === SHOP && d.orderId === UNLISTED_ORDER));
+    // Same order IDs in another shop: untouched.
+    expect(await db.delivery.findMany({ where: { shop: OTHER }, orderBy: { id: "asc" } })).toEqual(
+      before.deliveries.filter((d) => d.shop === OTHER),
+    );
+  });
+
+  it("is idempotent", async () => {
+    await send("customers/redact", body);
+    const once = await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, statusReason: true, payload: true } });
+    expect((await send("customers/redact", body)).status).toBe(200);
+    expect(await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, statusReason: true, payload: true } })).toEqual(once);
+  });
+
+  it("answers 200 when there is nothing to redact", async () => {
+    const response = await send("customers/redact", { shop_domain: SHOP, customer: { id: 1 }, orders_to_redact: [] });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe("customers/data_request", () => {
+  it("answers 200 and the report lists only that shop's rows for the requested orders", async () => {
+    const body = `{"shop_id":1,"shop_domain":"${SHOP}","orders_requested":[${BIG_ORDER}],"customer":{"id":191167,"email":"john@example.com"},"data_request":{"id":9999}}`;
+    const response = await send("customers/data_request", body);
+    expect(response.status).toBe(200);
+
+    const { customerDataReport } = await import("~/services/shop-lifecycle.server");
+    const report = await customerDataReport(db, SHOP, [BIG_ORDER]);
+    expect(report).toEqual([
+      { orderId: BIG_ORDER, eventName: "Purchase", eventId: `shopify_order_${BIG_ORDER}`, status: "pending", createdAt: expect.any(Date) },
+    ]);
+    expect(await customerDataReport(db, SHOP, [`gid://shopify/Order/${BIG_ORDER}`])).toHaveLength(1);
+    expect(await customerDataReport(db, SHOP, [])).toEqual([]);
+  });
+});
+
+describe("home page overview", () => {
+  it("reports the connection and per-status counts for the shop, never the sealed token", async () => {
+    const { getShopOverview } = await import("~/services/shop-overview.server");
+    const overview = await getShopOverview(db, SHOP);
+    expect(overview).toEqual({
+      connected: true,
+      connectionState: "connected",
+      pixelId: "123456789012345",
+      tokenHint: "WXYZ",
+      counts: { pending: 1, sending: 0, sent: 1, failed: 1, skipped: 0 },
+    });
+    expect(JSON.stringify(overview)).not.toContain("ciphertext");
+
+    expect(await getShopOverview(db, "stranger.myshopify.com")).toEqual({
+      connected: false,
+      connectionState: "disconnected",
+      pixelId: null,
+      tokenHint: null,
+      counts: { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 },
+    });
+  });
+});
+
+describe("GET /healthz", () => {
+  it("answers 200 {status: ok} when the database answers", async () => {
+    const response = await healthz();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("reports a database that fails or hangs as unavailable", async () => {
+    const { checkDatabase } = await import("~/services/health.server");
+    const failing = { $queryRaw: () => Promise.reject(new Error("connection refused")) } as unknown as Db;
+    const hanging = { $queryRaw: () => new Promise(() => {}) } as unknown as Db;
+    expect(await checkDatabase(failing)).toBe(false);
+    expect(await checkDatabase(hanging, 50)).toBe(false);
+  });
+});

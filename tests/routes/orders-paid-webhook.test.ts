@@ -1,0 +1,162 @@
+// The foundation's promise end to end: real signed orders/paid webhooks through the real route, the
+// ledger on a real SQLite file, the worker over real HTTP to the strict fake Graph API.
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "~/db.server";
+import { TEST_ENCRYPTION_KEY, setAppEnv } from "../helpers/app-env";
+import { createTestDatabase } from "../helpers/test-db";
+import { signedWebhookRequest } from "../helpers/webhook-request";
+import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
+import { nextOrderId, paidOrderJson } from "../factories/order";
+
+const SHOP = "bright-socks.myshopify.com";
+const PIXEL = "123456789012345";
+const TOKEN = "EAAB" + "z".repeat(60);
+
+// Meta's published vectors (meta-capi-reference.md §3) for the fixture's customer.
+const META_VECTORS = {
+  em: "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f", // John_Smith@gmail.com
+  ph: "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176", // US (650)555-1212
+  fn: "6915771be1c5aa0c886870b6951b03d7eafc121fea0e80a5ea83beb7c449f4ec", // Mary
+  ct: "350c754ba4d38897693aa077ef43072a859d23f613443133fecbbd90a3512ca5", // newyork
+};
+
+let database: { url: string; cleanup(): Promise<void> };
+let db: Db;
+let fake: FakeGraphApi;
+let action: (args: { request: Request; params: object; context: object }) => Promise<Response>;
+let worker: import("~/services/delivery/worker.server").DeliveryWorker;
+
+beforeAll(async () => {
+  database = await createTestDatabase("sqlite");
+  fake = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN } });
+  setAppEnv({ DATABASE_URL: database.url, META_GRAPH_API_URL: fake.url });
+  const dbModule = await import("~/db.server");
+  db = dbModule.getDb();
+  action = (await import("~/routes/webhooks.orders.paid")).action as never;
+  const { DeliveryWorker } = await import("~/services/delivery/worker.server");
+  const { createGraphClient } = await import("~/services/meta/graph-client.server");
+  worker = new DeliveryWorker({
+    db,
+    meta: createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs: 2000 }),
+    encryptionKey: TEST_ENCRYPTION_KEY,
+    workerId: "test",
+    batchSize: 1000,
+    leaseMs: 60_000,
+    requestTimeoutMs: 2000,
+    retryBaseMs: 1000,
+    retryMaxMs: 60_000,
+    pollMs: 20,
+    logger: pino({ level: "silent" }),
+  });
+});
+
+afterAll(async () => {
+  await fake.close();
+  await (await import("~/db.server")).closeDb();
+  await database.cleanup();
+});
+
+beforeEach(async () => {
+  fake.reset();
+  await db.delivery.deleteMany({});
+  await db.shopSettings.deleteMany({});
+  const { connectShop } = await import("~/services/shop-connection.server");
+  await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
+});
+
+const post = (request: Request) => action({ request, params: {}, context: {} }).catch((thrown) => thrown as Response);
+
+describe("orders/paid webhook", () => {
+  it("delivered four times produces exactly one Purchase at Meta, with Meta's hashes", async () => {
+    const orderId = nextOrderId();
+    const body = paidOrderJson({ id: orderId });
+    // Shopify's retries reuse the webhook ID; a second subscription or a replay brings a new one.
+    for (const webhookId of ["wh-1", "wh-1", "wh-2", "wh-3"]) {
+      const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body, webhookId }));
+      expect(response.status).toBe(200);
+    }
+    expect(await db.delivery.count()).toBe(1);
+
+    await worker.drain();
+    await worker.drain();
+    const received = fake.received();
+    expect(received).toHaveLength(1);
+    const event = received[0].event as Record<string, any>;
+    expect(event.event_name).toBe("Purchase");
+    expect(event.event_id).toBe(`shopify_order_${orderId}`);
+    expect(event.custom_data.order_id).toBe(orderId);
+    expect(event.user_data).toMatchObject(META_VECTORS);
+    expect(event.user_data.fbc).toBe("fb.1.1554763741205.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk");
+    expect(fake.counted(PIXEL)).toHaveLength(1);
+
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(row).toMatchObject({ orderId, status: "sent", webhookId: "wh-1" });
+  });
+
+  it("answers a forged signature with 401 and stores nothing", async () => {
+    const body = paidOrderJson({ id: nextOrderId() });
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body, secret: "not-the-secret" }));
+    expect(response.status).toBe(401);
+    expect(await db.delivery.count()).toBe(0);
+  });
+
+  it("answers an unsigned request with 4xx and stores nothing", async () => {
+    const request = new Request("https://my-test-app.myshopify.io/webhooks/orders/paid", {
+      method: "POST",
+      body: paidOrderJson({ id: nextOrderId() }),
+      headers: { "Content-Type": "application/json" },
+    });
+    const response = await post(request);
+    expect([400, 401]).toContain(response.status);
+    expect(await db.delivery.count()).toBe(0);
+  });
+
+  it("rejects a signed body that is not JSON with 400, never a 500", async () => {
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: "{not json" }));
+    expect(response.status).toBe(400);
+    expect(await db.delivery.count()).toBe(0);
+  });
+
+  it("rejects a signed order without an ID with a clear 400 and stores nothing", async () => {
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: JSON.stringify({ name: "#1001" }) }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/order/i);
+    expect(await db.delivery.count()).toBe(0);
+  });
+
+  it("keeps an unknown shop's order as skipped, with the reason, instead of dropping it", async () => {
+    const orderId = nextOrderId();
+    const response = await post(
+      signedWebhookRequest({ topic: "orders/paid", shop: "stranger.myshopify.com", body: paidOrderJson({ id: orderId }) }),
+    );
+    expect(response.status).toBe(200);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: "stranger.myshopify.com" } });
+    expect(row.status).toBe("skipped");
+    expect(row.statusReason).toMatch(/not connected/i);
+    await worker.drain();
+    expect(fake.requests()).toHaveLength(0);
+  });
+
+  it("records a test order as skipped and never sends it", async () => {
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: paidOrderJson({ id: nextOrderId(), test: true }) }));
+    expect(response.status).toBe(200);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(row).toMatchObject({ status: "skipped" });
+    expect(row.statusReason).toMatch(/test order/i);
+  });
+
+  it("records a Purchase switched off in settings as skipped", async () => {
+    await db.shopSettings.update({ where: { shop: SHOP }, data: { enabledEvents: "PageView,AddToCart" } });
+    await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: paidOrderJson({ id: nextOrderId() }) }));
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(row.status).toBe("skipped");
+    expect(row.statusReason).toMatch(/switched off/i);
+  });
+
+  it("refuses a webhook of another topic on this route", async () => {
+    const response = await post(signedWebhookRequest({ topic: "orders/create", shop: SHOP, body: paidOrderJson({ id: nextOrderId() }) }));
+    expect(response.status).toBe(400);
+    expect(await db.delivery.count()).toBe(0);
+  });
+});

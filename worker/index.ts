@@ -1,0 +1,34 @@
+// `npm run worker`: the delivery worker on its own, for the scale-out mode (PostgreSQL, several
+// processes). On SQLite the server runs the same worker in-process by default.
+import { closeDb, getDb } from "~/db.server";
+import { env, EnvError, loadDotEnv } from "~/env.server";
+import { logger } from "~/logger.server";
+import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
+
+loadDotEnv();
+let config;
+try {
+  config = env();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const worker = createWorkerFromEnv(getDb(), config, logger);
+worker.start();
+logger.info({ database: config.DATABASE_URL.startsWith("file:") ? "sqlite" : "postgresql" }, "delivery worker started");
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping: finishing the batch in flight");
+    await worker.stop();
+    await closeDb();
+    process.exit(0);
+  });
+}
