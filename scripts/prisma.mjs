@@ -3,13 +3,17 @@
 //
 //   node scripts/prisma.mjs generate     write the PostgreSQL schema, generate both clients
 //   node scripts/prisma.mjs deploy       apply the migrations of DATABASE_URL's database
+//   node scripts/prisma.mjs new-migration <name>
+//                                        after editing prisma/schema.prisma: write a migration for each
+//                                        database, diffed against the schema at git HEAD
 //   node scripts/prisma.mjs sync-schema  write prisma/postgres/schema.prisma from prisma/schema.prisma
 //   node scripts/prisma.mjs <args…>      any other Prisma CLI command, with the same environment
 //
 // The Prisma CLI checks for engine binaries at start-up and tries to download them when missing; with
 // `engine: "js"` (prisma.config.ts) they are never used, so any existing file satisfies the check.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -48,6 +52,43 @@ function run(args, extraEnv = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+function capture(args, extraEnv) {
+  const result = spawnSync(process.execPath, [join(root, "node_modules/prisma/build/index.js"), ...args], {
+    cwd: root,
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_QUERY_ENGINE_LIBRARY: placeholder, CHECKPOINT_DISABLE: "1", ...extraEnv },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    process.stderr.write(result.stderr);
+    process.exit(result.status ?? 1);
+  }
+  return result.stdout;
+}
+
+// The schema engine cannot replay migrations offline (no shadow database through the WebAssembly
+// engine), so a new migration is the diff between the committed schema and the edited one.
+function newMigration(name) {
+  writeFileSync(postgresSchema, postgresSchemaText());
+  const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+  const tmp = mkdtempSync(join(tmpdir(), "prisma-"));
+  const before = spawnSync("git", ["show", "HEAD:prisma/schema.prisma"], { cwd: root, encoding: "utf8" });
+  if (before.status !== 0) throw new Error("prisma/schema.prisma is not committed yet");
+  const oldSqlite = join(tmp, "old.prisma");
+  const oldPostgres = join(tmp, "old-pg.prisma");
+  writeFileSync(oldSqlite, before.stdout);
+  writeFileSync(oldPostgres, postgresSchemaText(before.stdout));
+  for (const [folder, from, to, url] of [
+    ["prisma/migrations", oldSqlite, sqliteSchema, "file:./prisma/dev.sqlite"],
+    ["prisma/postgres/migrations", oldPostgres, postgresSchema, "postgresql://localhost/unused"],
+  ]) {
+    const sql = capture(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], { DATABASE_URL: url });
+    const dir = join(root, folder, `${stamp}_${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "migration.sql"), sql);
+    console.log(`wrote ${folder}/${stamp}_${name}/migration.sql`);
+  }
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}`) {
   switch (command) {
@@ -60,6 +101,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       run(["generate", ...rest], { DATABASE_URL: "file:./prisma/dev.sqlite" });
       run(["generate", ...rest], { DATABASE_URL: "postgresql://localhost/unused" });
       break;
+    case "new-migration": {
+      const name = rest[0];
+      if (!name || !/^[a-z0-9_]+$/.test(name)) {
+        console.error("usage: node scripts/prisma.mjs new-migration <snake_case_name>");
+        process.exit(2);
+      }
+      newMigration(name);
+      break;
+    }
     case "deploy":
       run(["migrate", "deploy", ...rest]);
       break;

@@ -3,6 +3,8 @@ import type { Db } from "~/db.server";
 export const META_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] as const;
 export type MetaEventName = (typeof META_EVENTS)[number];
 export type ConnectionState = "connected" | "broken" | "disconnected";
+export const CONSENT_MODES = ["customer-privacy", "strict"] as const;
+export type ConsentMode = (typeof CONSENT_MODES)[number];
 
 export interface ShopSettingsRecord {
   shop: string;
@@ -13,6 +15,10 @@ export interface ShopSettingsRecord {
   enabledEvents: MetaEventName[];
   connectionState: ConnectionState;
   connectionError: string | null;
+  consentMode: ConsentMode;
+  limitedDataUse: boolean;
+  webPixelId: string | null;
+  storefrontSyncedAt: Date | null;
 }
 
 function toRecord(row: {
@@ -24,9 +30,22 @@ function toRecord(row: {
   enabledEvents: string;
   connectionState: string;
   connectionError: string | null;
+  consentMode: string;
+  limitedDataUse: boolean;
+  webPixelId: string | null;
+  storefrontSyncedAt: Date | null;
 }): ShopSettingsRecord {
   return {
-    ...row,
+    shop: row.shop,
+    pixelId: row.pixelId,
+    accessTokenSealed: row.accessTokenSealed,
+    accessTokenHint: row.accessTokenHint,
+    testEventCode: row.testEventCode,
+    connectionError: row.connectionError,
+    limitedDataUse: row.limitedDataUse,
+    webPixelId: row.webPixelId,
+    storefrontSyncedAt: row.storefrontSyncedAt,
+    consentMode: row.consentMode === "strict" ? "strict" : "customer-privacy",
     enabledEvents: row.enabledEvents
       .split(",")
       .filter((name): name is MetaEventName => (META_EVENTS as readonly string[]).includes(name)),
