@@ -73,7 +73,12 @@ export class EnvError extends Error {
 export function parseEnvironment(source: Record<string, string | undefined>): Env {
   // An empty string in a .env file means "not set", so defaults still apply.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const result = schema.safeParse(cleaned);
+  const result = schema
+    .refine((e) => e.NODE_ENV !== "production" || !/^0+$/.test(e.TOKEN_ENCRYPTION_KEY), {
+      message: "is the example's all-zero key; generate a real one for production (openssl rand -hex 32)",
+      path: ["TOKEN_ENCRYPTION_KEY"],
+    })
+    .safeParse(cleaned);
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`));
   }

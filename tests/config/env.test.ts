@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { decodeKey, EnvError, parseEnvironment } from "~/env.server";
+import { openToken, sealToken, TokenDecryptError, tokenHint } from "~/lib/token-crypto.server";
+
+const valid = {
+  SHOPIFY_API_KEY: "key",
+  SHOPIFY_API_SECRET: "secret",
+  SHOPIFY_APP_URL: "https://app.example.com",
+  SCOPES: "read_orders, write_pixels",
+  TOKEN_ENCRYPTION_KEY: "ab".repeat(32),
+};
+
+describe("environment", () => {
+  it("applies the documented defaults", () => {
+    const env = parseEnvironment(valid);
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: "file:./prisma/dev.sqlite",
+      META_GRAPH_API_URL: "https://graph.facebook.com",
+      META_GRAPH_API_VERSION: "v25.0",
+      DELIVERY_BATCH_SIZE: 1000,
+      WORKER_MODE: "in-process",
+      SCOPES: ["read_orders", "write_pixels"],
+    });
+  });
+
+  it.each([
+    [{ SHOPIFY_API_SECRET: undefined }, "SHOPIFY_API_SECRET"],
+    [{ TOKEN_ENCRYPTION_KEY: "too-short" }, "TOKEN_ENCRYPTION_KEY"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ META_GRAPH_API_VERSION: "25" }, "META_GRAPH_API_VERSION"],
+    [{ DELIVERY_RETRY_BASE_MS: "soon" }, "DELIVERY_RETRY_BASE_MS"],
+    [{ DELIVERY_BATCH_SIZE: "5000" }, "DELIVERY_BATCH_SIZE"],
+    [{ SHOPIFY_APP_URL: "not a url" }, "SHOPIFY_APP_URL"],
+  ])("names the variable that is missing or malformed: %j", (change, name) => {
+    const error = (() => {
+      try {
+        parseEnvironment({ ...valid, ...change });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(EnvError);
+    expect((error as EnvError).message).toContain(name);
+  });
+
+  it("refuses the example's all-zero encryption key in production", () => {
+    expect(() => parseEnvironment({ ...valid, NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(/TOKEN_ENCRYPTION_KEY/);
+    expect(() => parseEnvironment({ ...valid, NODE_ENV: "development", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).not.toThrow();
+  });
+
+  it("accepts the key as hex or base64", () => {
+    expect(decodeKey("ab".repeat(32))).toHaveLength(32);
+    expect(decodeKey(Buffer.alloc(32, 7).toString("base64"))).toHaveLength(32);
+    expect(decodeKey(Buffer.alloc(16, 7).toString("base64"))).toBeNull();
+  });
+});
+
+describe("access token sealing", () => {
+  const key = Buffer.alloc(32, 1);
+  const token = "EAAB" + "t".repeat(100);
+
+  it("round-trips, never contains the plaintext, and differs on every seal", () => {
+    const a = sealToken(token, key);
+    const b = sealToken(token, key);
+    expect(a).not.toContain(token);
+    expect(a).not.toBe(b);
+    expect(openToken(a, key)).toBe(token);
+    expect(tokenHint(token)).toBe("tttt");
+  });
+
+  it("fails closed, without echoing anything, on a wrong key or a tampered value", () => {
+    const sealed = sealToken(token, key);
+    expect(() => openToken(sealed, Buffer.alloc(32, 2))).toThrow(TokenDecryptError);
+    const parts = sealed.split(":");
+    parts[3] = Buffer.from("tampered").toString("base64url");
+    expect(() => openToken(parts.join(":"), key)).toThrow(TokenDecryptError);
+    expect(() => openToken("garbage", key)).toThrow(/could not be decrypted/);
+  });
+});
