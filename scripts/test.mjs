@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: prepares what the suites need, then runs Vitest once.
 // - generates both Prisma clients (cheap, and a fresh clone has none);
+// - builds the app, because the process tests run `npm start`'s server on the production build;
 // - checks that PostgreSQL is reachable, since the ledger and worker suites run on it as well as on
 //   SQLite. Point TEST_POSTGRES_URL at a server that lets this user create databases.
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,8 @@ function run(cmd, args, env = {}) {
 }
 
 run(process.execPath, ["scripts/prisma.mjs", "generate"], { PRISMA_GENERATE_QUIET: "1" });
+
+run(process.execPath, [join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { NODE_ENV: "production" });
 
 const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
 try {
