@@ -12,12 +12,22 @@
 // The Prisma CLI checks for engine binaries at start-up and tries to download them when missing; with
 // `engine: "js"` (prisma.config.ts) they are never used, so any existing file satisfies the check.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// The app reads ./.env (app/env.server.ts); the Prisma CLI skips it when a config file exists, so
+// read it here too, without overriding the environment, and both agree on DATABASE_URL.
+const dotenv = join(root, ".env");
+if (existsSync(dotenv)) {
+  for (const [key, value] of Object.entries(parseEnv(readFileSync(dotenv, "utf8")))) {
+    if (process.env[key] === undefined) process.env[key] = value;
+  }
+}
 const sqliteSchema = join(root, "prisma/schema.prisma");
 const postgresSchema = join(root, "prisma/postgres/schema.prisma");
 const placeholder = join(root, "package.json");
