@@ -109,3 +109,20 @@ export function resetEnvCache(): void {
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
+
+/**
+ * For process entry points (server, worker, CLI): reads ./.env, validates, and on a bad environment
+ * prints what is wrong and exits, since nothing can run without it.
+ */
+export function bootEnv(): Env {
+  loadDotEnv();
+  try {
+    return env();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -5,21 +5,11 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { closeDb, getDb } from "~/db.server";
-import { env, EnvError, loadDotEnv } from "~/env.server";
+import { bootEnv } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 
-loadDotEnv();
-let config;
-try {
-  config = env();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = bootEnv();
 
 const buildPath = new URL("../build/server/index.js", import.meta.url);
 if (!existsSync(buildPath)) {

@@ -1,21 +1,11 @@
 // `npm run worker`: the delivery worker on its own, for the scale-out mode (PostgreSQL, several
 // processes). On SQLite the server runs the same worker in-process by default.
 import { closeDb, getDb } from "~/db.server";
-import { env, EnvError, loadDotEnv } from "~/env.server";
+import { bootEnv } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 
-loadDotEnv();
-let config;
-try {
-  config = env();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = bootEnv();
 
 const worker = createWorkerFromEnv(getDb(), config, logger);
 worker.start();

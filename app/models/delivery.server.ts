@@ -152,6 +152,15 @@ export interface MetaAnswer {
   message?: string | null;
 }
 
+function answerFields(answer: MetaAnswer) {
+  return {
+    fbtraceId: answer.fbtraceId,
+    errorCode: answer.errorCode ?? null,
+    errorSubcode: answer.errorSubcode ?? null,
+    lastError: answer.message ?? null,
+  };
+}
+
 export async function markSent(
   db: Db,
   ids: number[],
@@ -188,10 +197,7 @@ export async function markRetry(
       status: "pending",
       statusReason: "Meta was unavailable; retrying",
       nextAttemptAt: answer.nextAttemptAt,
-      fbtraceId: answer.fbtraceId,
-      errorCode: answer.errorCode ?? null,
-      errorSubcode: answer.errorSubcode ?? null,
-      lastError: answer.message ?? null,
+      ...answerFields(answer),
     },
   });
   return count;
@@ -204,10 +210,7 @@ export async function markFailed(db: Db, ids: number[], token: string, answer: M
       ...clearLease,
       status: "failed",
       statusReason: "Meta rejected the event",
-      fbtraceId: answer.fbtraceId,
-      errorCode: answer.errorCode ?? null,
-      errorSubcode: answer.errorSubcode ?? null,
-      lastError: answer.message ?? null,
+      ...answerFields(answer),
     },
   });
   return count;
@@ -238,14 +241,7 @@ export async function releaseClaim(
       status: "pending",
       ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
       ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
-      ...(opts.answer
-        ? {
-            fbtraceId: opts.answer.fbtraceId,
-            errorCode: opts.answer.errorCode ?? null,
-            errorSubcode: opts.answer.errorSubcode ?? null,
-            lastError: opts.answer.message ?? null,
-          }
-        : {}),
+      ...(opts.answer ? answerFields(opts.answer) : {}),
     },
   });
   return count;

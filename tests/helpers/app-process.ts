@@ -57,7 +57,7 @@ export async function startApp(
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [TSX, `${entry}/index.ts`], {
     cwd: ROOT,
-    env: { ...env, PORT: port },
+    env: { NODE_ENV: "production", ...env, PORT: port },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
