@@ -40,12 +40,22 @@ const schema = z.object({
     .refine((v) => decodeKey(v) !== null, {
       message: "must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)",
     }),
+  // The key TOKEN_ENCRYPTION_KEY replaced, while stored tokens are re-sealed (README: rotating the key).
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => decodeKey(v) !== null, {
+      message: "must be 32 bytes as 64 hex characters or base64, like TOKEN_ENCRYPTION_KEY",
+    })
+    .optional(),
   DELIVERY_RETRY_BASE_MS: integer(30_000, 1, 86_400_000),
   DELIVERY_RETRY_MAX_MS: integer(3_600_000, 1, 86_400_000),
   DELIVERY_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
   DELIVERY_BATCH_SIZE: integer(1000, 1, 1000),
   DELIVERY_POLL_MS: integer(1000, 10, 60_000),
   DELIVERY_LEASE_MS: integer(120_000, 1000, 3_600_000),
+  // Delivery rows (and browser events, data-request reports) older than this are purged by the worker. At
+  // least 7: Meta accepts events up to 7 days old, and a row that can still be sent must not be purged.
+  DELIVERY_RETENTION_DAYS: integer(90, 7, 3650),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -61,6 +71,13 @@ export function decodeKey(value: string): Buffer | null {
     if (buf.length === 32) return buf;
   }
   return null;
+}
+
+/** The keys that may open a stored access token: the current one first, then the one it replaced. */
+export function tokenKeys(config: Pick<Env, "TOKEN_ENCRYPTION_KEY" | "TOKEN_ENCRYPTION_KEY_PREVIOUS">): Buffer[] {
+  const keys = [decodeKey(config.TOKEN_ENCRYPTION_KEY)!];
+  if (config.TOKEN_ENCRYPTION_KEY_PREVIOUS) keys.push(decodeKey(config.TOKEN_ENCRYPTION_KEY_PREVIOUS)!);
+  return keys;
 }
 
 export class EnvError extends Error {

@@ -7,6 +7,7 @@ try {
   const code = await runCli(process.argv.slice(2), {
     db: getDb(),
     encryptionKey: decodeKey(config.TOKEN_ENCRYPTION_KEY)!,
+    previousEncryptionKey: config.TOKEN_ENCRYPTION_KEY_PREVIOUS ? decodeKey(config.TOKEN_ENCRYPTION_KEY_PREVIOUS) : null,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   });

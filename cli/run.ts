@@ -3,11 +3,15 @@ import { parseArgs } from "node:util";
 import type { Db } from "~/db.server";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
 import { listDeliveries, requeueFailedForOrder } from "~/models/delivery.server";
+import { listDataRequests } from "~/models/privacy.server";
 import { connectShop } from "~/services/shop-connection.server";
+import { resealTokens } from "~/services/token-keys.server";
 
 export interface CliContext {
   db: Db;
   encryptionKey: Buffer;
+  /** TOKEN_ENCRYPTION_KEY_PREVIOUS, while the key is being rotated. */
+  previousEncryptionKey?: Buffer | null;
   out: (line: string) => void;
   err: (line: string) => void;
   now?: () => Date;
@@ -18,7 +22,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 Commands:
   shops:connect --shop <domain> --pixel-id <id> --access-token <token> [--test-event-code <code>]
   deliveries:list --shop <domain> [--status pending|sending|sent|failed|skipped] [--limit N] [--json]
-  deliveries:retry --shop <domain> --order <id>`;
+  deliveries:retry --shop <domain> --order <id>
+  privacy:requests --shop <domain> [--json]
+  tokens:reseal`;
 
 class UsageError extends Error {}
 
@@ -119,6 +125,42 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           return 1;
         }
         ctx.out(`Queued ${result.requeued} failed deliver${result.requeued === 1 ? "y" : "ies"} of order ${order.data} for another attempt.`);
+        return 0;
+      }
+      case "privacy:requests": {
+        const v = parse(rest, { shop: { type: "string" }, json: { type: "boolean" } });
+        const shop = requireShop(v.shop);
+        const requests = await listDataRequests(ctx.db, { shop });
+        if (v.json) {
+          // The reports as stored: what the merchant passes on to the customer who asked.
+          ctx.out(JSON.stringify(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: JSON.parse(r.report) })), null, 2));
+        } else if (requests.length === 0) {
+          ctx.out(`No customer data requests recorded for ${shop}.`);
+        } else {
+          const rows = requests.map((r) => {
+            const report = JSON.parse(r.report) as { deliveries?: unknown[]; browserEvents?: unknown[] };
+            return [r.requestId, r.createdAt.toISOString(), String(report.deliveries?.length ?? 0), String(report.browserEvents?.length ?? 0)];
+          });
+          ctx.out(formatTable(rows, ["REQUEST", "RECEIVED", "DELIVERIES", "BROWSER EVENTS"]));
+          ctx.out("Add --json for the full reports.");
+        }
+        return 0;
+      }
+      case "tokens:reseal": {
+        parse(rest, {});
+        const report = await resealTokens(ctx.db, { current: ctx.encryptionKey, previous: ctx.previousEncryptionKey ?? null });
+        ctx.out(
+          `${report.total} stored token${report.total === 1 ? "" : "s"}: ${report.resealed} re-sealed under the current key, ` +
+            `${report.current} already under it${report.changedMeanwhile ? `, ${report.changedMeanwhile} replaced by a reconnect meanwhile` : ""}, ` +
+            `${report.unreadable.length} unreadable.`,
+        );
+        if (report.unreadable.length > 0) {
+          ctx.err(
+            `Error: neither TOKEN_ENCRYPTION_KEY nor TOKEN_ENCRYPTION_KEY_PREVIOUS opens the token of ${report.unreadable.join(", ")}; ` +
+              "set the key it was sealed with as TOKEN_ENCRYPTION_KEY_PREVIOUS, or have the shop reconnect.",
+          );
+          return 1;
+        }
         return 0;
       }
       case undefined:

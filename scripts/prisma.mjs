@@ -89,7 +89,8 @@ function newMigration(name) {
   writeFileSync(oldPostgres, postgresSchemaText(before.stdout));
   for (const [folder, from, to, url] of [
     ["prisma/migrations", oldSqlite, sqliteSchema, "file:./prisma/dev.sqlite"],
-    ["prisma/postgres/migrations", oldPostgres, postgresSchema, "postgresql://localhost/unused"],
+    // The diff reads no data, but the PostgreSQL adapter still connects: any reachable server will do.
+    ["prisma/postgres/migrations", oldPostgres, postgresSchema, process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres"],
   ]) {
     const sql = capture(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], { DATABASE_URL: url });
     const dir = join(root, folder, `${stamp}_${name}`);

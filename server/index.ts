@@ -5,6 +5,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { closeDb, getDb } from "~/db.server";
+import { declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/lib/body-limit.server";
 import { bootEnv } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
@@ -22,6 +23,22 @@ const app = express();
 app.disable("x-powered-by");
 app.use("/assets", express.static(new URL("../build/client/assets", import.meta.url).pathname, { immutable: true, maxAge: "1y" }));
 app.use(express.static(new URL("../build/client", import.meta.url).pathname, { maxAge: "1h" }));
+// A body declared over the limit never reaches the app; one without Content-Length is capped where it is
+// read (webhook-auth.server.ts, the pixel beacon). What the client is still sending is read and dropped
+// first, so it gets the 413 rather than a connection reset; an absurd declared size is cut off instead.
+app.use((req, res, next) => {
+  if (!declaresTooLarge(req.headers["content-length"])) return next();
+  const refuse = () =>
+    res.set("Connection", "close").status(413).type("text/plain").send(`Request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+  if (Number(req.headers["content-length"]) > MAX_DRAIN_BYTES) {
+    refuse();
+    res.on("finish", () => req.socket.destroy());
+    return;
+  }
+  req.on("end", refuse);
+  req.on("error", () => req.socket.destroy());
+  req.resume();
+});
 app.all("*", createRequestHandler({ build, mode: config.NODE_ENV }));
 
 const db = getDb();

@@ -20,16 +20,29 @@ export class TokenDecryptError extends Error {
   }
 }
 
-export function openToken(sealed: string, key: Buffer): string {
+/**
+ * Opens a sealed token with `key`, or with the first of several keys that opens it: while
+ * TOKEN_ENCRYPTION_KEY is being rotated, the current key is tried first, then the previous one.
+ */
+export function openToken(sealed: string, key: Buffer | readonly Buffer[]): string {
+  return openTokenWith(sealed, Buffer.isBuffer(key) ? [key] : key).token;
+}
+
+/** Also says which key opened it: anything but index 0 (the current key) is due for re-sealing. */
+export function openTokenWith(sealed: string, keys: readonly Buffer[]): { token: string; keyIndex: number } {
   const [version, iv, tag, ciphertext] = sealed.split(":");
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new TokenDecryptError();
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
-  } catch {
-    throw new TokenDecryptError();
+  for (const [keyIndex, key] of keys.entries()) {
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      const token = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+      return { token, keyIndex };
+    } catch {
+      // GCM's tag check failed: not this key (or tampered); try the next.
+    }
   }
+  throw new TokenDecryptError();
 }
 
 /** The last four characters, for "set, ending in …" without decrypting. */

@@ -3,6 +3,7 @@
 // JSON.parse would surface as a 500, which Shopify retries for hours); and a delivery whose topic
 // does not match the route it was sent to is refused instead of being handled as the wrong thing.
 import type { Session } from "@shopify/shopify-api";
+import { BodyTooLargeError, readBodyWithLimit } from "~/lib/body-limit.server";
 import { authenticate } from "~/shopify.server";
 
 export interface AuthenticatedWebhook {
@@ -24,15 +25,26 @@ export interface AuthenticatedWebhook {
 /**
  * Verifies HMAC and headers via `authenticate.webhook`; its thrown Responses (401 bad HMAC, 400 missing
  * headers, 405 not POST) propagate untouched. Throws a 400 Response for a non-JSON body or a topic other
- * than `expectedTopic` (library form, e.g. "APP_UNINSTALLED").
+ * than `expectedTopic` (library form, e.g. "APP_UNINSTALLED"), and a 413 for a body over 2 MB.
  */
 export async function authenticateWebhook(request: Request, expectedTopic: string): Promise<AuthenticatedWebhook> {
-  // The library consumes the body; the clone keeps the raw text for lossless parsing.
-  const rawBody = await request.clone().text();
+  // Read once, with a cap (a body without Content-Length could otherwise be any size); the raw text is
+  // kept for lossless parsing, and the library gets a copy to verify.
+  let rawBody = "";
+  let verifiable = request;
+  if (request.method === "POST") {
+    try {
+      rawBody = await readBodyWithLimit(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new Response(error.message, { status: 413 });
+      throw error;
+    }
+    verifiable = new Request(request.url, { method: request.method, headers: request.headers, body: rawBody });
+  }
 
   let context: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {
-    context = await authenticate.webhook(request);
+    context = await authenticate.webhook(verifiable);
   } catch (error) {
     // Only JSON.parse throws SyntaxError here, and only after the HMAC checked out.
     if (error instanceof SyntaxError) {

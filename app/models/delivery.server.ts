@@ -1,6 +1,7 @@
 // The delivery ledger: the queue the worker drains and the record the admin reads. Every write after a
 // claim is guarded by the claim token, so a worker whose lease expired can never overwrite the outcome
 // recorded by the worker that took the row over.
+import type { Prisma } from "@prisma/client";
 import { providerOf, type Db } from "~/db.server";
 
 export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
@@ -21,6 +22,8 @@ export interface NewDelivery {
   nextAttemptAt: Date;
   payload: string;
   webhookId: string | null;
+  /** SHA-256 of the Shopify customer ID (app/lib/capi/customer-key.ts), for privacy requests. */
+  customerKey?: string | null;
 }
 
 export interface ClaimedDelivery {
@@ -125,9 +128,12 @@ export async function claimDueDeliveries(
       select: { id: true },
     });
     if (candidates.length === 0) return { token, leaseExpiresAt, rows: [] };
-    await db.delivery.updateMany({
-      where: { id: { in: candidates.map((c) => c.id) }, ...claimable },
-      data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
+    await sumOverSlices(candidates.map((c) => c.id), async (slice) => {
+      const { count } = await db.delivery.updateMany({
+        where: { id: { in: slice }, ...claimable },
+        data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
+      });
+      return count;
     });
   }
 
@@ -137,6 +143,22 @@ export async function claimDueDeliveries(
     select: claimedSelect,
   });
   return { token, leaseExpiresAt, rows };
+}
+
+// Prisma binds at most 999 parameters per SQLite statement, and a claim can hold 1000 rows: every
+// statement that lists row IDs works through them in slices.
+const ID_SLICE = 400;
+
+function slices<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ID_SLICE) out.push(items.slice(i, i + ID_SLICE));
+  return out;
+}
+
+async function sumOverSlices(ids: number[], run: (slice: number[]) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (const slice of slices(ids)) total += await run(slice);
+  return total;
 }
 
 function owned(ids: number[], token: string) {
@@ -161,27 +183,62 @@ function answerFields(answer: MetaAnswer) {
   };
 }
 
+/** A stored payload to replace as the row changes status (raw identifiers removed: app/lib/capi/scrub.ts). */
+export interface PayloadRewrite {
+  id: number;
+  payload: string;
+}
+
+// One statement for the whole batch, and only on rows that reached `status`: a row this worker no longer
+// owns keeps whatever its new owner wrote. Built as text because each database's generated client only
+// recognises its own Prisma.sql fragments; the values still travel as bound parameters.
+function rewritePayloads(db: Db, rewrites: PayloadRewrite[], status: DeliveryStatus) {
+  const postgres = providerOf(db) === "postgresql";
+  const params: (number | string)[] = [];
+  const param = (value: number | string) => {
+    params.push(value);
+    return postgres ? `$${params.length}${typeof value === "number" ? "::int" : ""}` : "?";
+  };
+  const cases = rewrites.map((r) => `WHEN ${param(r.id)} THEN ${param(r.payload)}`).join(" ");
+  const ids = rewrites.map((r) => param(r.id)).join(", ");
+  const sql = `UPDATE "Delivery" SET "payload" = CASE "id" ${cases} ELSE "payload" END WHERE "id" IN (${ids}) AND "status" = ${param(status)}`;
+  return db.$executeRawUnsafe(sql, ...params);
+}
+
 export async function markSent(
   db: Db,
   ids: number[],
   token: string,
   answer: { eventsReceived: number; fbtraceId: string | null; sentAt: Date },
+  rewrites: PayloadRewrite[] = [],
 ): Promise<number> {
-  const { count } = await db.delivery.updateMany({
-    where: owned(ids, token),
-    data: {
-      ...clearLease,
-      status: "sent",
-      statusReason: null,
-      eventsReceived: answer.eventsReceived,
-      fbtraceId: answer.fbtraceId,
-      sentAt: answer.sentAt,
-      errorCode: null,
-      errorSubcode: null,
-      lastError: null,
-    },
+  return sumOverSlices(ids, async (slice) => {
+    const update = db.delivery.updateMany({
+      where: owned(slice, token),
+      data: {
+        ...clearLease,
+        status: "sent",
+        statusReason: null,
+        eventsReceived: answer.eventsReceived,
+        fbtraceId: answer.fbtraceId,
+        sentAt: answer.sentAt,
+        errorCode: null,
+        errorSubcode: null,
+        lastError: null,
+      },
+    });
+    const sliceRewrites = rewritesFor(rewrites, slice);
+    // In the same transaction, so no crash can leave a sent row holding what it no longer needs.
+    if (sliceRewrites.length === 0) return (await update).count;
+    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, "sent")]);
+    return count;
   });
-  return count;
+}
+
+function rewritesFor(rewrites: PayloadRewrite[], slice: number[]): PayloadRewrite[] {
+  if (rewrites.length === 0) return rewrites;
+  const wanted = new Set(slice);
+  return rewrites.filter((r) => wanted.has(r.id));
 }
 
 export async function markRetry(
@@ -190,38 +247,66 @@ export async function markRetry(
   token: string,
   answer: MetaAnswer & { nextAttemptAt: Date },
 ): Promise<number> {
-  const { count } = await db.delivery.updateMany({
-    where: owned(ids, token),
-    data: {
-      ...clearLease,
-      status: "pending",
-      statusReason: "Meta was unavailable; retrying",
-      nextAttemptAt: answer.nextAttemptAt,
-      ...answerFields(answer),
-    },
+  return sumOverSlices(ids, async (slice) => {
+    const { count } = await db.delivery.updateMany({
+      where: owned(slice, token),
+      data: {
+        ...clearLease,
+        status: "pending",
+        statusReason: "Meta was unavailable; retrying",
+        nextAttemptAt: answer.nextAttemptAt,
+        ...answerFields(answer),
+      },
+    });
+    return count;
   });
-  return count;
 }
 
 export async function markFailed(db: Db, ids: number[], token: string, answer: MetaAnswer): Promise<number> {
-  const { count } = await db.delivery.updateMany({
-    where: owned(ids, token),
-    data: {
-      ...clearLease,
-      status: "failed",
-      statusReason: "Meta rejected the event",
-      ...answerFields(answer),
-    },
+  return sumOverSlices(ids, async (slice) => {
+    const { count } = await db.delivery.updateMany({
+      where: owned(slice, token),
+      data: {
+        ...clearLease,
+        status: "failed",
+        statusReason: "Meta rejected the event",
+        ...answerFields(answer),
+      },
+    });
+    return count;
   });
-  return count;
 }
 
-export async function markSkipped(db: Db, ids: number[], token: string, reason: string): Promise<number> {
-  const { count } = await db.delivery.updateMany({
-    where: owned(ids, token),
-    data: { ...clearLease, status: "skipped", statusReason: reason },
+export async function markSkipped(
+  db: Db,
+  ids: number[],
+  token: string,
+  reason: string,
+  rewrites: PayloadRewrite[] = [],
+): Promise<number> {
+  return sumOverSlices(ids, async (slice) => {
+    const update = db.delivery.updateMany({
+      where: owned(slice, token),
+      data: { ...clearLease, status: "skipped", statusReason: reason },
+    });
+    const sliceRewrites = rewritesFor(rewrites, slice);
+    if (sliceRewrites.length === 0) return (await update).count;
+    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, "skipped")]);
+    return count;
   });
-  return count;
+}
+
+/**
+ * The ids among `ids` that the claim still owns. Checked just before a request to Meta, so a row taken
+ * away meanwhile (customer redacted, app uninstalled) is not sent on the strength of an older read.
+ */
+export async function stillClaimed(db: Db, ids: number[], token: string): Promise<Set<number>> {
+  const kept = new Set<number>();
+  for (const slice of slices(ids)) {
+    const rows = await db.delivery.findMany({ where: owned(slice, token), select: { id: true } });
+    for (const row of rows) kept.add(row.id);
+  }
+  return kept;
 }
 
 /**
@@ -234,17 +319,19 @@ export async function releaseClaim(
   token: string,
   opts: { reason?: string | null; countAttempt?: boolean; answer?: MetaAnswer } = {},
 ): Promise<number> {
-  const { count } = await db.delivery.updateMany({
-    where: owned(ids, token),
-    data: {
-      ...clearLease,
-      status: "pending",
-      ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
-      ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
-      ...(opts.answer ? answerFields(opts.answer) : {}),
-    },
+  return sumOverSlices(ids, async (slice) => {
+    const { count } = await db.delivery.updateMany({
+      where: owned(slice, token),
+      data: {
+        ...clearLease,
+        status: "pending",
+        ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
+        ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
+        ...(opts.answer ? answerFields(opts.answer) : {}),
+      },
+    });
+    return count;
   });
-  return count;
 }
 
 export interface DeliveryListItem {
@@ -297,4 +384,131 @@ export async function requeueFailedForOrder(
   });
   const rows = await db.delivery.findMany({ where: { shop, orderId }, select: { status: true } });
   return { requeued: count, statuses: rows.map((r) => r.status) };
+}
+
+// ---- The embedded admin's reads --------------------------------------------------------------------------
+
+/** The admin's status filter: "retrying" is a pending row that has already been attempted. */
+export type DeliveryFilterStatus = "sent" | "pending" | "retrying" | "failed" | "skipped";
+
+// A claim counts an attempt up front, so a row in "sending" with one attempt is on its first try.
+function filterStatusWhere(status: DeliveryFilterStatus | null): Prisma.DeliveryWhereInput {
+  switch (status) {
+    case null:
+      return {};
+    case "pending":
+      return { OR: [{ status: "pending", attempts: 0 }, { status: "sending", attempts: { lte: 1 } }] };
+    case "retrying":
+      return { OR: [{ status: "pending", attempts: { gt: 0 } }, { status: "sending", attempts: { gt: 1 } }] };
+    default:
+      return { status };
+  }
+}
+
+const adminRowSelect = {
+  id: true,
+  orderId: true,
+  orderName: true,
+  eventName: true,
+  eventId: true,
+  value: true,
+  currency: true,
+  status: true,
+  statusReason: true,
+  attempts: true,
+  errorCode: true,
+  errorSubcode: true,
+  lastError: true,
+  eventsReceived: true,
+  fbtraceId: true,
+  createdAt: true,
+  sentAt: true,
+} as const;
+
+export type DeliveryAdminRow = Prisma.DeliveryGetPayload<{ select: typeof adminRowSelect }>;
+
+/** One page of the shop's ledger, newest first, counted and cut in the database. */
+export async function listDeliveryPage(
+  db: Db,
+  opts: {
+    shop: string;
+    status: DeliveryFilterStatus | null;
+    createdAt: { gte?: Date; lt?: Date };
+    skip: number;
+    take: number;
+  },
+): Promise<{ rows: DeliveryAdminRow[]; total: number }> {
+  const where: Prisma.DeliveryWhereInput = {
+    shop: opts.shop,
+    ...filterStatusWhere(opts.status),
+    ...(opts.createdAt.gte || opts.createdAt.lt ? { createdAt: opts.createdAt } : {}),
+  };
+  const [total, rows] = await Promise.all([
+    db.delivery.count({ where }),
+    db.delivery.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: opts.skip,
+      take: opts.take,
+      select: adminRowSelect,
+    }),
+  ]);
+  return { rows, total };
+}
+
+const orderRowSelect = {
+  ...adminRowSelect,
+  pixelId: true,
+  eventTime: true,
+  nextAttemptAt: true,
+  updatedAt: true,
+  payload: true,
+} as const;
+
+export type DeliveryOrderRow = Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>;
+
+export async function findDeliveriesForOrder(db: Db, opts: { shop: string; orderId: string }): Promise<DeliveryOrderRow[]> {
+  return db.delivery.findMany({
+    where: { shop: opts.shop, orderId: opts.orderId },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: orderRowSelect,
+  });
+}
+
+/** Rows per raw status created in [since, until). */
+export async function countDeliveriesByStatus(
+  db: Db,
+  opts: { shop: string; eventName: string; since: Date; until?: Date },
+): Promise<{ status: string; count: number }[]> {
+  const groups = await db.delivery.groupBy({
+    by: ["status"],
+    where: { shop: opts.shop, eventName: opts.eventName, createdAt: { gte: opts.since, ...(opts.until ? { lt: opts.until } : {}) } },
+    _count: { _all: true },
+  });
+  return groups.map((g) => ({ status: g.status, count: g._count._all }));
+}
+
+/** The payloads of the latest sent rows since `since`: a bounded sample, however big the shop. */
+export async function recentSentPayloads(
+  db: Db,
+  opts: { shop: string; eventName: string; since: Date; limit: number },
+): Promise<string[]> {
+  const rows = await db.delivery.findMany({
+    where: { shop: opts.shop, eventName: opts.eventName, status: "sent", createdAt: { gte: opts.since } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: opts.limit,
+    select: { payload: true },
+  });
+  return rows.map((r) => r.payload);
+}
+
+export async function findLatestSentDelivery(
+  db: Db,
+  opts: { shop: string; eventName: string },
+): Promise<{ orderId: string | null; orderName: string | null; sentAt: Date | null } | null> {
+  return db.delivery.findFirst({
+    where: { shop: opts.shop, eventName: opts.eventName, status: "sent" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { orderId: true, orderName: true, sentAt: true },
+  });
 }

@@ -77,3 +77,69 @@ export async function markConnectionBroken(db: Db, shop: string, reason: string)
     data: { connectionState: "broken", connectionError: reason },
   });
 }
+
+// ---- The embedded admin's reads and writes -------------------------------------------------------------
+
+export interface AdminSettingsRecord extends ShopSettingsRecord {
+  connectionVerifiedAt: Date | null;
+  updatedAt: Date;
+}
+
+export async function findAdminSettings(db: Db, shop: string): Promise<AdminSettingsRecord | null> {
+  const row = await db.shopSettings.findUnique({ where: { shop } });
+  return row ? { ...toRecord(row), connectionVerifiedAt: row.connectionVerifiedAt, updatedAt: row.updatedAt } : null;
+}
+
+export interface AdminSettingsWrite {
+  pixelId: string;
+  testEventCode: string | null;
+  enabledEvents: MetaEventName[];
+  consentMode: ConsentMode;
+  limitedDataUse: boolean;
+  /** Omitted: keep the stored token. */
+  token?: { sealed: string; hint: string };
+  /** Omitted: keep the connection state as it is. */
+  connection?: { state: ConnectionState; error: string | null; verifiedAt: Date | null };
+}
+
+/** Everything the settings form holds, in one statement, so a save is never half-applied. */
+export async function saveAdminSettings(db: Db, shop: string, input: AdminSettingsWrite): Promise<AdminSettingsRecord> {
+  const data = {
+    pixelId: input.pixelId,
+    testEventCode: input.testEventCode,
+    enabledEvents: input.enabledEvents.join(","),
+    consentMode: input.consentMode,
+    limitedDataUse: input.limitedDataUse,
+    ...(input.token ? { accessTokenSealed: input.token.sealed, accessTokenHint: input.token.hint } : {}),
+    ...(input.connection
+      ? {
+          connectionState: input.connection.state,
+          connectionError: input.connection.error,
+          connectionVerifiedAt: input.connection.verifiedAt,
+        }
+      : {}),
+  };
+  const row = await db.shopSettings.upsert({ where: { shop }, create: { shop, ...data }, update: data });
+  return { ...toRecord(row), connectionVerifiedAt: row.connectionVerifiedAt, updatedAt: row.updatedAt };
+}
+
+export async function recordStorefrontSync(db: Db, shop: string, input: { webPixelId: string; syncedAt: Date }): Promise<void> {
+  await db.shopSettings.updateMany({ where: { shop }, data: { webPixelId: input.webPixelId, storefrontSyncedAt: input.syncedAt } });
+}
+
+/**
+ * Meta accepted an event sent with the stored credentials: the connection works, so it is marked
+ * connected (which releases held events). Guarded by the sealed token that was used, so a token
+ * replaced meanwhile is not vouched for by a test of the old one.
+ */
+export async function markConnectionVerified(
+  db: Db,
+  shop: string,
+  input: { accessTokenSealed: string; pixelId: string; at: Date },
+): Promise<boolean> {
+  const { count } = await db.shopSettings.updateMany({
+    where: { shop, accessTokenSealed: input.accessTokenSealed, pixelId: input.pixelId },
+    data: { connectionState: "connected", connectionError: null, connectionVerifiedAt: input.at },
+  });
+  return count > 0;
+}

@@ -1,74 +1,220 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import {
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  ButtonGroup,
+  Card,
+  Divider,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  ProgressBar,
+  Text,
+} from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
-import { getDb } from "~/db.server";
+import { DeliveryChart } from "~/components/delivery-chart";
+import { formatPercent, parseRange } from "~/lib/dashboard-stats";
+import type { ChecklistItem } from "~/lib/onboarding";
+import { adminDeps } from "~/services/admin-deps.server";
+import { getHomeOverview } from "~/services/shop-overview.server";
 import { authenticate } from "~/shopify.server";
-import { getShopOverview, type ShopOverview } from "~/services/shop-overview.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
-  return getShopOverview(getDb(), session.shop);
+  const { session, admin } = await authenticate.admin(request);
+  const rangeDays = parseRange(new URL(request.url).searchParams.get("range"));
+  return getHomeOverview(adminDeps(), { shop: session.shop, graphql: admin.graphql, rangeDays });
 };
 
-const stateBadge: Record<string, { tone: "success" | "critical" | undefined; label: string }> = {
-  connected: { tone: "success", label: "Connected" },
-  broken: { tone: "critical", label: "Meta refused the token" },
-  disconnected: { tone: undefined, label: "Not connected" },
-};
-
-// Declared here, not imported from the service: a value import from a .server module would pull it into
-// the browser bundle. The key order is the display order.
-const statusLabels: Record<keyof ShopOverview["counts"], string> = {
-  pending: "Waiting to send",
-  sending: "Sending",
-  sent: "Sent to Meta",
-  failed: "Failed",
-  skipped: "Skipped",
-};
-
-export default function Index() {
-  const overview = useLoaderData<typeof loader>();
-  const badge = stateBadge[overview.connectionState] ?? stateBadge.disconnected;
+export default function Home() {
+  const home = useLoaderData<typeof loader>();
+  const { dashboard, checklist } = home;
+  const done = checklist.filter((item) => item.done).length;
+  const summary = dashboard.summary;
 
   return (
     <Page>
       <TitleBar title="Meta Pixel & Conversions API" />
       <Layout>
+        {home.connectionState === "broken" ? (
+          <Layout.Section>
+            <Banner
+              tone="critical"
+              title="Meta is refusing your connection: purchases are on hold"
+              action={{ content: "Reconnect in Settings", url: "/app/settings" }}
+            >
+              <p>
+                {home.connectionError ? `Meta said: "${home.connectionError}". ` : ""}
+                Paste a new access token in Settings. Held purchases are sent as soon as it works; nothing is lost.
+              </p>
+            </Banner>
+          </Layout.Section>
+        ) : null}
+        {summary.failureAlert ? (
+          <Layout.Section>
+            <Banner
+              tone="warning"
+              title={`${formatPercent(summary.failureRate)} of purchases failed in the last ${dashboard.rangeDays} days`}
+              action={{ content: "See failed deliveries", url: "/app/deliveries?status=failed" }}
+            >
+              <p>Each failed order explains what went wrong and what to do. Fix the cause, then retry the order.</p>
+            </Banner>
+          </Layout.Section>
+        ) : null}
+
         <Layout.Section>
-          <BlockStack gap="500">
-            <Card>
-              <BlockStack gap="300">
-                <InlineStack gap="200" blockAlign="center">
-                  <Text as="h2" variant="headingMd">
-                    Meta connection
-                  </Text>
-                  <Badge tone={badge.tone}>{badge.label}</Badge>
-                </InlineStack>
-                <Text as="p">Pixel ID: {overview.pixelId ?? "not set"}</Text>
-                <Text as="p">
-                  Access token: {overview.tokenHint ? `set, ending in …${overview.tokenHint}` : "not set"}
-                </Text>
-              </BlockStack>
-            </Card>
-            <Card>
-              <BlockStack gap="300">
+          <Card>
+            <BlockStack gap="400">
+              <InlineStack align="space-between" blockAlign="center">
                 <Text as="h2" variant="headingMd">
-                  Server events
+                  {done === checklist.length ? "Tracking is set up" : "Set up tracking"}
                 </Text>
-                {(Object.keys(statusLabels) as (keyof ShopOverview["counts"])[]).map((status) => (
-                  <InlineStack key={status} align="space-between">
-                    <Text as="span">{statusLabels[status]}</Text>
-                    <Text as="span" fontWeight="semibold">
-                      {overview.counts[status]}
-                    </Text>
-                  </InlineStack>
+                <Text as="span" tone="subdued">
+                  {done} of {checklist.length} done
+                </Text>
+              </InlineStack>
+              <ProgressBar progress={(done / checklist.length) * 100} tone="success" size="small" />
+              <BlockStack gap="300">
+                {checklist.map((item, index) => (
+                  <BlockStack key={item.id} gap="300">
+                    {index > 0 ? <Divider /> : null}
+                    <ChecklistRow item={item} />
+                  </BlockStack>
                 ))}
               </BlockStack>
-            </Card>
-          </BlockStack>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="400">
+              <InlineStack align="space-between" blockAlign="center">
+                <Text as="h2" variant="headingMd">
+                  Purchases sent to Meta from our server
+                </Text>
+                <ButtonGroup variant="segmented">
+                  <Button url="?range=7" pressed={dashboard.rangeDays === 7}>
+                    7 days
+                  </Button>
+                  <Button url="?range=30" pressed={dashboard.rangeDays === 30}>
+                    30 days
+                  </Button>
+                </ButtonGroup>
+              </InlineStack>
+              <InlineGrid columns={{ xs: 2, md: 5 }} gap="400">
+                <Stat label="Sent" value={String(summary.sent)} />
+                <Stat label="Failed" value={String(summary.failed)} tone={summary.failed > 0 ? "critical" : undefined} />
+                <Stat label="Pending" value={String(summary.pending)} />
+                <Stat label="Skipped" value={String(summary.skipped)} />
+                <Stat label="Success rate" value={formatPercent(summary.successRate)} />
+              </InlineGrid>
+              <DeliveryChart days={dashboard.daily} />
+              <Text as="p" variant="bodySm" tone="subdued">
+                Days are UTC. Success rate is sent ÷ (sent + failed); skipped orders (test orders, events switched off) are
+                left out.
+              </Text>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Customer information sent with purchases
+              </Text>
+              <Text as="p" tone="subdued">
+                {dashboard.matchKeys.sample === 0
+                  ? "No purchases were sent in this period yet."
+                  : `Share of the last ${dashboard.matchKeys.sample} purchases sent in this period that carried each detail. The more details Meta receives, the more purchases it can match to ads (a local estimate of Event Match Quality).`}
+              </Text>
+              {dashboard.matchKeys.sample > 0 ? (
+                <InlineGrid columns={{ xs: 1, md: 2 }} gap="300">
+                  {dashboard.matchKeys.shares.map((share) => (
+                    <BlockStack key={share.key} gap="100">
+                      <InlineStack align="space-between">
+                        <Text as="span">{share.label}</Text>
+                        <Text as="span" fontWeight="semibold">
+                          {formatPercent(share.share)}
+                        </Text>
+                      </InlineStack>
+                      <ProgressBar progress={share.share * 100} size="small" tone="highlight" />
+                    </BlockStack>
+                  ))}
+                </InlineGrid>
+              ) : null}
+            </BlockStack>
+          </Card>
         </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+function Stat({ label, value, tone }: { label: string; value: string; tone?: "critical" }) {
+  return (
+    <Box padding="300" background="bg-surface-secondary" borderRadius="200">
+      <BlockStack gap="100">
+        <Text as="span" tone="subdued" variant="bodySm">
+          {label}
+        </Text>
+        <Text as="span" variant="headingLg" tone={tone}>
+          {value}
+        </Text>
+      </BlockStack>
+    </Box>
+  );
+}
+
+function CheckMark({ done }: { done: boolean }) {
+  return (
+    <svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" style={{ flex: "none", marginTop: 2 }}>
+      <circle
+        cx="10"
+        cy="10"
+        r="9"
+        fill={done ? "var(--p-color-bg-fill-success)" : "none"}
+        stroke={done ? "var(--p-color-bg-fill-success)" : "var(--p-color-border-secondary)"}
+        strokeWidth="2"
+        strokeDasharray={done ? undefined : "3 2"}
+      />
+      {done ? <path d="M6 10.5l2.5 2.5L14 7.5" fill="none" stroke="white" strokeWidth="2" strokeLinecap="round" /> : null}
+    </svg>
+  );
+}
+
+function ChecklistRow({ item }: { item: ChecklistItem }) {
+  return (
+    <div data-testid={`checklist-${item.id}`} data-done={item.done ? "true" : "false"}>
+      <InlineStack gap="300" wrap={false} blockAlign="start">
+        <CheckMark done={item.done} />
+        <BlockStack gap="100">
+          <Text as="h3" variant="headingSm">
+            {item.title}
+            <Text as="span" visuallyHidden>
+              {item.done ? " (done)" : " (to do)"}
+            </Text>
+          </Text>
+          <Text as="p" tone={item.done ? "subdued" : undefined}>
+            {item.detail}
+          </Text>
+          {item.action ? (
+            <InlineStack>
+              <Button
+                url={item.action.url}
+                target={item.action.external ? "_top" : undefined}
+                variant={item.done ? "plain" : undefined}
+              >
+                {item.action.label}
+              </Button>
+            </InlineStack>
+          ) : null}
+        </BlockStack>
+      </InlineStack>
+    </div>
   );
 }

@@ -4,20 +4,44 @@ import { getDb } from "~/db.server";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { authenticateWebhook } from "~/lib/webhook-auth.server";
 import { logger } from "~/logger.server";
-import { customerDataReport } from "~/services/shop-lifecycle.server";
+import { recordCustomerDataRequest } from "~/services/shop-lifecycle.server";
+
+const idSchema = z.union([z.string(), z.number()]);
 
 // Parsed from the raw body: the library's payload has 18-digit order IDs already rounded.
 const payloadSchema = z.object({
-  orders_requested: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
+  customer: z.object({ id: idSchema.nullish() }).passthrough().nullish(),
+  orders_requested: z.array(idSchema.transform(String)).nullish(),
+  data_request: z.object({ id: idSchema.nullish() }).passthrough().nullish(),
 });
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, rawBody } = await authenticateWebhook(request, "CUSTOMERS_DATA_REQUEST");
-  const parsed = payloadSchema.safeParse(parseOrderJson(rawBody));
+  const { shop, rawBody, webhookId } = await authenticateWebhook(request, "CUSTOMERS_DATA_REQUEST");
+  const parsed = payloadSchema.safeParse(readJson(rawBody));
   if (!parsed.success) return new Response("orders_requested must be a list of order IDs", { status: 400 });
-  const report = await customerDataReport(getDb(), shop, parsed.data.orders_requested ?? []);
-  // Shopify only needs the 200. The rows reach the merchant through support, so the log carries a count
-  // and nothing about the customer.
-  logger.info({ shop, topic: "customers/data_request", deliveryRows: report.length }, "customer data request received");
+  const requestId = parsed.data.data_request?.id;
+  const outcome = await recordCustomerDataRequest(getDb(), {
+    shop,
+    // A delivery without data_request.id (a CLI-triggered test) is keyed by its webhook ID, which retries share.
+    requestId: requestId === undefined || requestId === null ? `webhook:${webhookId}` : String(requestId),
+    orderIds: parsed.data.orders_requested ?? [],
+    customer: { id: parsed.data.customer?.id },
+    now: new Date(),
+  });
+  // The report is stored for the merchant (`npm run cli -- privacy:requests`); the log says only how much.
+  logger.info(
+    { shop, topic: "customers/data_request", deliveryRows: outcome.deliveries, browserEvents: outcome.browserEvents },
+    "customer data request recorded",
+  );
   return new Response();
 };
+
+// The library already parsed the body, but lossless parsing can still refuse it (nesting deep enough to
+// exhaust the stack): that is the sender's payload, not our failure, so a 400 rather than a retried 500.
+function readJson(rawBody: string): unknown {
+  try {
+    return parseOrderJson(rawBody);
+  } catch {
+    return undefined;
+  }
+}

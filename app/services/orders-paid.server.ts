@@ -2,7 +2,9 @@
 // Shopify's 5-second budget is spent on one insert, and a slow or down Meta cannot make Shopify retry.
 import type { Db } from "~/db.server";
 import { purchaseEventId } from "~/lib/event-id";
+import { customerKeyOfOrder } from "~/lib/capi/customer-key";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
+import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
 import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
@@ -25,7 +27,11 @@ export async function recordOrderPaid(
 
   const settings = await findShopSettings(db, input.shop);
   const pixelId = settings?.pixelId ?? "";
-  const mapped = mapOrderToPurchase(order, { shopDomain: input.shop, now: input.now });
+  const mapped = mapOrderToPurchase(order, {
+    shopDomain: input.shop,
+    now: input.now,
+    limitedDataUse: settings?.limitedDataUse ?? false,
+  });
 
   if (!mapped.ok && mapped.orderId === null) {
     // Without an order ID there is nothing to key the row on, and nothing Meta could deduplicate.
@@ -55,6 +61,7 @@ export async function recordOrderPaid(
       hasPixel: pixelId !== "",
       known: settings !== null,
       purchaseOn: settings?.enabledEvents.includes("Purchase") ?? false,
+      consentDenied: mapped.consentDenied,
       isTest: mapped.isTest,
       tooOld: isTooOldForMeta(mapped.eventTime, input.now),
     });
@@ -71,18 +78,31 @@ export async function recordOrderPaid(
       statusReason: skipReason,
       eventTime: mapped.eventTime,
       nextAttemptAt: input.now,
-      payload: JSON.stringify(mapped.event),
+      // A shopper who declined is not tracked: not even their hashed details stay in the ledger.
+      payload: mapped.consentDenied ? "{}" : JSON.stringify(mapped.event),
       webhookId: input.webhookId,
     };
   }
 
+  // Filed under the customer for privacy requests; a skipped row will never be sent, so it keeps no raw identifiers.
+  row.customerKey = customerKeyOfOrder(order);
+  if (row.status === "skipped") row.payload = scrubRawIdentifiers(row.payload);
   const { created } = await recordDelivery(db, row);
   return { httpStatus: 200, created, status: row.status, statusReason: row.statusReason, eventId: row.eventId };
 }
 
-function whySkip(facts: { known: boolean; hasPixel: boolean; purchaseOn: boolean; isTest: boolean; tooOld: boolean }): string | null {
+function whySkip(facts: {
+  known: boolean;
+  hasPixel: boolean;
+  purchaseOn: boolean;
+  consentDenied: boolean;
+  isTest: boolean;
+  tooOld: boolean;
+}): string | null {
   if (!facts.known) return "The shop has not connected a Meta pixel";
   if (!facts.hasPixel) return "No Meta pixel is connected";
+  // Checked before the settings-based reasons: it is the one a merchant must never "fix" by re-sending.
+  if (facts.consentDenied) return "The shopper declined marketing tracking";
   if (!facts.purchaseOn) return "The Purchase event is switched off in settings";
   if (facts.isTest) return "Test order: not sent to Meta";
   if (facts.tooOld) return "Paid more than 7 days ago: Meta no longer accepts it";

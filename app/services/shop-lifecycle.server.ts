@@ -1,17 +1,30 @@
 // What the app does when a shop leaves or a privacy request arrives. Shopify delivers every one of
 // these at least once and possibly after the data is already gone, so each function is idempotent:
 // running it twice leaves the same state as running it once.
-import { parse, stringify } from "lossless-json";
 import type { Db } from "~/db.server";
-import { orderIdDigits } from "~/lib/event-id";
+import { customerKeyOf } from "~/lib/capi/customer-key";
+import { orderIdDigits, purchaseEventId } from "~/lib/event-id";
+import { findBrowserEvents } from "~/models/browser-event.server";
+import {
+  CUSTOMER_REDACTED_REASON,
+  deleteBrowserEventsFor,
+  deleteDataRequestsFor,
+  eraseShop,
+  findCustomerDeliveries,
+  redactDeliveries,
+  saveDataRequest,
+  stopShopDeliveries,
+  type PrivacyRow,
+} from "~/models/privacy.server";
 
-export const CUSTOMER_REDACTED_REASON = "Customer data redacted";
+export { CUSTOMER_REDACTED_REASON };
 
 /**
- * Signs the shop out and clears its Meta credentials, so the worker sends nothing more for it.
- * Deliveries stay as the record of what was sent; shop/redact, sent 48 hours later, erases them.
+ * Signs the shop out, clears its Meta credentials and stops every event not yet sent, so nothing more
+ * reaches Meta for it; rows still holding raw IPs or user agents lose them. The ledger stays as the
+ * record of what was sent, in case the merchant comes back; shop/redact, 48 hours later, erases it.
  */
-export async function handleAppUninstalled(db: Db, shop: string): Promise<void> {
+export async function handleAppUninstalled(db: Db, shop: string): Promise<{ stopped: number; scrubbed: number }> {
   await db.$transaction([
     db.session.deleteMany({ where: { shop } }),
     db.shopSettings.updateMany({
@@ -24,6 +37,7 @@ export async function handleAppUninstalled(db: Db, shop: string): Promise<void> 
       },
     }),
   ]);
+  return stopShopDeliveries(db, shop);
 }
 
 /** Keeps the stored session's scope in step with what the merchant granted. */
@@ -39,63 +53,135 @@ export async function handleScopesUpdate(
 }
 
 /** Erases everything the app holds for the shop (sent 48 hours after uninstall). */
-export async function redactShop(
-  db: Db,
-  shop: string,
-): Promise<{ settings: number; deliveries: number; sessions: number }> {
-  const [settings, deliveries, sessions] = await db.$transaction([
-    db.shopSettings.deleteMany({ where: { shop } }),
-    db.delivery.deleteMany({ where: { shop } }),
-    db.session.deleteMany({ where: { shop } }),
-  ]);
-  return { settings: settings.count, deliveries: deliveries.count, sessions: sessions.count };
+export async function redactShop(db: Db, shop: string) {
+  return eraseShop(db, shop);
+}
+
+export interface CustomerRef {
+  /** The Shopify customer ID from the privacy payload (`customer.id`), if any. */
+  id?: unknown;
 }
 
 /**
- * Empties `user_data` (hashed identifiers, IP, user agent, fbp/fbc) in every delivery of the listed
- * orders, and stops unsent ones from being sent. Rows already sent keep their status: Meta has them,
- * and the ledger should still say so.
+ * customers/redact: irreversibly anonymises the customer's rows (filed under their hashed ID, or of the
+ * listed orders): user_data emptied, customer key dropped, unsent events stopped so they are never sent.
+ * Also drops the browser events of those orders and any data-request report about the customer.
  */
-export async function redactCustomer(db: Db, shop: string, orderIds: string[]): Promise<{ redacted: number }> {
+export async function redactCustomer(
+  db: Db,
+  shop: string,
+  orderIds: string[],
+  customer: CustomerRef = {},
+): Promise<{ redacted: number; browserEvents: number; dataRequests: number }> {
+  const customerKey = customerKeyOf(customer.id);
   const ids = matchableOrderIds(orderIds);
-  if (ids.length === 0) return { redacted: 0 };
-
-  return db.$transaction(async (tx) => {
-    const rows = await tx.delivery.findMany({
-      where: { shop, orderId: { in: ids } },
-      select: { id: true, status: true, payload: true },
-    });
-    for (const row of rows) {
-      const unsent = row.status === "pending" || row.status === "failed";
-      await tx.delivery.updateMany({
-        where: { id: row.id, shop },
-        data: {
-          payload: withoutUserData(row.payload),
-          ...(unsent ? { status: "skipped", statusReason: CUSTOMER_REDACTED_REASON } : {}),
-        },
-      });
-    }
-    return { redacted: rows.length };
-  });
+  const rows = await findCustomerDeliveries(db, { shop, customerKey, orderIds: ids });
+  const redacted = await redactDeliveries(db, { shop, rows });
+  const browserEvents = await deleteBrowserEventsFor(db, { shop, eventIds: purchaseEventIds(ids, rows) });
+  const dataRequests = await deleteDataRequestsFor(db, { shop, customerKey });
+  return { redacted, browserEvents, dataRequests };
 }
 
 export interface CustomerDataReportRow {
   orderId: string | null;
+  orderName: string | null;
   eventName: string;
   eventId: string;
   status: string;
+  statusReason: string | null;
+  value: string | null;
+  currency: string | null;
+  /** The customer information as the app holds it: SHA-256 hashes, and raw browser signals until removed. */
+  customerData: Record<string, unknown>;
   createdAt: Date;
+  sentAt: Date | null;
 }
 
-/** What the app holds about the listed orders, for the merchant to pass on when a customer asks. */
-export async function customerDataReport(db: Db, shop: string, orderIds: string[]): Promise<CustomerDataReportRow[]> {
-  const ids = matchableOrderIds(orderIds);
-  if (ids.length === 0) return [];
-  return db.delivery.findMany({
-    where: { shop, orderId: { in: ids } },
-    select: { orderId: true, eventName: true, eventId: true, status: true, createdAt: true },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+/** What the app holds about the customer (by hashed ID) and the listed orders, for the merchant to pass on. */
+export async function customerDataReport(
+  db: Db,
+  shop: string,
+  orderIds: string[],
+  customer: CustomerRef = {},
+): Promise<CustomerDataReportRow[]> {
+  const rows = await findCustomerDeliveries(db, {
+    shop,
+    customerKey: customerKeyOf(customer.id),
+    orderIds: matchableOrderIds(orderIds),
   });
+  return rows.map((row) => ({
+    orderId: row.orderId,
+    orderName: row.orderName,
+    eventName: row.eventName,
+    eventId: row.eventId,
+    status: row.status,
+    statusReason: row.statusReason,
+    value: row.value,
+    currency: row.currency,
+    customerData: userDataOf(row.payload),
+    createdAt: row.createdAt,
+    sentAt: row.sentAt,
+  }));
+}
+
+const REPORT_NOTE =
+  "Purchase events this app recorded for the customer and sent (or was to send) to Meta's Conversions API. " +
+  "Email, phone, name, address and customer ID are held only as SHA-256 hashes of the normalised value; " +
+  "IP address, browser user agent and Meta browser IDs (fbp, fbc) are held only until the event is sent, " +
+  'then shown as "[removed]". Rows are deleted after the retention period.';
+
+/**
+ * customers/data_request: builds the report and keeps it (once per request ID) for the merchant, who owes
+ * it to the customer; `npm run cli -- privacy:requests` prints it.
+ */
+export async function recordCustomerDataRequest(
+  db: Db,
+  input: { shop: string; requestId: string; orderIds: string[]; customer?: CustomerRef; now: Date },
+): Promise<{ created: boolean; deliveries: number; browserEvents: number }> {
+  const customerKey = customerKeyOf(input.customer?.id);
+  // Neither a customer ID nor an order: nothing of ours can be about this person, and an empty report
+  // kept for every such delivery would only be noise.
+  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0 };
+  const deliveries = await customerDataReport(db, input.shop, input.orderIds, input.customer);
+  const eventIds = purchaseEventIds(matchableOrderIds(input.orderIds), deliveries);
+  const browserEvents = eventIds.length > 0 ? await findBrowserEvents(db, { shop: input.shop, eventIds }) : [];
+  const report = JSON.stringify({
+    shop: input.shop,
+    requestId: input.requestId,
+    receivedAt: input.now.toISOString(),
+    ordersRequested: input.orderIds,
+    note: REPORT_NOTE,
+    deliveries,
+    browserEvents,
+  });
+  const { created } = await saveDataRequest(db, { shop: input.shop, requestId: input.requestId, customerKey, report });
+  return { created, deliveries: deliveries.length, browserEvents: browserEvents.length };
+}
+
+// The browser half of a Purchase carries the same event ID, so the order IDs find those rows too.
+function purchaseEventIds(orderIds: string[], rows: Array<Pick<PrivacyRow, "eventName" | "eventId">>): string[] {
+  const ids = new Set(rows.filter((r) => r.eventName === "Purchase").map((r) => r.eventId));
+  for (const id of orderIds) {
+    try {
+      ids.add(purchaseEventId(id));
+    } catch {
+      // Not an order ID.
+    }
+  }
+  return [...ids];
+}
+
+function userDataOf(payload: string): Record<string, unknown> {
+  try {
+    const event = JSON.parse(payload) as { user_data?: unknown };
+    const userData = event?.user_data;
+    if (typeof userData === "object" && userData !== null && !Array.isArray(userData)) {
+      return userData as Record<string, unknown>;
+    }
+  } catch {
+    // An unreadable payload holds nothing we can report.
+  }
+  return {};
 }
 
 // Privacy payloads carry numeric order IDs; the ledger stores canonical digits. Both forms are matched so
@@ -112,18 +198,4 @@ function matchableOrderIds(orderIds: string[]): string[] {
     }
   }
   return [...ids];
-}
-
-// lossless-json keeps every number exactly as stored (values, 18-digit IDs) while user_data goes.
-function withoutUserData(payload: string): string {
-  try {
-    const event = parse(payload);
-    if (event !== null && typeof event === "object" && !Array.isArray(event)) {
-      const redacted = stringify({ ...event, user_data: {} });
-      if (redacted !== undefined) return redacted;
-    }
-  } catch {
-    // Unreadable payload: nothing in it can be kept safely.
-  }
-  return JSON.stringify({ user_data: {} });
 }

@@ -1,8 +1,16 @@
 // What the admin home page shows: the Meta connection and how many events sit in each delivery state.
 // The sealed token never leaves this module; only its last characters do.
 import type { Db } from "~/db.server";
-import type { DeliveryStatus } from "~/models/delivery.server";
-import { findShopSettings } from "~/models/shop-settings.server";
+import type { RangeDays } from "~/lib/dashboard-stats";
+import { buildChecklist, type ChecklistItem } from "~/lib/onboarding";
+import { themeEditorUrl } from "~/lib/theme-embed";
+import { findLatestBrowserEvent } from "~/models/browser-event-reads.server";
+import { findLatestSentDelivery, type DeliveryStatus } from "~/models/delivery.server";
+import { findAdminSettings, findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
+import type { AdminDeps } from "./admin-deps.server";
+import { getDashboard, type Dashboard } from "./dashboard.server";
+import type { AdminGraphql } from "./storefront-sync.server";
+import { checkAppEmbed } from "./theme-embed.server";
 
 export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "skipped"] as const satisfies readonly DeliveryStatus[];
 
@@ -35,4 +43,49 @@ export async function getShopOverview(db: Db, shop: string): Promise<ShopOvervie
     tokenHint: settings?.accessTokenSealed ? settings.accessTokenHint : null,
     counts,
   };
+}
+
+// ---- The embedded admin's home: onboarding checklist and dashboard ----------------------------------------
+
+export interface HomeOverview {
+  shop: string;
+  connectionState: ConnectionState;
+  connectionError: string | null;
+  checklist: ChecklistItem[];
+  dashboard: Dashboard;
+}
+
+export async function getHomeOverview(
+  deps: Pick<AdminDeps, "db" | "apiKey" | "now">,
+  req: { shop: string; graphql: AdminGraphql; rangeDays: RangeDays },
+): Promise<HomeOverview> {
+  const { db } = deps;
+  const now = deps.now();
+  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard] = await Promise.all([
+    findAdminSettings(db, req.shop),
+    checkAppEmbed(req.graphql),
+    findLatestBrowserEvent(db, req.shop),
+    findLatestSentDelivery(db, { shop: req.shop, eventName: "Purchase" }),
+    getDashboard(db, { shop: req.shop, rangeDays: req.rangeDays, now }),
+  ]);
+
+  const connectionState = settings?.connectionState ?? "disconnected";
+  const checklist = buildChecklist({
+    hasCredentials: Boolean(settings?.pixelId && settings.accessTokenSealed),
+    connectionState,
+    connectionError: settings?.connectionError ?? null,
+    hasTestEventCode: Boolean(settings?.testEventCode),
+    connectionVerifiedAt: settings?.connectionVerifiedAt?.toISOString() ?? null,
+    embed,
+    themeEditorUrl: themeEditorUrl(req.shop, deps.apiKey),
+    webPixelConnected: Boolean(settings?.webPixelId),
+    latestBrowserEvent: latestBrowserEvent
+      ? { eventName: latestBrowserEvent.eventName, seenAt: latestBrowserEvent.seenAt.toISOString() }
+      : null,
+    latestSentPurchase: latestSentPurchase
+      ? { orderName: latestSentPurchase.orderName, sentAt: latestSentPurchase.sentAt?.toISOString() ?? null }
+      : null,
+  });
+
+  return { shop: req.shop, connectionState, connectionError: settings?.connectionError ?? null, checklist, dashboard };
 }

@@ -1,7 +1,11 @@
 // Pushes the shop's settings to where the storefront reads them: app-data metafields on the app
 // installation (read by the theme app embed's Liquid) and the web pixel's settings (checkout).
-// Interface agreed between the browser side and the admin; implementation: see issue 3.
+// Interface agreed between the browser side and the admin: the admin calls this on save and stores the
+// returned webPixelId. Shopify's answers become readable messages; only a thrown `Response` (the
+// library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
+import { pixelIdSchema } from "~/lib/validation";
 import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+import { META_EVENTS } from "~/models/shop-settings.server";
 
 /** The `admin.graphql` function that `authenticate.admin` / `unauthenticated.admin` return. */
 export type AdminGraphql = (query: string, options?: { variables?: Record<string, unknown> }) => Promise<Response>;
@@ -20,6 +24,221 @@ export interface StorefrontSettings {
 
 export type StorefrontSyncResult = { ok: true; webPixelId: string } | { ok: false; errors: string[] };
 
-export async function syncStorefront(_admin: AdminGraphql, _settings: StorefrontSettings): Promise<StorefrontSyncResult> {
-  return { ok: false, errors: ["Storefront sync is not implemented yet"] };
+/** The theme app embed reads `app.metafields.meta_pixel.<key>.value`. */
+export const METAFIELD_NAMESPACE = "meta_pixel";
+
+/**
+ * The web pixel's settings, one string per `[settings.fields.*]` of extensions/web-pixel/shopify.extension.toml
+ * (Shopify validates the JSON against those fields, and single_line_text_field values are strings).
+ */
+export function webPixelSettings(settings: StorefrontSettings): Record<string, string> {
+  return {
+    pixelId: settings.pixelId.trim(),
+    enabledEvents: knownEvents(settings.enabledEvents).join(","),
+    consentMode: settings.consentMode,
+    limitedDataUse: settings.limitedDataUse ? "true" : "false",
+    beaconUrl: beaconUrl(settings.appUrl),
+  };
+}
+
+const APP_INSTALLATION = `#graphql
+  query metaCapiAppInstallation {
+    currentAppInstallation { id }
+  }`;
+
+const SET_METAFIELDS = `#graphql
+  mutation metaCapiSetStorefrontMetafields($metafields: [MetafieldsSetInput!]!) {
+    metafieldsSet(metafields: $metafields) {
+      metafields { key }
+      userErrors { field message code }
+    }
+  }`;
+
+const CREATE_WEB_PIXEL = `#graphql
+  mutation metaCapiCreateWebPixel($webPixel: WebPixelInput!) {
+    webPixelCreate(webPixel: $webPixel) {
+      webPixel { id settings }
+      userErrors { field message code }
+    }
+  }`;
+
+const UPDATE_WEB_PIXEL = `#graphql
+  mutation metaCapiUpdateWebPixel($id: ID!, $webPixel: WebPixelInput!) {
+    webPixelUpdate(id: $id, webPixel: $webPixel) {
+      webPixel { id settings }
+      userErrors { field message code }
+    }
+  }`;
+
+const CURRENT_WEB_PIXEL = `#graphql
+  query metaCapiWebPixel {
+    webPixel { id }
+  }`;
+
+interface UserError {
+  field?: string[] | null;
+  message?: string;
+  code?: string | null;
+}
+
+type Step<T> = { ok: true; data: T } | { ok: false; errors: string[] };
+
+export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncResult> {
+  const invalid = validate(settings);
+  if (invalid.length > 0) return { ok: false, errors: invalid };
+
+  const installation = await call<{ currentAppInstallation?: { id?: string } | null }>(
+    admin,
+    APP_INSTALLATION,
+    undefined,
+    "reading the app installation",
+  );
+  if (!installation.ok) return installation;
+  const ownerId = installation.data.currentAppInstallation?.id;
+  if (!ownerId) return { ok: false, errors: ["Shopify did not return the app installation to store the settings on"] };
+
+  const metafields = await call<{ metafieldsSet?: { userErrors?: UserError[] } | null }>(
+    admin,
+    SET_METAFIELDS,
+    { metafields: metafieldInputs(ownerId, settings) },
+    "saving the storefront settings",
+  );
+  if (!metafields.ok) return metafields;
+  const metafieldErrors = metafields.data.metafieldsSet?.userErrors ?? [];
+  if (metafieldErrors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused the storefront settings", metafieldErrors) };
+
+  return upsertWebPixel(admin, settings);
+}
+
+function validate(settings: StorefrontSettings): string[] {
+  const errors: string[] = [];
+  const pixelId = pixelIdSchema.safeParse(settings.pixelId);
+  if (!pixelId.success) errors.push(`Pixel ID ${pixelId.error.issues[0]?.message ?? "is not valid"}`);
+  if (!beaconUrl(settings.appUrl)) errors.push("The app URL must be an http(s) URL (SHOPIFY_APP_URL)");
+  return errors;
+}
+
+function knownEvents(events: readonly string[]): MetaEventName[] {
+  return META_EVENTS.filter((name) => events.includes(name));
+}
+
+function beaconUrl(appUrl: string): string {
+  try {
+    const url = new URL(appUrl);
+    if (url.protocol !== "https:" && url.protocol !== "http:") return "";
+    return new URL("pixel/events", url.href.endsWith("/") ? url.href : `${url.href}/`).href;
+  } catch {
+    return "";
+  }
+}
+
+function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
+  const field = (key: string, type: string, value: string) => ({ ownerId, namespace: METAFIELD_NAMESPACE, key, type, value });
+  return [
+    field("pixel_id", "single_line_text_field", settings.pixelId.trim()),
+    field("enabled_events", "json", JSON.stringify(knownEvents(settings.enabledEvents))),
+    field("consent_mode", "single_line_text_field", settings.consentMode),
+    field("limited_data_use", "boolean", settings.limitedDataUse ? "true" : "false"),
+    field("beacon_url", "single_line_text_field", beaconUrl(settings.appUrl)),
+  ];
+}
+
+type PixelPayload = { webPixel?: { id?: string } | null; userErrors?: UserError[] } | null | undefined;
+
+async function upsertWebPixel(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncResult> {
+  const webPixel = { settings: JSON.stringify(webPixelSettings(settings)) };
+
+  if (settings.webPixelId) {
+    const updated = await updatePixel(admin, settings.webPixelId, webPixel);
+    // The stored ID can be stale (the pixel was removed, or the app reinstalled): create a new one then.
+    if (updated !== "not-found") return updated;
+  }
+
+  const created = await call<{ webPixelCreate?: PixelPayload }>(admin, CREATE_WEB_PIXEL, { webPixel }, "creating the web pixel");
+  if (!created.ok) return created;
+  const payload = created.data.webPixelCreate;
+  const errors = payload?.userErrors ?? [];
+  if (errors.some((e) => e.code === "TAKEN" || /already/i.test(e.message ?? ""))) {
+    // One app pixel per shop: it exists but we lost its ID. Find it and update it instead.
+    const current = await call<{ webPixel?: { id?: string } | null }>(admin, CURRENT_WEB_PIXEL, undefined, "looking up the web pixel");
+    if (!current.ok) return current;
+    const id = current.data.webPixel?.id;
+    if (!id) return { ok: false, errors: describeUserErrors("Shopify refused to create the web pixel", errors) };
+    const updated = await updatePixel(admin, id, webPixel);
+    return updated === "not-found" ? { ok: false, errors: [`Shopify could not find the web pixel ${id}`] } : updated;
+  }
+  if (errors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused to create the web pixel", errors) };
+  const id = payload?.webPixel?.id;
+  return id ? { ok: true, webPixelId: id } : { ok: false, errors: ["Shopify did not return the new web pixel's ID"] };
+}
+
+async function updatePixel(
+  admin: AdminGraphql,
+  id: string,
+  webPixel: { settings: string },
+): Promise<StorefrontSyncResult | "not-found"> {
+  const updated = await call<{ webPixelUpdate?: PixelPayload }>(admin, UPDATE_WEB_PIXEL, { id, webPixel }, "updating the web pixel");
+  if (!updated.ok) {
+    return updated.errors.some((e) => /not (be )?found|does not exist|invalid id/i.test(e)) ? "not-found" : updated;
+  }
+  const payload = updated.data.webPixelUpdate;
+  const errors = payload?.userErrors ?? [];
+  if (errors.some((e) => e.code === "NOT_FOUND" || /not (be )?found/i.test(e.message ?? ""))) return "not-found";
+  if (errors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused the web pixel settings", errors) };
+  return { ok: true, webPixelId: payload?.webPixel?.id ?? id };
+}
+
+async function call<T>(
+  admin: AdminGraphql,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  doing: string,
+): Promise<Step<T>> {
+  let response: Response;
+  try {
+    response = await admin(query, variables ? { variables } : undefined);
+  } catch (error) {
+    if (error instanceof Response) throw error;
+    return { ok: false, errors: thrownMessages(error, doing) };
+  }
+  if (!response.ok) {
+    return { ok: false, errors: [`Shopify answered HTTP ${response.status} while ${doing}; try saving again`] };
+  }
+  let body: { data?: T | null; errors?: unknown };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    return { ok: false, errors: [`Shopify sent an unreadable answer while ${doing}; try saving again`] };
+  }
+  const graphqlErrors = graphqlMessages(body?.errors);
+  if (graphqlErrors.length > 0) return { ok: false, errors: graphqlErrors.map((m) => `Shopify reported an error while ${doing}: ${m}`) };
+  if (!body?.data) return { ok: false, errors: [`Shopify returned no data while ${doing}`] };
+  return { ok: true, data: body.data };
+}
+
+// GraphqlQueryError (what admin.graphql throws on GraphQL errors) carries Shopify's errors in `body.errors`.
+function thrownMessages(error: unknown, doing: string): string[] {
+  const fromBody = graphqlMessages((error as { body?: { errors?: unknown } } | null)?.body?.errors);
+  if (fromBody.length > 0) return fromBody.map((m) => `Shopify reported an error while ${doing}: ${m}`);
+  const message = error instanceof Error ? error.message : String(error);
+  return [`Could not reach Shopify while ${doing}: ${message}`];
+}
+
+function graphqlMessages(errors: unknown): string[] {
+  if (!errors) return [];
+  if (typeof errors === "string") return [errors];
+  if (Array.isArray(errors)) {
+    return errors.map((e) => (typeof e === "string" ? e : typeof e?.message === "string" ? e.message : JSON.stringify(e)));
+  }
+  if (typeof errors === "object" && typeof (errors as { message?: unknown }).message === "string") {
+    return [(errors as { message: string }).message];
+  }
+  return [JSON.stringify(errors)];
+}
+
+function describeUserErrors(prefix: string, errors: UserError[]): string[] {
+  return errors.map((e) => {
+    const field = Array.isArray(e.field) && e.field.length > 0 ? ` (${e.field.join(".")})` : "";
+    return `${prefix}: ${e.message ?? "unknown error"}${field}`;
+  });
 }

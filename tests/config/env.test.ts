@@ -49,6 +49,15 @@ describe("environment", () => {
     expect(() => parseEnvironment({ ...valid, NODE_ENV: "development", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).not.toThrow();
   });
 
+  it("keeps deliveries 90 days unless DELIVERY_RETENTION_DAYS says otherwise, within 7 to 3650", () => {
+    expect(parseEnvironment(valid).DELIVERY_RETENTION_DAYS).toBe(90);
+    expect(parseEnvironment({ ...valid, DELIVERY_RETENTION_DAYS: "30" }).DELIVERY_RETENTION_DAYS).toBe(30);
+    // Under 7 days the purge could delete events Meta would still accept.
+    for (const bad of ["0", "6", "3651", "7.5", "forever"]) {
+      expect(() => parseEnvironment({ ...valid, DELIVERY_RETENTION_DAYS: bad })).toThrow(/DELIVERY_RETENTION_DAYS/);
+    }
+  });
+
   it("accepts the key as hex or base64", () => {
     expect(decodeKey("ab".repeat(32))).toHaveLength(32);
     expect(decodeKey(Buffer.alloc(32, 7).toString("base64"))).toHaveLength(32);

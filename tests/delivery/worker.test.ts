@@ -3,9 +3,11 @@
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { claimDueDeliveries } from "~/models/delivery.server";
+import { REMOVED_VALUE } from "~/lib/capi/scrub";
+import { claimDueDeliveries, type ClaimedDelivery } from "~/models/delivery.server";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
+import { handleAppUninstalled, redactCustomer } from "~/services/shop-lifecycle.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
@@ -104,6 +106,16 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       expect(row.leaseOwner).toBeNull();
     }
   });
+
+  it("claims, sends and records a full batch of 1000 rows in one request", async () => {
+    // More row IDs than Prisma binds in one SQLite statement (999): the ledger must slice its statements.
+    const rows = await paidOrders(1000);
+    const stats = await worker({ batchSize: 1000 }).runOnce();
+    expect(stats).toMatchObject({ claimed: 1000, sent: 1000 });
+    expect(fake.requests().map((r) => r.eventCount)).toEqual([1000]);
+    expect(await statusCounts()).toEqual({ sent: 1000 });
+    expect(new Set(fake.received().map((e) => e.eventId)).size).toBe(rows.length);
+  }, 120_000);
 
   it("splits more rows than the batch size into several requests", async () => {
     await paidOrders(7);
@@ -267,5 +279,118 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       expect(a.sent).toBeGreaterThan(0);
       expect(b.sent).toBeGreaterThan(0);
     }
+  });
+  it("once a row is sent, its stored payload keeps that IP, user agent and browser IDs were there, not their values", async () => {
+    await paidOrders(2);
+    const before = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    const sentUserData = JSON.parse(before.payload).user_data;
+    expect(sentUserData.client_ip_address).toBe("203.0.113.7");
+
+    await worker().runOnce();
+    // Meta got the real values...
+    expect(fake.received().every((e) => (e.event.user_data as Record<string, unknown>).client_ip_address === "203.0.113.7")).toBe(true);
+    // ...the ledger keeps the keys, with the values gone, and everything else as sent.
+    const after = await db.delivery.findUniqueOrThrow({ where: { id: before.id } });
+    expect(after.status).toBe("sent");
+    const stored = JSON.parse(after.payload);
+    for (const key of ["client_ip_address", "client_user_agent", "fbp", "fbc"]) {
+      expect(stored.user_data[key]).toBe(REMOVED_VALUE);
+    }
+    expect({ ...stored.user_data, client_ip_address: 0, client_user_agent: 0, fbp: 0, fbc: 0 }).toEqual({
+      ...sentUserData,
+      client_ip_address: 0,
+      client_user_agent: 0,
+      fbp: 0,
+      fbc: 0,
+    });
+    expect(after.payload).not.toContain("203.0.113.7");
+    expect(after.payload).not.toContain("Mozilla");
+  });
+
+  it("a row skipped as too old keeps no raw identifiers either", async () => {
+    await paidOrders(1);
+    clock = new Date(clock.getTime() + 8 * 24 * 3600_000);
+    expect((await worker().runOnce()).skipped).toBe(1);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(JSON.parse(row.payload).user_data.client_ip_address).toBe(REMOVED_VALUE);
+  });
+
+  it("files each order under the hashed customer ID, the same hash as the event's external_id", async () => {
+    await paidOrders(1);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(row.customerKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.customerKey).toBe(JSON.parse(row.payload).user_data.external_id);
+  });
+
+  it("never sends a row taken away after the claim (customer redacted, app uninstalled)", async () => {
+    const [redactedOrder] = await paidOrders(3);
+    const w = worker();
+    const claim = await claimDueDeliveries(db, { workerId: "worker-a", now: clock, limit: 10, leaseMs: 60_000 });
+    expect(claim.rows).toHaveLength(3);
+    // The redaction lands between the claim and the request.
+    await redactCustomer(db, SHOP, [redactedOrder]);
+    const stats = { claimed: 3, sent: 0, retrying: 0, failed: 0, skipped: 0, held: 0, released: 0 };
+    const sendBatch = (w as unknown as {
+      sendBatch(t: object, rows: ClaimedDelivery[], token: string, s: typeof stats): Promise<void>;
+    }).sendBatch.bind(w);
+    await sendBatch({ shop: SHOP, pixelId: PIXEL, accessToken: TOKEN, testEventCode: null }, claim.rows, claim.token, stats);
+    expect(stats.sent).toBe(2);
+    expect(fake.received().map((e) => e.eventId)).not.toContain(`shopify_order_${redactedOrder}`);
+    expect(await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: redactedOrder } })).toMatchObject({
+      status: "skipped",
+      statusReason: "Customer data redacted",
+    });
+
+    // Uninstall: the same, for every row of the shop, including rows already claimed.
+    await paidOrders(2);
+    const second = await claimDueDeliveries(db, { workerId: "worker-a", now: clock, limit: 10, leaseMs: 60_000 });
+    expect(second.rows).toHaveLength(2);
+    await handleAppUninstalled(db, SHOP);
+    await sendBatch({ shop: SHOP, pixelId: PIXEL, accessToken: TOKEN, testEventCode: null }, second.rows, second.token, stats);
+    expect(fake.received()).toHaveLength(2);
+    expect(await statusCounts()).toEqual({ sent: 2, skipped: 3 });
+  });
+
+  it("purges rows past the retention period in batches, oldest first, at most once per interval", async () => {
+    const { purgeExpired } = await import("~/services/delivery/retention.server");
+    await db.browserEvent.deleteMany({});
+    await db.customerDataRequest.deleteMany({});
+    await paidOrders(5);
+    const old = new Date(clock.getTime() - 91 * 24 * 3600_000);
+    const ids = (await db.delivery.findMany({ where: { shop: SHOP }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
+    await db.delivery.updateMany({ where: { id: { in: ids.slice(0, 3) } }, data: { createdAt: old } });
+    // One of the old rows is held by a live worker: left for a later pass.
+    await db.delivery.update({ where: { id: ids[2] }, data: { status: "sending", leaseOwner: "live", leaseExpiresAt: new Date(clock.getTime() + 60_000) } });
+    await db.browserEvent.createMany({
+      data: [
+        { shop: SHOP, eventName: "PageView", eventId: "old", source: "theme-embed", seenAt: old },
+        { shop: SHOP, eventName: "PageView", eventId: "new", source: "theme-embed", seenAt: clock },
+      ],
+    });
+    await db.customerDataRequest.create({ data: { shop: SHOP, requestId: "1", report: "{}", createdAt: old } });
+
+    const result = await purgeExpired(db, { now: clock, retentionDays: 90, batchSize: 1 });
+    expect(result).toEqual({ deliveries: 2, browserEvents: 1, dataRequests: 1, complete: true });
+    expect((await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true } })).map((r) => r.id).sort()).toEqual(ids.slice(2).sort());
+    expect(await db.browserEvent.findMany({ select: { eventId: true } })).toEqual([{ eventId: "new" }]);
+    await db.browserEvent.deleteMany({});
+
+    // A budget that runs out leaves the rest for the next cycle and says so.
+    await db.delivery.updateMany({ where: { id: { in: ids.slice(3) } }, data: { createdAt: old } });
+    let ticks = 0;
+    const partial = await purgeExpired(db, { now: clock, retentionDays: 90, batchSize: 1, budgetMs: 0, clock: () => ticks++ });
+    expect(partial.complete).toBe(false);
+
+    // In the worker: due at once, then not again before the interval has passed.
+    const w = new DeliveryWorker({
+      ...(worker() as unknown as { opts: ConstructorParameters<typeof DeliveryWorker>[0] }).opts,
+      retention: { days: 90, intervalMs: 3600_000 },
+    });
+    expect(await w.purgeIfDue()).toMatchObject({ deliveries: 2, complete: true });
+    expect(await w.purgeIfDue()).toBeNull();
+    clock = new Date(clock.getTime() + 3600_000);
+    // By now the held row's lease has expired too: nobody is working on it any more.
+    expect(await w.purgeIfDue()).toMatchObject({ deliveries: 1 });
+    expect(await db.delivery.count({ where: { shop: SHOP } })).toBe(0);
   });
 });

@@ -1,8 +1,8 @@
-// A webhook exactly as Shopify sends it: POST, raw body, base64 HMAC-SHA256 of the body under the app
-// secret, and the five headers authenticate.webhook requires. Nothing is mocked, so route tests prove
-// the real HMAC and header handling.
-import { randomUUID } from "node:crypto";
-import { API_SECRET_KEY, APP_URL, getHmac } from "@shopify/shopify-api/test-helpers";
+// A webhook exactly as Shopify sends it (headers from scripts/lib/shopify-webhook.ts, shared with the demo
+// and the benchmark), as a Request for the route tests. Nothing is mocked, so route tests prove the real
+// HMAC and header handling.
+import { API_SECRET_KEY, APP_URL } from "@shopify/shopify-api/test-helpers";
+import { shopifyWebhookHeaders } from "../../scripts/lib/shopify-webhook";
 
 export interface SignedWebhookOptions {
   /** Shopify spelling, e.g. "orders/paid". */
@@ -25,16 +25,18 @@ export interface SignedWebhookOptions {
 
 export function signedWebhookRequest(options: SignedWebhookOptions): Request {
   const body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-  const headers = new Headers({
-    "Content-Type": "application/json",
-    "X-Shopify-Topic": options.topic,
-    "X-Shopify-Hmac-Sha256": getHmac(body, options.secret ?? API_SECRET_KEY),
-    "X-Shopify-Shop-Domain": options.shop,
-    "X-Shopify-API-Version": options.apiVersion ?? "2025-10",
-    "X-Shopify-Webhook-Id": options.webhookId ?? randomUUID(),
-    "X-Shopify-Event-Id": options.eventId ?? randomUUID(),
-    "X-Shopify-Triggered-At": options.triggeredAt ?? new Date().toISOString(),
-  });
+  const headers = new Headers(
+    shopifyWebhookHeaders({
+      topic: options.topic,
+      shop: options.shop,
+      body,
+      secret: options.secret ?? API_SECRET_KEY,
+      webhookId: options.webhookId,
+      apiVersion: options.apiVersion,
+      eventId: options.eventId,
+      triggeredAt: options.triggeredAt,
+    }),
+  );
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (value === null) headers.delete(name);
     else headers.set(name, value);

@@ -3,6 +3,8 @@
 // rows are untouched.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "~/db.server";
+import { customerKeyOf } from "~/lib/capi/customer-key";
+import { REMOVED_VALUE } from "~/lib/capi/scrub";
 import { setAppEnv } from "../helpers/app-env";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 import { signedWebhookRequest } from "../helpers/webhook-request";
@@ -15,6 +17,9 @@ const OTHER = "other-shop.myshopify.com";
 const BIG_ORDER = "820982911946154508";
 const SMALL_ORDER = "5500000001";
 const UNLISTED_ORDER = "5500000002";
+// The customer of BIG_ORDER and SMALL_ORDER, as the privacy payloads name them.
+const CUSTOMER_ID = 191167;
+const CUSTOMER_KEY = customerKeyOf(CUSTOMER_ID)!;
 
 let database: TestDatabase;
 let db: Db;
@@ -43,7 +48,13 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.session.deleteMany({})]);
+  await db.$transaction([
+    db.delivery.deleteMany({}),
+    db.shopSettings.deleteMany({}),
+    db.session.deleteMany({}),
+    db.browserEvent.deleteMany({}),
+    db.customerDataRequest.deleteMany({}),
+  ]);
   for (const shop of [SHOP, OTHER]) await seedShop(shop);
 });
 
@@ -75,6 +86,7 @@ async function seedShop(shop: string) {
         orderId,
         status,
         eventTime: new Date(),
+        customerKey: orderId === UNLISTED_ORDER ? null : CUSTOMER_KEY,
         // The raw number must survive redaction digit for digit.
         payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","user_data":{"em":"abc","client_ip_address":"203.0.113.9"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
       },
@@ -92,13 +104,17 @@ async function send(topic: string, body: string | object, options: { shop?: stri
 }
 
 async function snapshot() {
-  const [sessions, settings, deliveries] = await Promise.all([
+  const [sessions, settings, deliveries, browserEvents, dataRequests] = await Promise.all([
     db.session.findMany({ orderBy: { id: "asc" } }),
     db.shopSettings.findMany({ orderBy: { shop: "asc" } }),
     db.delivery.findMany({ orderBy: { id: "asc" } }),
+    db.browserEvent.findMany({ orderBy: { id: "asc" } }),
+    db.customerDataRequest.findMany({ orderBy: { id: "asc" } }),
   ]);
-  return { sessions, settings, deliveries };
+  return { sessions, settings, deliveries, browserEvents, dataRequests };
 }
+
+const userDataOf = (payload: string) => JSON.parse(payload).user_data as Record<string, unknown>;
 
 describe("authentication shared by the lifecycle routes", () => {
   it.each(["app/uninstalled", "app/scopes_update", "customers/data_request", "customers/redact", "shop/redact"])(
@@ -155,6 +171,17 @@ describe("app/uninstalled", () => {
     });
     expect(await db.delivery.count({ where: { shop: SHOP } })).toBe(3);
 
+    // Nothing more goes to Meta: the pending row is stopped for good, the failed one keeps its status but,
+    // like it, loses the raw IP it no longer needs; the hashed keys stay until shop/redact.
+    const rows = Object.fromEntries((await db.delivery.findMany({ where: { shop: SHOP } })).map((r) => [r.orderId, r]));
+    expect(rows[BIG_ORDER]).toMatchObject({ status: "skipped", statusReason: "App uninstalled: not sent to Meta" });
+    expect(rows[UNLISTED_ORDER].status).toBe("failed");
+    for (const orderId of [BIG_ORDER, UNLISTED_ORDER]) {
+      expect(userDataOf(rows[orderId].payload)).toEqual({ em: "abc", client_ip_address: REMOVED_VALUE });
+    }
+    expect(rows[SMALL_ORDER].status).toBe("sent");
+    expect(await db.delivery.count({ where: { shop: OTHER, status: "pending" } })).toBe(1);
+
     expect(await db.session.count({ where: { shop: OTHER } })).toBe(1);
     expect(await db.shopSettings.findUniqueOrThrow({ where: { shop: OTHER } })).toMatchObject({
       connectionState: "connected",
@@ -172,6 +199,20 @@ describe("app/uninstalled", () => {
     expect(again.settings.map(({ updatedAt: _, ...rest }) => rest)).toEqual(
       after.settings.map(({ updatedAt: _, ...rest }) => rest),
     );
+  });
+
+  it("stops a row a worker holds: the worker's lease no longer owns it", async () => {
+    const held = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: BIG_ORDER } });
+    await db.delivery.update({
+      where: { id: held.id },
+      data: { status: "sending", leaseOwner: "worker-1:claim", leaseExpiresAt: new Date(Date.now() + 60_000) },
+    });
+    expect((await send("app/uninstalled", { id: 1, domain: SHOP })).status).toBe(200);
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({
+      status: "skipped",
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
   });
 
   it("answers 200 for a shop the app never knew (CLI-triggered test delivery)", async () => {
@@ -206,6 +247,16 @@ describe("shop/redact", () => {
     expect(after.sessions).toEqual(before.sessions.filter((s) => s.shop === OTHER));
 
     expect((await send("shop/redact", { shop_id: 1, shop_domain: SHOP })).status).toBe(200);
+  });
+
+  it("also erases the shop's browser events and data-request reports", async () => {
+    for (const shop of [SHOP, OTHER]) {
+      await db.browserEvent.create({ data: { shop, eventName: "Purchase", eventId: `shopify_order_${BIG_ORDER}`, source: "web-pixel" } });
+      await db.customerDataRequest.create({ data: { shop, requestId: "1", customerKey: CUSTOMER_KEY, report: "{}" } });
+    }
+    expect((await send("shop/redact", { shop_id: 1, shop_domain: SHOP })).status).toBe(200);
+    expect(await db.browserEvent.findMany({ select: { shop: true } })).toEqual([{ shop: OTHER }]);
+    expect(await db.customerDataRequest.findMany({ select: { shop: true } })).toEqual([{ shop: OTHER }]);
   });
 });
 
@@ -244,6 +295,46 @@ describe("customers/redact", () => {
     expect(await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, statusReason: true, payload: true } })).toEqual(once);
   });
 
+  it("finds the customer's rows by hashed customer ID too, stops one a worker holds, and drops the related rows", async () => {
+    // An order the payload does not list, filed under the customer, and in flight at a worker.
+    const inFlight = await db.delivery.create({
+      data: {
+        shop: SHOP,
+        pixelId: "123456789012345",
+        eventName: "Purchase",
+        eventId: "shopify_order_5500000009",
+        orderId: "5500000009",
+        status: "sending",
+        leaseOwner: "worker-1:claim",
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+        eventTime: new Date(),
+        customerKey: CUSTOMER_KEY,
+        payload: `{"event_id":"shopify_order_5500000009","event_source_url":"https://bright-socks.com/products/x?_kx=subscriber-token&email=a%40b.c#top","user_data":{"external_id":"${CUSTOMER_KEY}","client_user_agent":"Mozilla/5.0"}}`,
+      },
+    });
+    for (const shop of [SHOP, OTHER]) {
+      await db.browserEvent.create({ data: { shop, eventName: "Purchase", eventId: "shopify_order_5500000009", source: "web-pixel" } });
+      await db.customerDataRequest.create({ data: { shop, requestId: "7", customerKey: CUSTOMER_KEY, report: "{}" } });
+    }
+
+    const response = await send("customers/redact", { shop_domain: SHOP, customer: { id: CUSTOMER_ID }, orders_to_redact: [] });
+    expect(response.status).toBe(200);
+
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: inFlight.id } })).toMatchObject({
+      status: "skipped",
+      statusReason: "Customer data redacted",
+      leaseOwner: null,
+      customerKey: null,
+      // The page URL keeps its path, not the per-subscriber query of the marketing link.
+      payload: '{"event_id":"shopify_order_5500000009","event_source_url":"https://bright-socks.com/products/x","user_data":{}}',
+    });
+    // Found by the customer key alone (nothing was listed), and no longer filed under it.
+    expect(await db.delivery.count({ where: { customerKey: CUSTOMER_KEY, shop: SHOP } })).toBe(0);
+    expect(await db.delivery.count({ where: { customerKey: CUSTOMER_KEY, shop: OTHER } })).toBe(2);
+    expect(await db.browserEvent.findMany({ select: { shop: true } })).toEqual([{ shop: OTHER }]);
+    expect(await db.customerDataRequest.findMany({ select: { shop: true } })).toEqual([{ shop: OTHER }]);
+  });
+
   it("answers 200 when there is nothing to redact", async () => {
     const response = await send("customers/redact", { shop_domain: SHOP, customer: { id: 1 }, orders_to_redact: [] });
     expect(response.status).toBe(200);
@@ -259,10 +350,50 @@ describe("customers/data_request", () => {
     const { customerDataReport } = await import("~/services/shop-lifecycle.server");
     const report = await customerDataReport(db, SHOP, [BIG_ORDER]);
     expect(report).toEqual([
-      { orderId: BIG_ORDER, eventName: "Purchase", eventId: `shopify_order_${BIG_ORDER}`, status: "pending", createdAt: expect.any(Date) },
+      {
+        orderId: BIG_ORDER,
+        orderName: null,
+        eventName: "Purchase",
+        eventId: `shopify_order_${BIG_ORDER}`,
+        status: "pending",
+        statusReason: null,
+        value: null,
+        currency: null,
+        customerData: { em: "abc", client_ip_address: "203.0.113.9" },
+        createdAt: expect.any(Date),
+        sentAt: null,
+      },
     ]);
     expect(await customerDataReport(db, SHOP, [`gid://shopify/Order/${BIG_ORDER}`])).toHaveLength(1);
     expect(await customerDataReport(db, SHOP, [])).toEqual([]);
+    // By the customer: both of their orders, not the unlisted guest order, nothing of the other shop.
+    const byCustomer = await customerDataReport(db, SHOP, [], { id: String(CUSTOMER_ID) });
+    expect(byCustomer.map((r) => r.orderId).sort()).toEqual([BIG_ORDER, SMALL_ORDER].sort());
+  });
+
+  it("keeps the report once per request for the merchant, with the browser events of those orders", async () => {
+    await db.browserEvent.create({ data: { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${SMALL_ORDER}`, source: "web-pixel" } });
+    const body = `{"shop_id":1,"shop_domain":"${SHOP}","orders_requested":[],"customer":{"id":${CUSTOMER_ID}},"data_request":{"id":4242}}`;
+    expect((await send("customers/data_request", body)).status).toBe(200);
+    expect((await send("customers/data_request", body)).status).toBe(200);
+
+    const stored = await db.customerDataRequest.findMany();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ shop: SHOP, requestId: "4242", customerKey: CUSTOMER_KEY });
+    const report = JSON.parse(stored[0].report);
+    expect(report.deliveries.map((d: { orderId: string }) => d.orderId).sort()).toEqual([BIG_ORDER, SMALL_ORDER].sort());
+    expect(report.browserEvents).toEqual([
+      expect.objectContaining({ eventName: "Purchase", eventId: `shopify_order_${SMALL_ORDER}`, source: "web-pixel" }),
+    ]);
+    expect(report.note).toMatch(/SHA-256/);
+    // Nothing of the other shop, though it holds the same order IDs for the same customer.
+    expect(stored[0].report).not.toContain(OTHER);
+  });
+
+  it("keeps nothing for a request that names neither a customer ID nor an order", async () => {
+    const response = await send("customers/data_request", { shop_domain: SHOP, customer: { email: "x@example.com" }, data_request: { id: 1 } });
+    expect(response.status).toBe(200);
+    expect(await db.customerDataRequest.count()).toBe(0);
   });
 });
 

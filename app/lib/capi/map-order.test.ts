@@ -85,6 +85,7 @@ describe("mapOrderToPurchase on a realistic paid order", () => {
       currency: "USD",
       eventTime: new Date("2025-03-14T14:15:30Z"),
       isTest: false,
+      consentDenied: false,
       event: {
         event_name: "Purchase",
         event_time: 1741961730,
@@ -582,5 +583,46 @@ describe("test orders", () => {
   it("flags test orders and leaves skipping to the caller", () => {
     expect(expectOk(mapOrderToPurchase(withChanges({ test: true }), ctx)).isTest).toBe(true);
     expect(expectOk(mapOrderToPurchase(withChanges({ test: "true" }), ctx)).isTest).toBe(false);
+  });
+});
+
+describe("storefront consent (cart attribute _mc_consent)", () => {
+  const withConsent = (value: string | null) =>
+    withChanges({
+      note_attributes: [
+        { name: "_fbp", value: FBP },
+        ...(value === null ? [] : [{ name: "_mc_consent", value }]),
+      ],
+    });
+
+  it("flags an order whose shopper declined, and only that", () => {
+    expect(expectOk(mapOrderToPurchase(withConsent("denied"), ctx)).consentDenied).toBe(true);
+    expect(expectOk(mapOrderToPurchase(withConsent(" Denied "), ctx)).consentDenied).toBe(true);
+    expect(expectOk(mapOrderToPurchase(withConsent("granted"), ctx)).consentDenied).toBe(false);
+    expect(expectOk(mapOrderToPurchase(withConsent(""), ctx)).consentDenied).toBe(false);
+    expect(expectOk(mapOrderToPurchase(withConsent(null), ctx)).consentDenied).toBe(false);
+  });
+
+  it("does not let the consent attribute leak into the event", () => {
+    const event = expectOk(mapOrderToPurchase(withConsent("denied"), ctx)).event;
+    expect(JSON.stringify(event)).not.toMatch(/_mc_consent|denied/);
+  });
+});
+
+describe("Limited Data Use", () => {
+  it("adds Meta's LDU options with geolocation (0, 0) when the shop has it on", () => {
+    const event = expectOk(mapOrderToPurchase(paidOrder(), { ...ctx, limitedDataUse: true })).event;
+    expect(event.data_processing_options).toEqual(["LDU"]);
+    expect(event.data_processing_options_country).toBe(0);
+    expect(event.data_processing_options_state).toBe(0);
+  });
+
+  it("leaves the keys out entirely when off or unset", () => {
+    for (const options of [ctx, { ...ctx, limitedDataUse: false }]) {
+      const event = expectOk(mapOrderToPurchase(paidOrder(), options)).event;
+      expect(Object.keys(event)).not.toContain("data_processing_options");
+      expect(Object.keys(event)).not.toContain("data_processing_options_country");
+      expect(Object.keys(event)).not.toContain("data_processing_options_state");
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface MapContext {
   shopDomain: string;
   /** The only clock the mapping reads: event_time is clamped to it. */
   now: Date;
+  /** The shop's Limited Data Use setting: Meta then restricts processing by the shopper's US state. */
+  limitedDataUse?: boolean;
 }
 
 export type MapResult =
@@ -33,6 +35,8 @@ export type MapResult =
       currency: string;
       eventTime: Date;
       isTest: boolean;
+      /** The storefront recorded that the shopper declined marketing tracking (cart attribute `_mc_consent`). */
+      consentDenied: boolean;
       event: CapiPurchaseEvent;
     }
   | { ok: false; orderId: string | null; reason: string };
@@ -107,6 +111,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
     currency: money.currency,
     eventTime: new Date(eventSeconds * 1000),
     isTest: o.test === true,
+    consentDenied: noteAttribute(o, "_mc_consent")?.toLowerCase() === "denied",
     event: {
       event_name: "Purchase",
       event_time: eventSeconds,
@@ -123,6 +128,10 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
         num_items: numItems,
         order_id: orderId,
       },
+      // Country and state 0: Meta geolocates the shopper, as the browser pixel's LDU call asks it to.
+      ...(ctx.limitedDataUse === true
+        ? { data_processing_options: ["LDU"], data_processing_options_country: 0, data_processing_options_state: 0 }
+        : {}),
     },
   };
 }
@@ -152,7 +161,9 @@ function resolveOrderId(
     return { ok: false, reason: "order id lost precision in JSON.parse; parse the body with parseOrderJson" };
   }
   if (rawId === undefined || rawId === null) return { ok: false, reason: "order has no id" };
-  return { ok: false, reason: `order id ${JSON.stringify(String(rawId))} is not a Shopify order id` };
+  // String() would throw on an object whose toString is not a function (`{"id":{"toString":{}}}` is valid JSON).
+  const shown = typeof rawId === "object" || typeof rawId === "function" ? `(${typeof rawId})` : String(rawId);
+  return { ok: false, reason: `order id ${JSON.stringify(shown)} is not a Shopify order id` };
 }
 
 function shopBaseUrl(shopDomain: string): string | undefined {
@@ -319,4 +330,11 @@ function cookieAttribute(o: ShopifyOrder, name: "_fbp" | "_fbc"): string | undef
     .filter((a) => a.name?.trim() === name)
     .map((a) => a.value?.trim())
     .find((v): v is string => !!v && FB_COOKIE.test(v));
+}
+
+function noteAttribute(o: ShopifyOrder, name: string): string | undefined {
+  return o.note_attributes
+    .filter((a) => a.name?.trim() === name)
+    .map((a) => a.value?.trim())
+    .find((v): v is string => !!v);
 }

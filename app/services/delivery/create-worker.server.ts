@@ -15,6 +15,7 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): Delive
       timeoutMs: config.DELIVERY_REQUEST_TIMEOUT_MS,
     }),
     encryptionKey: decodeKey(config.TOKEN_ENCRYPTION_KEY)!,
+    previousEncryptionKey: config.TOKEN_ENCRYPTION_KEY_PREVIOUS ? decodeKey(config.TOKEN_ENCRYPTION_KEY_PREVIOUS) : null,
     workerId: `${hostname()}:${process.pid}`,
     batchSize: config.DELIVERY_BATCH_SIZE,
     leaseMs: config.DELIVERY_LEASE_MS,
@@ -23,5 +24,6 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): Delive
     retryMaxMs: config.DELIVERY_RETRY_MAX_MS,
     pollMs: config.DELIVERY_POLL_MS,
     logger: logger.child({ component: "worker" }),
+    retention: { days: config.DELIVERY_RETENTION_DAYS },
   });
 }

@@ -4,6 +4,7 @@
 // the answer was written".
 import type { Db } from "~/db.server";
 import type { Logger } from "~/logger.server";
+import { dropRemovedValues, scrubRawIdentifiers } from "~/lib/capi/scrub";
 import { openToken, TokenDecryptError } from "~/lib/token-crypto.server";
 import {
   claimDueDeliveries,
@@ -12,11 +13,13 @@ import {
   markSent,
   markSkipped,
   releaseClaim,
+  stillClaimed,
   type ClaimedDelivery,
 } from "~/models/delivery.server";
 import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.server";
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
 import { isTooOldForMeta, retryDelayMs } from "./backoff";
+import { purgeExpired, type PurgeResult } from "./retention.server";
 
 export interface MetaSender {
   sendEvents(input: SendEventsInput): Promise<SendEventsResult>;
@@ -26,6 +29,8 @@ export interface WorkerOptions {
   db: Db;
   meta: MetaSender;
   encryptionKey: Buffer;
+  /** The key TOKEN_ENCRYPTION_KEY replaced: tokens not yet re-sealed still open during a rotation. */
+  previousEncryptionKey?: Buffer | null;
   workerId: string;
   batchSize: number;
   leaseMs: number;
@@ -36,6 +41,8 @@ export interface WorkerOptions {
   logger: Logger;
   now?: () => Date;
   random?: () => number;
+  /** Purge rows older than `days`, at most once per `intervalMs` (default an hour) in the running loop. */
+  retention?: { days: number; intervalMs?: number };
 }
 
 export interface CycleStats {
@@ -58,6 +65,7 @@ export class DeliveryWorker {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private nextPurgeAt = 0;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -105,6 +113,7 @@ export class DeliveryWorker {
       while (!this.stopping) {
         let claimed = 0;
         try {
+          await this.purgeIfDue();
           claimed = (await this.runOnce()).claimed;
         } catch (error) {
           this.opts.logger.error({ err: describe(error) }, "delivery cycle failed; will retry");
@@ -121,6 +130,26 @@ export class DeliveryWorker {
     this.wake?.();
     await this.loop;
     this.loop = null;
+  }
+
+  /** The retention purge, when it is due; exposed for tests. Null when not due or not configured. */
+  async purgeIfDue(): Promise<PurgeResult | null> {
+    const retention = this.opts.retention;
+    const now = this.now();
+    if (!retention || now.getTime() < this.nextPurgeAt) return null;
+    const interval = retention.intervalMs ?? 60 * 60 * 1000;
+    try {
+      const result = await purgeExpired(this.opts.db, { now, retentionDays: retention.days });
+      // Out of budget with rows left: carry on next cycle rather than in an hour.
+      this.nextPurgeAt = result.complete ? now.getTime() + interval : 0;
+      if (result.deliveries + result.browserEvents + result.dataRequests > 0) {
+        this.opts.logger.info({ ...result, retentionDays: retention.days }, "purged rows past the retention period");
+      }
+      return result;
+    } catch (error) {
+      this.nextPurgeAt = now.getTime() + interval;
+      throw error;
+    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -153,7 +182,10 @@ export class DeliveryWorker {
 
     let accessToken: string;
     try {
-      accessToken = openToken(settings.accessTokenSealed, this.opts.encryptionKey);
+      accessToken = openToken(settings.accessTokenSealed, [
+        this.opts.encryptionKey,
+        ...(this.opts.previousEncryptionKey ? [this.opts.previousEncryptionKey] : []),
+      ]);
     } catch (error) {
       if (!(error instanceof TokenDecryptError)) throw error;
       await markConnectionBroken(db, shop, error.message);
@@ -165,7 +197,7 @@ export class DeliveryWorker {
     const now = this.now();
     const stale = rows.filter((row) => isTooOldForMeta(row.eventTime, now));
     if (stale.length > 0) {
-      stats.skipped += await markSkipped(db, ids(stale), token, "Older than 7 days: Meta no longer accepts it");
+      stats.skipped += await markSkipped(db, ids(stale), token, "Older than 7 days: Meta no longer accepts it", scrubbed(stale));
     }
     const fresh = rows.filter((row) => !isTooOldForMeta(row.eventTime, now));
     if (fresh.length === 0) return;
@@ -185,11 +217,13 @@ export class DeliveryWorker {
     stats: CycleStats,
   ): Promise<void> {
     const { db, logger } = this.opts;
+    // Rows taken away since the claim (customer redacted, app uninstalled) are no longer ours to send.
+    const claimed = await stillClaimed(db, ids(rows), token);
     const events: unknown[] = [];
     const sendable: ClaimedDelivery[] = [];
-    for (const row of rows) {
+    for (const row of rows.filter((r) => claimed.has(r.id))) {
       try {
-        events.push(JSON.parse(row.payload));
+        events.push(dropRemovedValues(JSON.parse(row.payload)));
         sendable.push(row);
       } catch {
         stats.failed += await markFailed(db, [row.id], token, {
@@ -209,11 +243,13 @@ export class DeliveryWorker {
     const answeredAt = this.now();
 
     if (result.ok) {
-      stats.sent += await markSent(db, ids(sendable), token, {
-        eventsReceived: result.eventsReceived,
-        fbtraceId: result.fbtraceId,
-        sentAt: answeredAt,
-      });
+      stats.sent += await markSent(
+        db,
+        ids(sendable),
+        token,
+        { eventsReceived: result.eventsReceived, fbtraceId: result.fbtraceId, sentAt: answeredAt },
+        scrubbed(sendable),
+      );
       logger.info(
         { shop: target.shop, pixelId: target.pixelId, events: sendable.length, fbtraceId: result.fbtraceId },
         "delivered to Meta",
@@ -273,6 +309,14 @@ export class DeliveryWorker {
 
 function ids(rows: ClaimedDelivery[]): number[] {
   return rows.map((row) => row.id);
+}
+
+// Meta needed the raw IP, user agent and browser IDs for this one request; the ledger keeps only that they were there.
+function scrubbed(rows: ClaimedDelivery[]): { id: number; payload: string }[] {
+  return rows.flatMap((row) => {
+    const payload = scrubRawIdentifiers(row.payload);
+    return payload === row.payload ? [] : [{ id: row.id, payload }];
+  });
 }
 
 function groupByShopAndPixel(rows: ClaimedDelivery[]): { shop: string; pixelId: string; rows: ClaimedDelivery[] }[] {

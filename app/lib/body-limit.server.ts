@@ -1,0 +1,46 @@
+// The largest request body the app reads. Shopify's order payloads are well under 1 MB (a large order with
+// hundreds of line items is a few hundred KB), so 2 MB leaves room without letting a caller make the
+// server buffer arbitrary amounts.
+export const MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024;
+
+// A client still uploading when we answer 413 sees a connection reset instead of the answer if we stop
+// reading, so the rest of an oversized body is read and dropped, up to this much; past it, we hang up.
+export const MAX_DRAIN_BYTES = 4 * MAX_REQUEST_BODY_BYTES;
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body is larger than ${limit} bytes`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/** True when the request declares a body larger than `limit` (it may also declare none: read with the limit). */
+export function declaresTooLarge(contentLength: string | null | undefined, limit = MAX_REQUEST_BODY_BYTES): boolean {
+  if (!contentLength) return false;
+  const declared = Number(contentLength);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/**
+ * Reads the body as UTF-8 text, keeping at most `limit` bytes whatever Content-Length said; past the limit
+ * the rest is dropped (up to MAX_DRAIN_BYTES) and BodyTooLargeError thrown, so the caller can answer 413.
+ */
+export async function readBodyWithLimit(request: Request, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_DRAIN_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLargeError(limit);
+    }
+    if (size <= limit) chunks.push(value);
+  }
+  if (size > limit) throw new BodyTooLargeError(limit);
+  // TextDecoder, as Request.text() decodes: the HMAC check and the lossless parse must see the same text.
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { parseSettingsForm } from "./settings-form";
+
+const TOKEN = "EAAB" + "x".repeat(40);
+
+function form(fields: Record<string, string | string[] | undefined>): FormData {
+  const data = new FormData();
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) data.append(key, v);
+  }
+  return data;
+}
+
+const valid = {
+  pixelId: " 123456789012345 ",
+  accessToken: TOKEN,
+  testEventCode: "TEST123",
+  enabledEvents: ["Purchase", "PageView"],
+  consentMode: "strict",
+  limitedDataUse: "on",
+};
+
+describe("parseSettingsForm", () => {
+  it("returns trimmed, typed input with events in Meta's canonical order", () => {
+    expect(parseSettingsForm(form(valid))).toEqual({
+      ok: true,
+      input: {
+        pixelId: "123456789012345",
+        accessToken: TOKEN,
+        testEventCode: "TEST123",
+        enabledEvents: ["PageView", "Purchase"],
+        consentMode: "strict",
+        limitedDataUse: true,
+      },
+    });
+  });
+
+  it("reads blank token and test code as 'keep the token' and 'no code', and a missing checkbox as off", () => {
+    const result = parseSettingsForm(form({ ...valid, accessToken: "   ", testEventCode: "", limitedDataUse: undefined, enabledEvents: undefined }));
+    expect(result).toMatchObject({ ok: true, input: { accessToken: null, testEventCode: null, limitedDataUse: false, enabledEvents: [] } });
+  });
+
+  it.each([
+    ["pixelId", "12ab34567", /Pixel ID must contain digits only/],
+    ["pixelId", "1234", /too short/],
+    ["pixelId", "", /Pixel ID is required/],
+    ["accessToken", "short", /too short/],
+    ["accessToken", `${TOKEN} "quoted"`, /no spaces or quotes/],
+    ["testEventCode", "TEST 123", /Test event code .*no spaces/],
+  ])("explains a bad %s (%s) on that field", (field, value, message) => {
+    const result = parseSettingsForm(form({ ...valid, [field]: value }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.fieldErrors[field as keyof typeof result.fieldErrors]).toMatch(message);
+    expect(result.formError).toBe("Nothing was saved. Fix the fields marked below.");
+  });
+
+  it.each([
+    ["an unknown event", { enabledEvents: ["Purchase", "Lead"] }],
+    ["an unknown consent mode", { consentMode: "none" }],
+    ["a missing consent mode", { consentMode: undefined }],
+    ["a garbled Limited Data Use value", { limitedDataUse: "maybe" }],
+    ["a missing pixel ID field", { pixelId: undefined }],
+    ["a field sent twice", { testEventCode: ["A", "B"] }],
+  ])("calls %s an altered form", (_name, overrides) => {
+    const result = parseSettingsForm(form({ ...valid, ...overrides }));
+    expect(result).toMatchObject({ ok: false, formError: expect.stringMatching(/incomplete or altered/) });
+  });
+
+  it("never echoes the token in an error", () => {
+    const bad = `${TOKEN} with spaces`;
+    const result = parseSettingsForm(form({ ...valid, accessToken: bad }));
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+});

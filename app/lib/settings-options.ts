@@ -1,0 +1,32 @@
+// What the settings page offers. Kept apart from the form parser so the page's browser bundle does not
+// carry the validation library.
+import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+
+export const EVENT_OPTIONS = [
+  { name: "PageView", label: "Page view", help: "Every page a shopper opens." },
+  { name: "ViewContent", label: "View content", help: "A shopper opens a product page." },
+  { name: "AddToCart", label: "Add to cart", help: "A product goes into the cart." },
+  { name: "InitiateCheckout", label: "Initiate checkout", help: "A shopper starts checkout." },
+  { name: "Purchase", label: "Purchase", help: "An order is paid: sent from the browser and from our server." },
+] as const satisfies readonly { name: MetaEventName; label: string; help: string }[];
+
+export const CONSENT_OPTIONS = [
+  {
+    value: "customer-privacy",
+    label: "Follow Shopify's customer privacy settings (recommended)",
+    help: "Tracks where the shopper's region allows it, and waits for consent where the law requires it.",
+  },
+  {
+    value: "strict",
+    label: "Strict: wait for consent everywhere",
+    help: "No tracking until the shopper accepts marketing cookies, in every region.",
+  },
+] as const satisfies readonly { value: ConsentMode; label: string; help: string }[];
+
+// A compile-time guard: adding an event or consent mode to the model without offering it here fails tsc.
+type Missing<All, Offered> = Exclude<All, Offered> extends never ? true : never;
+const _allEventsOffered: Missing<MetaEventName, (typeof EVENT_OPTIONS)[number]["name"]> = true;
+const _allConsentModesOffered: Missing<ConsentMode, (typeof CONSENT_OPTIONS)[number]["value"]> = true;
+void _allEventsOffered;
+void _allConsentModesOffered;
+

@@ -1,0 +1,224 @@
+// The queries behind the privacy and lifecycle webhooks (app/services/shop-lifecycle.server.ts). Every
+// function is scoped to one shop: a privacy request from one shop can never reach another shop's rows.
+import { parse, stringify } from "lossless-json";
+import type { Db } from "~/db.server";
+import { scrubRawIdentifiers } from "~/lib/capi/scrub";
+
+export const CUSTOMER_REDACTED_REASON = "Customer data redacted";
+export const UNINSTALLED_REASON = "App uninstalled: not sent to Meta";
+
+// Statuses of rows that could still reach Meta: a redaction or an uninstall must stop all of them,
+// including one a worker holds (its lease guard then refuses the worker's write, and the worker checks
+// ownership again just before each request).
+const UNSENT = ["pending", "sending", "failed"];
+const clearLease = { leaseOwner: null, leaseExpiresAt: null };
+
+const privacyRowSelect = {
+  id: true,
+  orderId: true,
+  orderName: true,
+  eventName: true,
+  eventId: true,
+  value: true,
+  currency: true,
+  status: true,
+  statusReason: true,
+  payload: true,
+  createdAt: true,
+  sentAt: true,
+} as const;
+
+export interface PrivacyRow {
+  id: number;
+  orderId: string | null;
+  orderName: string | null;
+  eventName: string;
+  eventId: string;
+  value: string | null;
+  currency: string | null;
+  status: string;
+  statusReason: string | null;
+  payload: string;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** The shop's rows of one customer: filed under their key, or of one of the listed orders. */
+export async function findCustomerDeliveries(
+  db: Db,
+  input: { shop: string; customerKey: string | null; orderIds: string[] },
+): Promise<PrivacyRow[]> {
+  const match = [
+    ...(input.customerKey ? [{ customerKey: input.customerKey }] : []),
+    ...(input.orderIds.length > 0 ? [{ orderId: { in: input.orderIds } }] : []),
+  ];
+  if (match.length === 0) return [];
+  return db.delivery.findMany({
+    where: { shop: input.shop, OR: match },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: privacyRowSelect,
+  });
+}
+
+/**
+ * Irreversibly anonymises the rows: `user_data` emptied (hashes, IP, user agent, browser IDs), the
+ * customer key dropped, and anything not yet sent stopped for good. Sent rows keep their status: Meta
+ * has the event, and the ledger should still say so.
+ */
+export async function redactDeliveries(db: Db, input: { shop: string; rows: PrivacyRow[] }): Promise<number> {
+  let redacted = 0;
+  for (const chunk of chunks(input.rows, 200)) {
+    const counts = await db.$transaction(
+      chunk.map((row) =>
+        db.delivery.updateMany({
+          where: { id: row.id, shop: input.shop },
+          data: {
+            payload: withoutUserData(row.payload),
+            customerKey: null,
+            ...(UNSENT.includes(row.status)
+              ? { ...clearLease, status: "skipped", statusReason: CUSTOMER_REDACTED_REASON }
+              : {}),
+          },
+        }),
+      ),
+    );
+    redacted += counts.reduce((sum, c) => sum + c.count, 0);
+  }
+  return redacted;
+}
+
+export async function deleteBrowserEventsFor(db: Db, input: { shop: string; eventIds: string[] }): Promise<number> {
+  if (input.eventIds.length === 0) return 0;
+  const { count } = await db.browserEvent.deleteMany({ where: { shop: input.shop, eventId: { in: input.eventIds } } });
+  return count;
+}
+
+/** Insert-or-ignore on (shop, request ID): Shopify redelivers webhooks, and the first report stands. */
+export async function saveDataRequest(
+  db: Db,
+  input: { shop: string; requestId: string; customerKey: string | null; report: string },
+): Promise<{ created: boolean }> {
+  try {
+    await db.customerDataRequest.create({ data: input, select: { id: true } });
+    return { created: true };
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "P2002") return { created: false };
+    throw error;
+  }
+}
+
+export async function deleteDataRequestsFor(db: Db, input: { shop: string; customerKey: string | null }): Promise<number> {
+  if (!input.customerKey) return 0;
+  const { count } = await db.customerDataRequest.deleteMany({
+    where: { shop: input.shop, customerKey: input.customerKey },
+  });
+  return count;
+}
+
+export async function listDataRequests(
+  db: Db,
+  input: { shop: string; limit?: number },
+): Promise<{ requestId: string; createdAt: Date; report: string }[]> {
+  return db.customerDataRequest.findMany({
+    where: { shop: input.shop },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit ?? 100,
+    select: { requestId: true, createdAt: true, report: true },
+  });
+}
+
+/**
+ * The shop left: nothing more is sent (rows not yet sent are skipped, including rows a worker holds), and
+ * no row keeps raw identifiers it no longer needs. Idempotent.
+ */
+export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stopped: number; scrubbed: number }> {
+  const { count: stopped } = await db.delivery.updateMany({
+    where: { shop, status: { in: ["pending", "sending"] } },
+    data: { ...clearLease, status: "skipped", statusReason: UNINSTALLED_REASON },
+  });
+  // Only rows never sent can still hold raw identifiers (sent and skipped rows are scrubbed as they
+  // change status); after the update above that is the failed rows and the ones just stopped.
+  let scrubbed = 0;
+  let afterId = 0;
+  for (;;) {
+    const rows = await db.delivery.findMany({
+      where: {
+        shop,
+        id: { gt: afterId },
+        OR: [{ status: "failed" }, { status: "skipped", statusReason: UNINSTALLED_REASON }],
+      },
+      orderBy: { id: "asc" },
+      take: 200,
+      select: { id: true, payload: true },
+    });
+    if (rows.length === 0) break;
+    afterId = rows[rows.length - 1].id;
+    const changed = rows.flatMap((r) => {
+      const payload = scrubRawIdentifiers(r.payload);
+      return payload === r.payload ? [] : [{ id: r.id, payload }];
+    });
+    if (changed.length > 0) {
+      await db.$transaction(
+        changed.map((r) => db.delivery.updateMany({ where: { id: r.id, shop }, data: { payload: r.payload } })),
+      );
+      scrubbed += changed.length;
+    }
+  }
+  return { stopped, scrubbed };
+}
+
+/** Everything the app holds for the shop (shop/redact). */
+export async function eraseShop(
+  db: Db,
+  shop: string,
+): Promise<{ settings: number; deliveries: number; sessions: number; browserEvents: number; dataRequests: number }> {
+  const [settings, deliveries, sessions, browserEvents, dataRequests] = await db.$transaction([
+    db.shopSettings.deleteMany({ where: { shop } }),
+    db.delivery.deleteMany({ where: { shop } }),
+    db.session.deleteMany({ where: { shop } }),
+    db.browserEvent.deleteMany({ where: { shop } }),
+    db.customerDataRequest.deleteMany({ where: { shop } }),
+  ]);
+  return {
+    settings: settings.count,
+    deliveries: deliveries.count,
+    sessions: sessions.count,
+    browserEvents: browserEvents.count,
+    dataRequests: dataRequests.count,
+  };
+}
+
+// lossless-json keeps every number exactly as stored (values, 18-digit IDs) while user_data goes. The page
+// URL loses its query and fragment too: marketing links carry per-subscriber tokens (and sometimes emails).
+function withoutUserData(payload: string): string {
+  try {
+    const event = parse(payload);
+    if (event !== null && typeof event === "object" && !Array.isArray(event)) {
+      const source = (event as { event_source_url?: unknown }).event_source_url;
+      const redacted = stringify({
+        ...event,
+        ...(typeof source === "string" ? { event_source_url: withoutQuery(source) } : {}),
+        user_data: {},
+      });
+      if (redacted !== undefined) return redacted;
+    }
+  } catch {
+    // Unreadable payload: nothing in it can be kept safely.
+  }
+  return JSON.stringify({ user_data: {} });
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "";
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

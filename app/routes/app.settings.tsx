@@ -1,0 +1,374 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  Checkbox,
+  ChoiceList,
+  FormLayout,
+  InlineStack,
+  Layout,
+  List,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect, useState } from "react";
+import { z } from "zod";
+import { bannerTone } from "~/components/status-badge";
+import { formatDateTime } from "~/lib/format";
+import { parseSettingsForm, type SettingsField } from "~/lib/settings-form";
+import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
+import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+import { adminDeps } from "~/services/admin-deps.server";
+import { loadSettings, saveSettings, sendTestEvent, type SaveSettingsResult, type TestEventResult } from "~/services/settings.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  return loadSettings(adminDeps(), session.shop);
+};
+
+type ActionData =
+  | ({ intent: "save" } & SaveSettingsResult)
+  | ({ intent: "test-event" } & TestEventResult)
+  | { intent: null; ok: false; formError: string };
+
+const intentSchema = z.enum(["save", "test-event"]);
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const form = await request.formData().catch(() => null);
+  const intent = intentSchema.safeParse(form?.get("intent"));
+  if (!form || !intent.success) {
+    return json<ActionData>(
+      { intent: null, ok: false, formError: "The form arrived incomplete, so nothing was saved. Reload the page and try again." },
+      { status: 400 },
+    );
+  }
+  const userAgent = request.headers.get("user-agent");
+
+  if (intent.data === "test-event") {
+    const result = await sendTestEvent(adminDeps(), { shop: session.shop, userAgent });
+    return json<ActionData>({ intent: "test-event", ...result }, { status: !result.ok && result.reason === "not-set-up" ? 409 : 200 });
+  }
+
+  const parsed = parseSettingsForm(form);
+  if (!parsed.ok) {
+    return json<ActionData>(
+      { intent: "save", ok: false, fieldErrors: parsed.fieldErrors, formError: parsed.formError ?? "Nothing was saved.", meta: null },
+      { status: 422 },
+    );
+  }
+  const result = await saveSettings(adminDeps(), { shop: session.shop, graphql: admin.graphql, input: parsed.input, userAgent });
+  return json<ActionData>({ intent: "save", ...result }, { status: result.ok ? 200 : 422 });
+};
+
+const CONNECTION_BADGES = {
+  connected: { tone: "success", label: "Connected" },
+  broken: { tone: "critical", label: "Meta refuses the connection" },
+  disconnected: { tone: undefined, label: "Not connected" },
+} as const;
+
+export default function Settings() {
+  const settings = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const shopify = useAppBridge();
+  const submittingIntent = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
+
+  const [pixelId, setPixelId] = useState(settings.pixelId ?? "");
+  const [accessToken, setAccessToken] = useState("");
+  const [testEventCode, setTestEventCode] = useState(settings.testEventCode ?? "");
+  const [enabledEvents, setEnabledEvents] = useState<MetaEventName[]>(settings.enabledEvents);
+  const [consentMode, setConsentMode] = useState<ConsentMode>(settings.consentMode);
+  const [limitedDataUse, setLimitedDataUse] = useState(settings.limitedDataUse);
+
+  const saveResult = actionData?.intent === "save" ? actionData : null;
+  const testResult = actionData?.intent === "test-event" ? actionData : null;
+  const fieldErrors: Partial<Record<SettingsField, string>> = saveResult && !saveResult.ok ? saveResult.fieldErrors : {};
+
+  useEffect(() => {
+    if (saveResult?.ok) {
+      // The token field is write-only: once stored, it empties and the hint below it takes over.
+      setAccessToken("");
+      shopify.toast.show("Settings saved");
+    }
+    if (testResult?.ok) shopify.toast.show("Meta received the test event");
+  }, [saveResult, testResult, shopify]);
+
+  const badge = CONNECTION_BADGES[settings.connectionState];
+
+  return (
+    <Page>
+      <TitleBar title="Settings" />
+      <BlockStack gap="500">
+        {actionData?.intent === null ? <Banner tone="critical" title={actionData.formError} /> : null}
+        {saveResult ? <SaveOutcome result={saveResult} /> : null}
+        {settings.connectionState === "broken" && !saveResult?.ok ? (
+          <Banner tone="critical" title="Meta is refusing your connection: purchases are on hold">
+            <p>
+              {settings.connectionError ? `Meta said: "${settings.connectionError}". ` : ""}
+              Paste a new access token below and save. Held purchases are sent as soon as it works.
+            </p>
+          </Banner>
+        ) : null}
+
+        <Form method="post" noValidate>
+          <input type="hidden" name="intent" value="save" />
+          <Layout>
+            <Layout.AnnotatedSection
+              title="Meta connection"
+              description="From Meta Events Manager: your dataset (pixel) ID, and an access token generated under Settings → Conversions API."
+            >
+              <Card>
+                <BlockStack gap="400">
+                  <InlineStack gap="200" blockAlign="center">
+                    <Text as="span" fontWeight="semibold">
+                      Status
+                    </Text>
+                    <Badge tone={badge.tone}>{badge.label}</Badge>
+                    {settings.connectionVerifiedAt && settings.connectionState === "connected" ? (
+                      <Text as="span" tone="subdued">
+                        Meta accepted a test event on {formatDateTime(settings.connectionVerifiedAt)}
+                      </Text>
+                    ) : null}
+                  </InlineStack>
+                  <FormLayout>
+                    <TextField
+                      label="Pixel (dataset) ID"
+                      name="pixelId"
+                      value={pixelId}
+                      onChange={setPixelId}
+                      autoComplete="off"
+                      inputMode="numeric"
+                      error={fieldErrors.pixelId}
+                      helpText="Digits only, e.g. 123456789012345."
+                    />
+                    <TextField
+                      label="Conversions API access token"
+                      name="accessToken"
+                      type="password"
+                      value={accessToken}
+                      onChange={setAccessToken}
+                      autoComplete="new-password"
+                      error={fieldErrors.accessToken}
+                      placeholder={settings.tokenHint ? `Set, ending in …${settings.tokenHint}` : "Paste the token from Events Manager"}
+                      helpText={
+                        settings.tokenHint
+                          ? `A token is set, ending in …${settings.tokenHint}. Leave this empty to keep it, or paste a new one to replace it. It is stored encrypted and never shown again.`
+                          : "Stored encrypted and never shown again."
+                      }
+                    />
+                    <TextField
+                      label="Test event code (optional)"
+                      name="testEventCode"
+                      value={testEventCode}
+                      onChange={setTestEventCode}
+                      autoComplete="off"
+                      error={fieldErrors.testEventCode}
+                      helpText="From Events Manager → Test Events, e.g. TEST12345. With a code, saving checks your token with Meta. While it is set, all events also show up in Test Events: remove it when you are done testing."
+                    />
+                  </FormLayout>
+                </BlockStack>
+              </Card>
+            </Layout.AnnotatedSection>
+
+            <Layout.AnnotatedSection
+              title="Events"
+              description="Which events go to Meta. Purchases are sent from the shopper's browser and from our server with the same event ID, so Meta counts each once."
+            >
+              <Card>
+                <BlockStack gap="200">
+                  {EVENT_OPTIONS.map((option) => (
+                    <Checkbox
+                      key={option.name}
+                      label={option.label}
+                      helpText={option.help}
+                      name="enabledEvents"
+                      value={option.name}
+                      checked={enabledEvents.includes(option.name)}
+                      onChange={(checked) =>
+                        setEnabledEvents((current) =>
+                          checked ? [...current, option.name] : current.filter((name) => name !== option.name),
+                        )
+                      }
+                    />
+                  ))}
+                  {fieldErrors.enabledEvents ? (
+                    <Text as="p" tone="critical">
+                      {fieldErrors.enabledEvents}
+                    </Text>
+                  ) : null}
+                </BlockStack>
+              </Card>
+            </Layout.AnnotatedSection>
+
+            <Layout.AnnotatedSection title="Privacy" description="How the storefront pixel treats consent, and Meta's Limited Data Use flag.">
+              <Card>
+                <BlockStack gap="400">
+                  <ChoiceList
+                    title="Consent"
+                    name="consentMode"
+                    choices={CONSENT_OPTIONS.map((o) => ({ label: o.label, value: o.value, helpText: o.help }))}
+                    selected={[consentMode]}
+                    onChange={(selected) => setConsentMode(selected[0] as ConsentMode)}
+                    error={fieldErrors.consentMode}
+                  />
+                  <Checkbox
+                    label="Limited Data Use (US state privacy laws)"
+                    helpText="Asks Meta to process events under Limited Data Use, for shoppers in US states with such laws."
+                    name="limitedDataUse"
+                    value="on"
+                    checked={limitedDataUse}
+                    onChange={setLimitedDataUse}
+                    error={fieldErrors.limitedDataUse}
+                  />
+                </BlockStack>
+              </Card>
+            </Layout.AnnotatedSection>
+
+            <Layout.Section>
+              <InlineStack align="end">
+                <Button submit variant="primary" loading={submittingIntent === "save"}>
+                  Save
+                </Button>
+              </InlineStack>
+            </Layout.Section>
+          </Layout>
+        </Form>
+
+        <Layout>
+          <Layout.AnnotatedSection
+            title="Send a test event"
+            description="Sends one PageView with your saved test event code. Open Events Manager → Test Events to watch it arrive."
+          >
+            <Card>
+              <Form method="post">
+                <input type="hidden" name="intent" value="test-event" />
+                <BlockStack gap="300">
+                  <Text as="p">
+                    {settings.testEventCode
+                      ? `Uses the saved test event code ${settings.testEventCode}.`
+                      : "Add a test event code above and save first."}
+                  </Text>
+                  <InlineStack>
+                    <Button submit disabled={!settings.testEventCode || !settings.tokenHint} loading={submittingIntent === "test-event"}>
+                      Send a test event
+                    </Button>
+                  </InlineStack>
+                  {testResult ? <TestEventOutcome result={testResult} /> : null}
+                </BlockStack>
+              </Form>
+            </Card>
+          </Layout.AnnotatedSection>
+        </Layout>
+        <Box paddingBlockEnd="800" />
+      </BlockStack>
+    </Page>
+  );
+}
+
+type SaveData = Extract<ActionData, { intent: "save" }>;
+type TestData = Extract<ActionData, { intent: "test-event" }>;
+
+function MetaDetails({ code, subcode, fbtraceId }: { code: number | null; subcode: number | null; fbtraceId: string | null }) {
+  const parts = [
+    code !== null ? `Meta error ${code}${subcode !== null ? `/${subcode}` : ""}` : null,
+    fbtraceId ? `fbtrace_id ${fbtraceId}` : null,
+  ].filter(Boolean);
+  return parts.length ? (
+    <Text as="p" variant="bodySm" tone="subdued">
+      {parts.join(" · ")}
+    </Text>
+  ) : null;
+}
+
+function SaveOutcome({ result }: { result: SaveData }) {
+  if (!result.ok) {
+    return (
+      <Banner tone="critical" title={result.formError}>
+        {result.meta && !result.meta.ok ? (
+          <BlockStack gap="100">
+            <Text as="p" fontWeight="semibold">
+              {result.meta.title}
+            </Text>
+            <p>{result.meta.cause}</p>
+            {result.meta.fix ? <p>{result.meta.fix}</p> : null}
+            <MetaDetails code={result.meta.code} subcode={result.meta.subcode} fbtraceId={result.meta.fbtraceId} />
+          </BlockStack>
+        ) : null}
+      </Banner>
+    );
+  }
+  const meta = result.meta;
+  return (
+    <BlockStack gap="300">
+      <Banner tone={result.verification === "refused" ? "critical" : "success"} title="Settings saved">
+        <List>
+          {result.verification === "verified" && meta?.ok ? (
+            <List.Item>
+              Meta accepted a test event with these settings (events received: {meta.eventsReceived}
+              {meta.fbtraceId ? `, fbtrace_id ${meta.fbtraceId}` : ""}).
+            </List.Item>
+          ) : null}
+          {result.verification === "no-test-code" ? (
+            <List.Item>Not checked with Meta yet: add a test event code to check your token when you save.</List.Item>
+          ) : null}
+          {result.verification === "inconclusive" && meta && !meta.ok ? (
+            <List.Item>
+              Meta could not confirm the token right now ({meta.title.toLowerCase()}). It is checked again with the next event.
+            </List.Item>
+          ) : null}
+          {result.verification === "refused" && meta && !meta.ok ? (
+            <List.Item>
+              Your other settings are saved, but {meta.title.charAt(0).toLowerCase() + meta.title.slice(1)}. {meta.fix}
+            </List.Item>
+          ) : null}
+          {result.storefront.ok ? <List.Item>Your storefront (theme embed and checkout pixel) was updated.</List.Item> : null}
+        </List>
+      </Banner>
+      {!result.storefront.ok ? (
+        <Banner tone="warning" title="Your storefront was not updated">
+          <BlockStack gap="100">
+            {result.storefront.errors.map((error) => (
+              <p key={error}>{error}</p>
+            ))}
+            <p>Your settings are saved. Until the storefront is updated, the pixel may run with the previous settings. Save again to retry.</p>
+          </BlockStack>
+        </Banner>
+      ) : null}
+    </BlockStack>
+  );
+}
+
+function TestEventOutcome({ result }: { result: TestData }) {
+  if (result.ok) {
+    return (
+      <Banner tone="success" title={`Meta received ${result.answer.eventsReceived === 1 ? "the test event" : `${result.answer.eventsReceived} events`}`}>
+        <BlockStack gap="100">
+          <p>
+            events_received: {result.answer.eventsReceived}
+            {result.answer.fbtraceId ? ` · fbtrace_id: ${result.answer.fbtraceId}` : ""}
+          </p>
+          <p>In Events Manager → Test Events (code {result.testEventCode}) it appears as a PageView within a minute.</p>
+        </BlockStack>
+      </Banner>
+    );
+  }
+  if (result.reason === "not-set-up") return <Banner tone="warning" title={result.message} />;
+  return (
+    <Banner tone={bannerTone(result.answer.tone)} title={result.answer.title}>
+      <BlockStack gap="100">
+        <p>{result.answer.cause}</p>
+        {result.answer.fix ? <p>{result.answer.fix}</p> : null}
+        <MetaDetails code={result.answer.code} subcode={result.answer.subcode} fbtraceId={result.answer.fbtraceId} />
+      </BlockStack>
+    </Banner>
+  );
+}

@@ -1,0 +1,261 @@
+/* Meta Pixel for the storefront (theme app embed). Plain ES2017, served as written: no build step.
+   It never logs and never throws into the page; a failure means "no event", never a broken store.
+   Purchase is the web pixel's job (checkout), never this script's. */
+(function () {
+  "use strict";
+  var w = window, d = document;
+  if (w.__metaCapiPixel) return; // a theme that renders the embed twice
+  w.__metaCapiPixel = 1;
+
+  var FB_COOKIE = /^fb\.\d\.\d+\.[\w.-]+$/;
+  var EVENTS = ["PageView", "ViewContent", "AddToCart"];
+  var firstSeen = Date.now(); // fbc's timestamp is when the fbclid was first seen
+  var noop = function () {};
+  var origFetch = w.fetch;
+  var c, pid, fbq, state = "", started = 0, loaded = 0, hasCart = 0;
+  var cur = {}, timer, syncing = 0, again = 0;
+
+  function wants(name) {
+    return (Array.isArray(c.events) ? c.events : EVENTS).indexOf(name) >= 0;
+  }
+
+  // No cryptographic randomness, no event: never a guessable or empty ID.
+  function newId() {
+    var cr = w.crypto, a = new Uint8Array(16), s = "sf_", i;
+    if (!cr || !cr.getRandomValues) return "";
+    cr.getRandomValues(a);
+    for (i = 0; i < 16; i++) s += (a[i] + 256).toString(16).slice(1);
+    return s;
+  }
+
+  function cookie(name) {
+    try {
+      var m = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)")), v = m ? decodeURIComponent(m[1]) : "";
+      return FB_COOKIE.test(v) ? v : "";
+    } catch (e) { return ""; }
+  }
+
+  // Case kept, and a cookie for the same click is never rebuilt: a new timestamp reads as a new click.
+  function setFbc() {
+    var id = new URLSearchParams(location.search).get("fbclid"), m;
+    if (!id || !/^[\w.-]{1,500}$/.test(id)) return;
+    m = /^fb\.\d\.\d+\.(.+)$/.exec(cookie("_fbc"));
+    if (m && (m[1] === id || m[1].indexOf(id + ".") === 0)) return;
+    d.cookie = "_fbc=fb.1." + firstSeen + "." + id + "; path=/; max-age=7776000; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
+
+  // Cart attributes become the order's note_attributes: the server Purchase's _fbp, _fbc and consent.
+  function desired() {
+    if (state === "denied") return { _fbp: "", _fbc: "", _mc_consent: "denied" };
+    if (state !== "granted") return {};
+    var o = { _mc_consent: "granted" }, p = cookie("_fbp"), f = cookie("_fbc");
+    if (p) o._fbp = p;
+    if (f) o._fbc = f;
+    return o;
+  }
+
+  // Only with a cart (no cart is created for a visitor who only looks) and only what changed.
+  function sync() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      if (!hasCart || !origFetch) return;
+      if (syncing) { again = 1; return; }
+      var want = desired(), diff = {}, n = 0, k, r = w.Shopify && w.Shopify.routes && w.Shopify.routes.root;
+      for (k in want) if ((cur[k] || "") !== want[k]) { diff[k] = want[k]; n++; }
+      if (!n) return;
+      syncing = 1;
+      try {
+        origFetch.call(w, (typeof r === "string" && r.charAt(0) === "/" ? r : "/") + "cart/update.js", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify({ attributes: diff })
+        }).then(function (res) {
+          if (res.ok) for (k in diff) cur[k] = diff[k];
+        }).catch(noop).then(function () {
+          syncing = 0;
+          if (again) { again = 0; sync(); }
+        });
+      } catch (e) { syncing = 0; }
+    }, 30);
+  }
+
+  function track(name, data) {
+    if (state !== "granted" || !fbq || !wants(name)) return "";
+    var id = newId();
+    if (id) fbq("trackSingle", pid, name, data, { eventID: id });
+    return id;
+  }
+
+  function money(data, cents) {
+    if (typeof cents === "number" && cents >= 0 && /^[A-Z]{3}$/.test(c.currency)) {
+      data.value = Math.round(cents) / 100;
+      data.currency = c.currency;
+    }
+    return data;
+  }
+
+  // Meta's base code without its PageView. trackSingle keeps our events off other pixels on the page;
+  // autoConfig off and no push-state PageViews: Meta adds no events of its own, which would lack IDs.
+  function loadPixel() {
+    fbq = w.fbq;
+    if (fbq) loaded = 1;
+    else {
+      fbq = w.fbq = function () {
+        fbq.callMethod ? fbq.callMethod.apply(fbq, arguments) : fbq.queue.push(arguments);
+      };
+      if (!w._fbq) w._fbq = fbq;
+      fbq.push = fbq;
+      fbq.loaded = !0;
+      fbq.version = "2.0";
+      fbq.queue = [];
+      fbq.disablePushState = true;
+      var s = d.createElement("script");
+      s.async = true;
+      s.src = "https://connect.facebook.net/en_US/fbevents.js";
+      s.onload = s.onerror = function () { loaded = 1; sync(); };
+      (d.head || d.documentElement).appendChild(s);
+    }
+    fbq("set", "autoConfig", false, pid);
+    if (c.ldu === true) fbq("dataProcessingOptions", ["LDU"], 0, 0);
+    var em = typeof c.email === "string" ? c.email.trim().toLowerCase() : "";
+    em.indexOf("@") > 0 ? fbq("init", pid, { em: em }) : fbq("init", pid);
+  }
+
+  // "Browser event seen" for the app: one PageView per browser session proves the embed works.
+  function beacon(id) {
+    try {
+      if (!id || sessionStorage.getItem("meta_capi_pv") || typeof c.shop !== "string" ||
+        !/^https?:\/\//.test(c.beaconUrl) || !navigator.sendBeacon) return;
+      navigator.sendBeacon(c.beaconUrl, JSON.stringify({ shop: c.shop, eventName: "PageView", eventId: id, source: "theme-embed" }));
+      sessionStorage.setItem("meta_capi_pv", "1");
+    } catch (e) {}
+  }
+
+  function grant() {
+    state = "granted";
+    if (started) { fbq && fbq("consent", "grant"); sync(); return; }
+    started = 1;
+    setFbc();
+    var pixel = EVENTS.some(wants), p = c.product;
+    if (pixel) loadPixel();
+    beacon(track("PageView", {}));
+    if (p && /^\d+$/.test(p.id)) {
+      track("ViewContent", money({ content_ids: [p.id], content_type: "product", contents: [{ id: p.id, quantity: 1 }] }, p.price));
+    }
+    if (!pixel || loaded) sync(); // else fbevents.js's load triggers it, when _fbp exists
+  }
+
+  function deny() {
+    if (started && fbq) fbq("consent", "revoke");
+    state = "denied";
+    sync();
+  }
+
+  // Fired once Shopify confirmed the add, whichever way the theme made it.
+  function added(items) {
+    hasCart = 1;
+    var ids = [], contents = [], cents = 0;
+    items.forEach(function (it) {
+      var id = String(it.product_id || ""), q = +it.quantity || 1;
+      if (!/^\d+$/.test(id)) return;
+      if (ids.indexOf(id) < 0) ids.push(id);
+      contents.push({ id: id, quantity: q });
+      cents = typeof it.price === "number" && cents >= 0 ? cents + it.price * q : -1;
+    });
+    track("AddToCart", ids.length ? money({ content_ids: ids, content_type: "product", contents: contents }, cents) : {});
+    sync();
+  }
+
+  function onAddJson(j) {
+    if (j && typeof j === "object") added(Array.isArray(j.items) ? j.items : [j]);
+  }
+
+  function isAdd(u) {
+    try {
+      var url = new URL(String(u && u.url || u), location.href);
+      return url.origin === location.origin && /\/cart\/add(\.js|\.json)?\/?$/.test(url.pathname);
+    } catch (e) { return false; }
+  }
+
+  function hookCart() {
+    if (origFetch) {
+      w.fetch = function (input) {
+        var p = origFetch.apply(w, arguments);
+        try {
+          if (isAdd(input)) p.then(function (r) { if (r.ok) return r.clone().json().then(onAddJson); }).catch(noop);
+        } catch (e) {}
+        return p;
+      };
+    }
+    var X = w.XMLHttpRequest && XMLHttpRequest.prototype, open = X && X.open, send = X && X.send;
+    if (X) {
+      X.open = function (m, u) {
+        try { this.__mcAdd = isAdd(u); } catch (e) {}
+        return open.apply(this, arguments);
+      };
+      X.send = function () {
+        var x = this;
+        if (x.__mcAdd) x.addEventListener("load", function () {
+          try {
+            if (x.status >= 200 && x.status < 300) onAddJson(x.responseType === "json" ? x.response : JSON.parse(x.responseText));
+          } catch (e) {}
+        });
+        return send.apply(this, arguments);
+      };
+    }
+    // A plain form post. On window we run after the theme's handlers: if one prevented the default, it
+    // adds by fetch/XHR instead, which the hooks above see.
+    w.addEventListener("submit", function (e) {
+      try {
+        var f = e.target, fd, vid, p = c.product, v = null;
+        if (e.defaultPrevented || !isAdd(f.getAttribute("action") || "")) return;
+        fd = new FormData(f);
+        vid = String(fd.get("id"));
+        (p && p.variants || []).forEach(function (x) { if (x[0] === vid) v = x; });
+        added(v ? [{ product_id: p.id, quantity: +fd.get("quantity") || 1, price: v[1] }] : []);
+      } catch (err) {}
+    });
+  }
+
+  // Nothing before the Customer Privacy API allows marketing; "strict" waits for an explicit yes
+  // everywhere. A visitor who declines is never tracked, and the cart tells the server so.
+  function consent() {
+    var S = w.Shopify;
+    if (!S || typeof S.loadFeatures !== "function") return;
+    S.loadFeatures([{ name: "consent-tracking-api", version: "0.1" }], function (err) {
+      var cp = S.customerPrivacy;
+      if (err || !cp) return;
+      function check() {
+        try {
+          var v = typeof cp.currentVisitorConsent === "function" && cp.currentVisitorConsent() || {};
+          var ok = c.consentMode === "strict" ? v.marketing === "yes"
+            : cp.marketingAllowed() && !(typeof cp.saleOfDataAllowed === "function" && cp.saleOfDataAllowed() === false);
+          if (ok) { if (state !== "granted") grant(); }
+          else if ((v.marketing === "no" || v.sale_of_data === "no") && state !== "denied") deny();
+        } catch (e) {}
+      }
+      check();
+      d.addEventListener("visitorConsentCollected", check);
+    });
+  }
+
+  function boot() {
+    try {
+      var el = d.getElementById("meta-capi-pixel-config"), a;
+      c = el && JSON.parse(el.textContent);
+      if (!c || typeof c.pixelId !== "string" || !/^\d{5,20}$/.test(c.pixelId)) return;
+      pid = c.pixelId;
+      a = c.cart && c.cart.attributes || {};
+      ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
+      hasCart = c.cart && c.cart.items > 0 ? 1 : 0;
+      hookCart();
+      consent();
+    } catch (e) {}
+  }
+
+  // Loaded async: the config element may not be parsed yet.
+  if (d.readyState === "loading" && !d.getElementById("meta-capi-pixel-config")) d.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();

@@ -1,0 +1,174 @@
+// Real app processes for the demo, the benchmark and the end-to-end tests: the server (`npm start`'s
+// entry), the standalone worker (`npm run worker`'s entry) or any other script, started as one node
+// process with tsx as a module loader, exactly as the npm scripts do, so what runs here is what operators run.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  /** Printed by the process once it serves; start() resolves when it appears in stdout or stderr. */
+  readyText: string;
+  readyTimeoutMs?: number;
+  /** Shown in errors. */
+  name?: string;
+  /** Command-line arguments after the entry. */
+  args?: string[];
+}
+
+/** Runs `node --import tsx <entry>` from the repository root with exactly `env` (plus a free PORT unless one is given). */
+export async function startProcess(entry: string, env: Record<string, string>, opts: StartOptions): Promise<AppProcess> {
+  const name = opts.name ?? entry;
+  const port = env.PORT ?? String(await freePort());
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...(opts.args ?? [])], {
+    cwd: ROOT,
+    // Production unless the caller says otherwise: that is how `npm start` and `npm run worker` run.
+    env: { NODE_ENV: "production", ...env, PORT: port },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+  while (!output.includes(opts.readyText)) {
+    if (child.exitCode !== null) throw new Error(`${name} exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not start in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  return {
+    url,
+    child,
+    exited,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      // The app is this child itself, but anything it spawned would be orphaned by a SIGKILL: its
+      // descendants go first, while they are still findable as descendants.
+      if (signal === "SIGKILL" && child.pid !== undefined && existsSync("/proc/self/stat")) {
+        for (const pid of descendants(child.pid).reverse()) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function startApp(
+  entry: "server" | "worker",
+  env: Record<string, string>,
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<AppProcess> {
+  if (entry === "server" && !existsSync(`${ROOT}/build/server/index.js`)) {
+    throw new Error("No production build: run `npm run build` (npm test does it first)");
+  }
+  return startProcess(`${entry}/index.ts`, env, {
+    readyText: entry === "server" ? "server listening" : "delivery worker started",
+    readyTimeoutMs: opts.readyTimeoutMs,
+    name: entry,
+  });
+}
+
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Peak resident memory (VmHWM, bytes) of the process that runs the entry. `tsx <entry>` is a launcher
+ * that starts the real node process (and an esbuild helper) as children, so the launcher's own figure
+ * would say nothing about the app; `launcherBytes` reports those helpers apart. Linux only (null elsewhere).
+ */
+export function peakRss(app: AppProcess): { appBytes: number; launcherBytes: number } | null {
+  const root = app.child.pid;
+  if (root === undefined || !existsSync("/proc/self/status")) return null;
+  const tree = descendants(root);
+  let appBytes = 0;
+  let launcherBytes = 0;
+  for (const pid of [root, ...tree]) {
+    const hwm = vmHwmBytes(pid);
+    if (hwm === null) continue;
+    if (pid !== root && cmdline(pid).includes("tsx/dist/loader.mjs")) appBytes = Math.max(appBytes, hwm);
+    else launcherBytes += hwm;
+  }
+  return appBytes > 0 ? { appBytes, launcherBytes } : null;
+}
+
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent; the command name before it may contain spaces.
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function vmHwmBytes(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}

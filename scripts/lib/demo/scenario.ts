@@ -1,0 +1,297 @@
+// The demo's scenario: the whole system on one machine, without a Shopify store or a Meta account.
+// Real processes and real code throughout; only Shopify and Meta are played locally:
+//
+//   stand-in Meta (dev/fake-meta)   the strict fake Conversions API + the browser pixel endpoint (/tr)
+//   app server                      `npm start`'s entry on a fresh SQLite ledger, worker in-process
+//   storefront                      the theme app embed's real Liquid and script (tests/helpers/storefront.ts)
+//   shoppers                        headless Chromium; some with the Meta pixel blocked, as by an ad blocker
+//   checkout                        Shopify's pages cannot run here: the real web pixel code runs in Node
+//   Shopify                         a signed orders/paid webhook per order, delivered twice
+//
+// `runDemo` leaves everything running and returns what happened; `stop()` ends it. scripts/demo.ts prints it,
+// tests/demo/demo.test.ts asserts it.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join, relative } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { openDb, type Db } from "~/db.server";
+import { startFakeMeta, type BrowserPixelEvent, type FakeMeta } from "../../../dev/fake-meta";
+import { nextOrderId, paidOrderJson } from "../../../tests/factories/order";
+import { checkoutCompleted, checkoutStarted, pixelContext } from "../../../tests/fixtures/web-pixel/checkout-events";
+import { launchChromium, offline, type ChromiumHandle } from "../../../tests/helpers/browser";
+import { PRODUCT, startStorefront, type Storefront } from "../../../tests/helpers/storefront";
+import { ROOT, startApp, waitFor, type AppProcess } from "../app-process";
+import { localAppEnv } from "../local-app-env";
+import { createScratchDatabase } from "../scratch-db";
+import { shopifyWebhookHeaders } from "../shopify-webhook";
+import { startBrowsableStorefront } from "./browse-proxy";
+import { runWebPixel } from "./web-pixel";
+
+export const DEMO_SHOP = "demo-sunglasses.myshopify.com";
+export const DEMO_PIXEL = "123456789012345";
+// Any token of a plausible shape: the stand-in Meta accepts exactly this one for the demo pixel.
+const DEMO_TOKEN = `EAAdemo${randomBytes(24).toString("hex")}`;
+const ENABLED_EVENTS = "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase";
+const NAMES = ["Ana", "Ben", "Chloé", "Dev", "Eli", "Farah", "Gus", "Hana", "Ivo", "Jun"];
+
+export interface DemoOptions {
+  shoppers?: number;
+  /** How many of them have the Meta pixel blocked (spread among the shoppers). */
+  blocked?: number;
+  /** The SQLite ledger; recreated on every run. Default prisma/demo.sqlite (gitignored). */
+  sqliteFile?: string;
+  /** Also serve a storefront to open in your own browser, wired to the stand-in Meta. */
+  browsable?: boolean;
+  /** The stand-in Conversions API's answer delay, [min, max] ms. */
+  metaLatencyMs?: [number, number];
+  log?: (line: string) => void;
+}
+
+export interface DemoOrder {
+  shopper: string;
+  blocked: boolean;
+  orderId: string;
+  /** The Purchase the web pixel reported to Meta's browser endpoint, found by order ID (not by event ID). */
+  browserPurchaseId: string | null;
+  /** The Purchase the worker sent to the Conversions API, found by order ID. */
+  serverPurchaseId: string | null;
+  idsMatch: boolean;
+  received: { browser: number; server: number };
+  /** Purchases Meta counts for this order after its deduplication, and which copy it kept. */
+  counted: number;
+  countedFrom: Array<"browser" | "server">;
+  webhookDeliveries: number[];
+  ledgerRows: number;
+  delivery: { status: string; attempts: number } | null;
+  /** The storefront events this shopper's browser got to Meta. */
+  storefrontEvents: string[];
+}
+
+export interface DemoRun {
+  orders: DemoOrder[];
+  serverUrl: string;
+  databaseUrl: string;
+  meta: FakeMeta;
+  /** A storefront to open by hand (with `browsable`). */
+  browseUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Which shoppers (0-based) have the pixel blocked: spread out, so the table reads naturally. */
+export function blockedShoppers(shoppers: number, blocked: number): Set<number> {
+  const count = Math.max(0, Math.min(blocked, shoppers));
+  return new Set(Array.from({ length: count }, (_, k) => Math.floor(((k + 0.5) * shoppers) / count)));
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
+  const log = options.log ?? (() => undefined);
+  const shoppers = options.shoppers ?? 5;
+  const blocked = blockedShoppers(shoppers, options.blocked ?? 2);
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
+  };
+
+  try {
+    const step = async <T>(label: string, run: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
+      const started = performance.now();
+      const value = await run();
+      log(`▸ ${label}${detail ? `: ${detail(value)}` : ""}  ✓ ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return value;
+    };
+
+    const sqliteFile = options.sqliteFile ?? join(ROOT, "prisma/demo.sqlite");
+    const database = await step("ledger database", () => createScratchDatabase("sqlite", { sqliteFile }), () => `SQLite at ${relative(process.cwd(), sqliteFile)}, migrated with \`node scripts/prisma.mjs deploy\``);
+    const db: Db = openDb(database.url);
+    stops.push(() => db.$disconnect());
+
+    const meta = await step(
+      "stand-in Meta",
+      () => startFakeMeta({ latencyMs: options.metaLatencyMs ?? [150, 400], tokens: { [DEMO_PIXEL]: DEMO_TOKEN } }),
+      (m) => `Conversions API ${m.graphUrl}, browser pixel ${m.pixelUrl}/tr`,
+    );
+    stops.push(() => meta.close());
+
+    const local = localAppEnv({
+      DATABASE_URL: database.url,
+      META_GRAPH_API_URL: meta.graphUrl,
+      // Snappier than production's 1 s, so the table does not wait on a sleeping worker.
+      DELIVERY_POLL_MS: "200",
+    });
+    const server: AppProcess = await step("app server (`npm start`, delivery worker in-process)", () => startApp("server", local.env), (s) => s.url);
+    stops.push(() => server.stop());
+    const pixelEvents = `${server.url}/pixel/events`;
+
+    await step(`connect ${DEMO_SHOP} to pixel ${DEMO_PIXEL}`, () =>
+      cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL, "--access-token", DEMO_TOKEN], local.env),
+      () => "npm run cli -- shops:connect …",
+    );
+
+    const chromium: ChromiumHandle = await step("headless Chromium", () => launchChromium());
+    stops.push(() => chromium.close());
+
+    const journeys: Array<Omit<DemoOrder, "browserPurchaseId" | "serverPurchaseId" | "idsMatch" | "received" | "counted" | "countedFrom" | "ledgerRows" | "delivery">> = [];
+    for (let i = 0; i < shoppers; i++) {
+      const name = NAMES[i % NAMES.length] + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : "");
+      const isBlocked = blocked.has(i);
+      log(`▸ shopper ${i + 1}, ${name}${isBlocked ? " (ad blocker: the Meta pixel is blocked)" : ""}`);
+      journeys.push(await shop({ name, blocked: isBlocked, meta, serverUrl: server.url, pixelEvents, chromium, secret: local.apiSecret, log }));
+    }
+    // Done with the browser. Closing it now also removes Playwright's SIGINT handler, which would otherwise
+    // exit the process on Ctrl-C before `stop()` has stopped the app server (with --keep-running).
+    await chromium.close();
+
+    const started = performance.now();
+    await waitFor(async () => (await db.delivery.count({ where: { shop: DEMO_SHOP, status: "sent" } })) >= journeys.length, 60_000, "the worker to send every Purchase");
+    await meta.graph.idle();
+    log(`▸ the worker sent the server Purchases to the stand-in Meta  ✓ ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const orders: DemoOrder[] = [];
+    const counted = meta.counted();
+    for (const journey of journeys) {
+      const browser = meta.browserEvents().filter((e) => e.eventName === "Purchase" && e.customData.order_id === journey.orderId);
+      const server = meta.graph.received().filter((e) => e.eventName === "Purchase" && orderIdOf(e.event) === journey.orderId);
+      const browserPurchaseId = browser[0]?.eventId ?? null;
+      const serverPurchaseId = server[0]?.eventId ?? null;
+      const ids = new Set([browserPurchaseId, serverPurchaseId].filter((id): id is string => id !== null));
+      const kept = counted.filter((e) => e.pixelId === DEMO_PIXEL && e.eventName === "Purchase" && e.eventId !== null && ids.has(e.eventId));
+      const rows = await db.delivery.findMany({ where: { shop: DEMO_SHOP, orderId: journey.orderId }, select: { status: true, attempts: true } });
+      orders.push({
+        ...journey,
+        browserPurchaseId,
+        serverPurchaseId,
+        idsMatch: browserPurchaseId !== null && browserPurchaseId === serverPurchaseId,
+        received: { browser: browser.length, server: server.length },
+        counted: kept.length,
+        countedFrom: kept.map((e) => e.source),
+        ledgerRows: rows.length,
+        delivery: rows[0] ?? null,
+      });
+    }
+
+    let browseUrl: string | null = null;
+    if (options.browsable) {
+      const browse = await startBrowsableStorefront({ meta, shop: DEMO_SHOP, pixelId: DEMO_PIXEL, pixelEvents });
+      stops.push(() => browse.close());
+      browseUrl = browse.url;
+    }
+
+    return { orders, serverUrl: server.url, databaseUrl: database.url, meta, browseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface ShopperInput {
+  name: string;
+  blocked: boolean;
+  meta: FakeMeta;
+  serverUrl: string;
+  pixelEvents: string;
+  chromium: ChromiumHandle;
+  secret: string;
+  log: (line: string) => void;
+}
+
+async function shop(input: ShopperInput) {
+  const { meta, blocked, log } = input;
+  const email = `${input.name.normalize("NFD").replace(/[^A-Za-z]/g, "").toLowerCase()}@example.com`;
+  const store: Storefront = await startStorefront({
+    template: "index",
+    consent: "granted",
+    shop: DEMO_SHOP,
+    metafields: { pixel_id: DEMO_PIXEL, enabled_events: ENABLED_EVENTS.split(","), beacon_url: input.pixelEvents },
+  });
+  let context: BrowserContext | undefined;
+  const seenBefore = meta.browserEvents().length;
+  const mine = () => meta.browserEvents().slice(seenBefore);
+  try {
+    context = await input.chromium.newContext();
+    const metaScript = `${meta.pixelUrl}/en_US/fbevents.js`;
+    await offline(context, {
+      // A blocked shopper reaches the shop and the app, never Meta.
+      allow: blocked ? [store.origin, new URL(input.serverUrl).origin] : [store.origin, new URL(input.serverUrl).origin, meta.pixelUrl],
+      handle: async (route, url) => {
+        if (blocked || url.hostname !== "connect.facebook.net" || !url.pathname.endsWith("/fbevents.js")) return false;
+        await route.fulfill({ status: 200, contentType: "application/javascript", body: await (await fetch(metaScript)).text() });
+        return true;
+      },
+    });
+    const page = await context.newPage();
+    const fbclid = `IwAR${randomBytes(18).toString("base64url")}`;
+
+    await page.goto(`${store.indexUrl}?fbclid=${fbclid}`);
+    await settled(page, () => blocked || mine().some((e) => e.eventName === "PageView"));
+    await page.click(`a[href="/products/${PRODUCT.handle}"]`);
+    await page.waitForURL(`**/products/${PRODUCT.handle}`);
+    await settled(page, () => blocked || mine().some((e) => e.eventName === "ViewContent"));
+    await page.click("#add-to-cart");
+    await page.waitForURL("**/cart");
+    // The embed writes the shopper's _fbp/_fbc and consent into the cart: that is how they reach the order.
+    await waitFor(() => store.cart.attributes._mc_consent === "granted" && (blocked || Boolean(store.cart.attributes._fbp)), 10_000, "the cart attributes");
+    // The cart page's own PageView is the third.
+    await settled(page, () => blocked || (mine().some((e) => e.eventName === "AddToCart") && mine().filter((e) => e.eventName === "PageView").length >= 3));
+
+    const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c.value]));
+    const orderId = nextOrderId();
+    const token = randomBytes(16).toString("hex");
+    const attributes = Object.entries(store.cart.attributes).map(([key, value]) => ({ key, value }));
+    const at = new Date().toISOString();
+    const thankYou = pixelContext(`https://${DEMO_SHOP}/checkouts/cn/${token}/thank-you`);
+    await runWebPixel(
+      {
+        settings: { pixelId: DEMO_PIXEL, enabledEvents: ENABLED_EVENTS, consentMode: "customer-privacy", limitedDataUse: "false", beaconUrl: input.pixelEvents },
+        shop: DEMO_SHOP,
+        cookies,
+        trEndpoint: blocked ? null : `${meta.pixelUrl}/tr`,
+      },
+      [
+        { ...checkoutStarted({ token, attributes, timestamp: at }), context: pixelContext(`https://${DEMO_SHOP}/checkouts/cn/${token}`) },
+        { ...checkoutCompleted({ orderId: `gid://shopify/OrderIdentity/${orderId}`, token, attributes, timestamp: at }), context: thankYou },
+      ],
+    );
+
+    // Shopify's orders/paid for the order, and the same delivery again, as Shopify retries when unsure.
+    const body = paidOrderJson({ id: orderId, email, noteAttributes: Object.entries(store.cart.attributes).map(([name, value]) => ({ name, value })) });
+    const headers = shopifyWebhookHeaders({ topic: "orders/paid", shop: DEMO_SHOP, body, secret: input.secret, webhookId: `demo-${orderId}` });
+    const webhookDeliveries: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`${input.serverUrl}/webhooks/orders/paid`, { method: "POST", headers, body });
+      webhookDeliveries.push(response.status);
+    }
+
+    const sent = mine().filter((e) => e.eventName !== null);
+    const storefrontEvents = sent.filter((e) => ["PageView", "ViewContent", "AddToCart"].includes(e.eventName!)).map((e) => e.eventName!);
+    log(`    browsed: /?fbclid=${fbclid.slice(0, 10)}… → ${PRODUCT.title} → add to cart → checkout, order ${orderId}`);
+    log(`    browser → Meta: ${sent.length ? sent.map((e) => e.eventName).join(", ") : "nothing (blocked)"}`);
+    log(`    Shopify → app: orders/paid delivered twice (same webhook ID): HTTP ${webhookDeliveries.join(", ")}`);
+    return { shopper: input.name, blocked, orderId, webhookDeliveries, storefrontEvents };
+  } finally {
+    await context?.close().catch(() => undefined);
+    await store.close();
+  }
+}
+
+// The embed's work is asynchronous (consent check, Meta's script, the cart sync); wait for what should
+// arrive, or for a blocked shopper's page to have run its script, then a moment for stragglers.
+async function settled(page: Page, arrived: () => boolean): Promise<void> {
+  await page.waitForFunction(() => document.readyState === "complete" && (window as { __metaCapiPixel?: number }).__metaCapiPixel === 1);
+  await waitFor(() => arrived(), 10_000, "the page's events to reach the stand-in Meta");
+}
+
+function orderIdOf(event: Record<string, unknown>): string | null {
+  const custom = event.custom_data as { order_id?: unknown } | undefined;
+  return typeof custom?.order_id === "string" ? custom.order_id : null;
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", "cli/index.ts", ...args], { cwd: ROOT, env: { NODE_ENV: "production", ...env } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`npm run cli -- ${args[0]} failed:\n${stdout}${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+export type { BrowserPixelEvent };

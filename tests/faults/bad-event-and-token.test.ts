@@ -1,0 +1,110 @@
+// Two faults that must stay contained. One bad event among hundreds: Meta rejects the whole request for
+// it, the worker splits until it is alone, and only it fails. An expired token: the shop is marked broken,
+// its events are held (not retried in a loop, not failed), and sending resumes once the merchant reconnects.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { nextOrderId, paidOrderJson } from "../factories/order";
+import { waitFor } from "../helpers/app-process";
+import { createRig, figure, pool, postWebhook, SHOP_A, sleep, statusCounts, trackCleanups } from "./harness";
+
+const cleanups = trackCleanups();
+const run = promisify(execFile);
+
+describe("one bad event in a batch of hundreds", () => {
+  it("only it fails; the other events of its batch are delivered", async () => {
+    const rig = await createRig(cleanups);
+    // Webhooks in first, with the worker apart and not yet running, so all of them share one batch.
+    const server = await rig.start("server", { WORKER_MODE: "external" });
+    const orders = Array.from({ length: 300 }, () => nextOrderId());
+    const statuses = await pool(orders, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+    // The mapping never produces a malformed fbc (it drops one), so the stored payload is corrupted: the
+    // kind of bytes a bug or a bad migration could leave behind.
+    const victim = await rig.db.delivery.findFirstOrThrow({ where: { shop: SHOP_A.shop }, orderBy: { id: "asc" }, skip: 137 });
+    const payload = JSON.parse(victim.payload);
+    payload.user_data.fbc = "fb.1.not-a-timestamp";
+    await rig.db.delivery.update({ where: { id: victim.id }, data: { payload: JSON.stringify(payload) } });
+
+    // A row past the retention period: the worker's first cycle purges it (DELIVERY_RETENTION_DAYS, 90 by default).
+    const expired = await rig.db.delivery.create({
+      data: {
+        shop: SHOP_A.shop, pixelId: SHOP_A.pixel, eventName: "Purchase", eventId: "shopify_order_1", orderId: "1", status: "sent",
+        eventTime: new Date(), payload: "{}", createdAt: new Date(Date.now() - 91 * 24 * 3600_000),
+      },
+    });
+
+    const worker = await rig.start("worker", { DELIVERY_BATCH_SIZE: "1000" });
+    await waitFor(async () => {
+      const counts = await statusCounts(rig.db);
+      return counts.sent === 299 && counts.failed === 1;
+    }, 30_000, "299 sent and 1 failed");
+
+    expect(await rig.db.delivery.findUnique({ where: { id: expired.id } })).toBeNull();
+    const failed = await rig.db.delivery.findFirstOrThrow({ where: { status: "failed" } });
+    expect(failed).toMatchObject({ id: victim.id, errorCode: 100, errorSubcode: 2804001, attempts: 1 });
+    expect(rig.fake.received()).toHaveLength(299);
+    expect(rig.fake.received().some((e) => e.eventId === victim.eventId)).toBe(false);
+    const requests = rig.fake.requests();
+    expect(requests[0].eventCount).toBe(300);
+    expect(worker.output()).not.toContain(SHOP_A.token);
+
+    figure(
+      "bad-event",
+      `${orders.length} orders in one batch, 1 malformed fbc: 299 delivered, 1 failed (100/2804001), ` +
+        `${requests.length} requests to isolate it (${requests.filter((r) => r.status === 200).length} accepted)`,
+    );
+  }, 90_000);
+});
+
+describe("an expired token", () => {
+  it("marks the shop broken, holds its events without retrying in a loop, and resumes after a reconnect", async () => {
+    const rig = await createRig(cleanups);
+    const server = await rig.start("server");
+    rig.fake.expireToken(SHOP_A.pixel);
+
+    const before = Array.from({ length: 20 }, () => nextOrderId());
+    await pool(before, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
+    await waitFor(
+      async () => (await rig.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A.shop } })).connectionState === "broken",
+      20_000,
+      "the shop to be marked broken",
+    );
+    const refusedRequests = rig.fake.requests().length;
+    // More orders while broken: recorded, held, not sent; and nothing goes to Meta meanwhile, although the
+    // worker polls every 50 ms.
+    const during = Array.from({ length: 10 }, () => nextOrderId());
+    await pool(during, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
+    await sleep(1500);
+    expect(rig.fake.requests()).toHaveLength(refusedRequests);
+    expect(await statusCounts(rig.db)).toEqual({ pending: 30 });
+    const settings = await rig.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A.shop } });
+    expect(settings.connectionError).toMatch(/expired/i);
+    expect(settings.connectionError).not.toContain(SHOP_A.token);
+
+    // The merchant pastes a new token: here through the operator CLI, as a real process.
+    const newToken = "EAAB" + "n".repeat(60);
+    rig.fake.setToken(SHOP_A.pixel, newToken);
+    const cli = await run(
+      process.execPath,
+      ["--import", "tsx", "cli/index.ts", "shops:connect", "--shop", SHOP_A.shop, "--pixel-id", SHOP_A.pixel, "--access-token", newToken],
+      { env: rig.env() as NodeJS.ProcessEnv },
+    );
+    expect(cli.stdout).toContain("ending in nnnn");
+    expect(cli.stdout + cli.stderr).not.toContain(newToken);
+
+    await waitFor(async () => (await statusCounts(rig.db)).sent === 30, 20_000, "the held events to be sent");
+    const counted = rig.fake.counted(SHOP_A.pixel).map((e) => e.eventId);
+    expect(counted.sort()).toEqual([...before, ...during].map((id) => `shopify_order_${id}`).sort());
+    expect(rig.fake.received()).toHaveLength(30);
+    expect(server.output()).not.toContain(SHOP_A.token);
+    expect(server.output()).not.toContain(newToken);
+
+    figure(
+      "expired-token",
+      `${before.length + during.length} orders, ${refusedRequests} request refused (190/463) then none for 1500 ms while broken, ` +
+        `${counted.length} delivered once after reconnecting`,
+    );
+  }, 90_000);
+});

@@ -1,0 +1,176 @@
+// Tenant isolation. Structurally: every function a model exports takes the shop it acts on, except a short
+// list of documented exceptions (read from the source with the TypeScript parser, so a new model function
+// cannot slip through). Behaviourally: through the CLI and the public pixel beacon one shop can never read
+// or change another's settings or deliveries. The webhooks' side is in tests/routes/lifecycle-webhooks.test.ts
+// (every case there runs with a second shop whose rows must not move) and tests/faults/webhook-storm.test.ts
+// (two shops sharing order IDs, each event sent to its own pixel with its own token); the admin's routes
+// are covered in its own suite.
+import { readdirSync, readFileSync } from "node:fs";
+import ts from "typescript";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "~/db.server";
+import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { recordBrowserEvent } from "~/services/browser-events.server";
+import { connectShop } from "~/services/shop-connection.server";
+import { runCli } from "../../cli/run";
+import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+
+const MODELS = new URL("../../app/models/", import.meta.url);
+
+// Functions that are scoped by something other than the shop, and why that is safe.
+const NOT_SHOP_SCOPED: Record<string, string> = {
+  // The worker's queue operations: the claim is across shops by design (one queue), and every later write
+  // is limited to the rows the caller's claim token owns.
+  claimDueDeliveries: "the queue is shared; rows are then owned by a claim token",
+  markSent: "rows owned by the caller's claim token",
+  markRetry: "rows owned by the caller's claim token",
+  markFailed: "rows owned by the caller's claim token",
+  markSkipped: "rows owned by the caller's claim token",
+  releaseClaim: "rows owned by the caller's claim token",
+  stillClaimed: "rows owned by the caller's claim token",
+  // One retention period for every shop.
+  deleteExpiredDeliveries: "retention applies to all shops",
+  deleteExpiredBrowserEvents: "retention applies to all shops",
+  deleteExpiredDataRequests: "retention applies to all shops",
+  // Re-sealing under a new key covers every shop; each write is scoped to its shop.
+  listSealedTokens: "key rotation covers every shop",
+};
+
+interface ExportedFunction {
+  file: string;
+  name: string;
+  takesShop: boolean;
+}
+
+/** Exported functions of a module, and whether one of their parameters is, or carries, `shop`. */
+function exportedFunctions(file: string): ExportedFunction[] {
+  const source = ts.createSourceFile(file, readFileSync(new URL(file, MODELS), "utf8"), ts.ScriptTarget.Latest, true);
+  const declared = new Map<string, ts.TypeNode | ts.InterfaceDeclaration>();
+  for (const statement of source.statements) {
+    if (ts.isInterfaceDeclaration(statement)) declared.set(statement.name.text, statement);
+    if (ts.isTypeAliasDeclaration(statement)) declared.set(statement.name.text, statement.type);
+  }
+  const hasShopMember = (node: ts.TypeNode | ts.InterfaceDeclaration | undefined, depth = 0): boolean => {
+    if (!node || depth > 5) return false;
+    if (ts.isInterfaceDeclaration(node) || ts.isTypeLiteralNode(node)) {
+      return node.members.some((m) => m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === "shop");
+    }
+    if (ts.isIntersectionTypeNode(node)) return node.types.some((t) => hasShopMember(t, depth + 1));
+    if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName)) return hasShopMember(declared.get(node.typeName.text), depth + 1);
+    return false;
+  };
+  const found: ExportedFunction[] = [];
+  for (const statement of source.statements) {
+    const exported = ts.getModifiers(statement as ts.HasModifiers)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!exported) continue;
+    const fns: [string, ts.SignatureDeclaration][] = [];
+    if (ts.isFunctionDeclaration(statement) && statement.name) fns.push([statement.name.text, statement]);
+    if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) {
+          fns.push([d.name.text, d.initializer]);
+        }
+      }
+    }
+    for (const [name, fn] of fns) {
+      const takesShop = fn.parameters.some(
+        (p) => (ts.isIdentifier(p.name) && p.name.text === "shop") || hasShopMember(p.type),
+      );
+      found.push({ file, name, takesShop });
+    }
+  }
+  return found;
+}
+
+describe("every model function is scoped to a shop", () => {
+  const files = readdirSync(MODELS).filter((f) => f.endsWith(".server.ts"));
+  const functions = files.flatMap(exportedFunctions);
+
+  it("finds the model functions it checks", () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect(functions.length).toBeGreaterThan(25);
+    expect(functions.find((f) => f.name === "recordDelivery")?.takesShop).toBe(true);
+  });
+
+  it("each exported function takes `shop` (directly or in its input), or is a documented exception", () => {
+    const unscoped = functions.filter((f) => !f.takesShop && !(f.name in NOT_SHOP_SCOPED)).map((f) => `${f.file}: ${f.name}`);
+    expect(unscoped).toEqual([]);
+  });
+
+  it("the exceptions are real, current, and really not shop-scoped", () => {
+    for (const name of Object.keys(NOT_SHOP_SCOPED)) {
+      const fn = functions.find((f) => f.name === name);
+      expect(fn, `${name} is listed as an exception but no model exports it`).toBeDefined();
+      expect(fn!.takesShop, `${name} takes a shop: remove it from the exceptions`).toBe(false);
+    }
+  });
+});
+
+describe("one shop cannot reach another's data", () => {
+  const A = "bright-socks.myshopify.com";
+  const B = "calm-hats.myshopify.com";
+  let database: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = openDb(database.url);
+  });
+  afterAll(async () => {
+    await db.$disconnect();
+    await database.cleanup();
+  });
+  beforeEach(async () => {
+    await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.browserEvent.deleteMany({}), db.customerDataRequest.deleteMany({})]);
+    await connectShop(db, TEST_ENCRYPTION_KEY, { shop: A, pixelId: "123456789012345", accessToken: "EAAB" + "a".repeat(60) });
+    await connectShop(db, TEST_ENCRYPTION_KEY, { shop: B, pixelId: "543210987654321", accessToken: "EAAB" + "b".repeat(60) });
+    const row = (shop: string, orderId: string, status: NewDelivery["status"]): NewDelivery => ({
+      shop, pixelId: "1", eventName: "Purchase", eventId: `shopify_order_${orderId}`, orderId, orderName: `#${orderId}`, value: "1.00",
+      currency: "USD", status, statusReason: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
+    });
+    await recordDelivery(db, row(A, "1001", "failed"));
+    await recordDelivery(db, row(A, "1002", "skipped"));
+    await db.customerDataRequest.create({ data: { shop: A, requestId: "a-1", report: JSON.stringify({ secretOf: A }) } });
+  });
+
+  const snapshotOf = async (shop: string) =>
+    JSON.stringify(
+      await Promise.all([
+        db.delivery.findMany({ where: { shop }, orderBy: { id: "asc" } }),
+        db.shopSettings.findMany({ where: { shop } }),
+        db.browserEvent.findMany({ where: { shop }, orderBy: { id: "asc" } }),
+        db.customerDataRequest.findMany({ where: { shop }, orderBy: { id: "asc" } }),
+      ]),
+    );
+
+  async function cli(...argv: string[]) {
+    const lines: string[] = [];
+    const code = await runCli(argv, { db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    return { code, text: lines.join("\n") };
+  }
+
+  it("through the CLI, naming shop B never shows or changes shop A's rows", async () => {
+    const before = await snapshotOf(A);
+    const list = await cli("deliveries:list", "--shop", B, "--json");
+    expect(list).toEqual({ code: 0, text: "[]" });
+    const retry = await cli("deliveries:retry", "--shop", B, "--order", "1001");
+    expect(retry.code).toBe(1);
+    expect(retry.text).toContain("no deliveries recorded for order 1001 of calm-hats.myshopify.com");
+    const requests = await cli("privacy:requests", "--shop", B, "--json");
+    expect(requests).toEqual({ code: 0, text: "[]" });
+    expect(await cli("shops:connect", "--shop", B, "--pixel-id", "99999999", "--access-token", "EAAB" + "c".repeat(60))).toMatchObject({ code: 0 });
+    expect(await snapshotOf(A)).toBe(before);
+    // And naming A shows A's, and only A's.
+    const own = JSON.parse((await cli("deliveries:list", "--shop", A, "--json")).text) as { orderId: string }[];
+    expect(own.map((r) => r.orderId).sort()).toEqual(["1001", "1002"]);
+  });
+
+  it("through the public pixel beacon, an event for shop B is stored for B only", async () => {
+    const before = await snapshotOf(A);
+    const outcome = await recordBrowserEvent(db, { shop: B, eventName: "Purchase", eventId: "shopify_order_1001", source: "web-pixel" });
+    expect(outcome).toMatchObject({ status: 201 });
+    expect(await snapshotOf(A)).toBe(before);
+    expect(await db.browserEvent.findMany({ select: { shop: true, eventId: true } })).toEqual([{ shop: B, eventId: "shopify_order_1001" }]);
+  });
+});

@@ -1,0 +1,211 @@
+// The real web pixel (index.ts → register → createPixel) against a fake sandbox API, and the real server
+// mapping on the matching orders/paid payload: the browser Purchase and the server Purchase must carry one
+// event ID, or Meta counts the sale twice.
+import { afterEach, describe, expect, it } from "vitest";
+import { mapOrderToPurchase } from "~/lib/capi/map-order";
+import { parseOrderJson } from "~/lib/capi/order-payload";
+import { parseBrowserEvent } from "~/services/browser-events.server";
+import { nextOrderId, paidOrderJson } from "../factories/order";
+import { checkoutCompleted, checkoutStarted } from "../fixtures/web-pixel/checkout-events";
+import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
+
+const SHOP = "jsmith.myshopify.com";
+const PIXEL = "123456789012345";
+const FBP = "fb.1.1596403881668.1116446470";
+const FBC = "fb.1.1554763741205.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk";
+const SETTINGS = {
+  pixelId: PIXEL,
+  enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase",
+  consentMode: "customer-privacy",
+  limitedDataUse: "false",
+  beaconUrl: "https://app.example.com/pixel/events",
+};
+
+const open: PixelHarness[] = [];
+async function pixel(options: Partial<PixelHarnessOptions> = {}): Promise<PixelHarness> {
+  const harness = await loadWebPixel({ settings: SETTINGS, cookies: { _fbp: FBP, _fbc: FBC }, shop: SHOP, ...options });
+  open.push(harness);
+  return harness;
+}
+afterEach(() => {
+  for (const harness of open.splice(0)) harness.dispose();
+});
+
+function serverPurchase(orderId: string) {
+  const result = mapOrderToPurchase(parseOrderJson(paidOrderJson({ id: orderId })), { shopDomain: SHOP, now: new Date() });
+  if (!result.ok) throw new Error(result.reason);
+  return result.event;
+}
+
+describe("browser Purchase and server Purchase", () => {
+  it("carry the same event ID, value, currency and items for one order", async () => {
+    const orderId = nextOrderId();
+    const server = serverPurchase(orderId);
+
+    const browser = await pixel();
+    await browser.publish(checkoutCompleted({ orderId: `gid://shopify/OrderIdentity/${orderId}` }));
+    const [tr] = browser.trRequests();
+    const p = tr.searchParams;
+
+    expect(p.get("eid")).toBe(server.event_id);
+    expect(p.get("ev")).toBe(server.event_name);
+    expect(p.get("id")).toBe(PIXEL);
+    expect(Number(p.get("cd[value]"))).toBe(server.custom_data.value);
+    expect(p.get("cd[currency]")).toBe(server.custom_data.currency);
+    expect(JSON.parse(p.get("cd[content_ids]")!)).toEqual(server.custom_data.content_ids);
+    expect(JSON.parse(p.get("cd[contents]")!)).toEqual(server.custom_data.contents);
+    expect(p.get("cd[order_id]")).toBe(server.custom_data.order_id);
+    // The server got these cookies through the cart attributes; the browser copy reads them itself.
+    expect(p.get("fbp")).toBe(server.user_data.fbp);
+    expect(p.get("fbc")).toBe(server.user_data.fbc);
+  });
+
+  it("differ between two orders, on both sides", async () => {
+    const [a, b] = [nextOrderId(), nextOrderId()];
+    const browser = await pixel();
+    await browser.publish(checkoutCompleted({ orderId: a }));
+    await browser.publish(checkoutCompleted({ orderId: b }));
+    const ids = browser.trRequests().map((u) => u.searchParams.get("eid"));
+    expect(ids).toEqual([serverPurchase(a).event_id, serverPurchase(b).event_id]);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+});
+
+describe("repeats", () => {
+  it("sends one Purchase when the thank-you page is reloaded or revisited", async () => {
+    const storage = new Map<string, string>();
+    const orderId = nextOrderId();
+    const first = await pixel({ storage });
+    await first.publish(checkoutCompleted({ orderId }));
+    await first.publish(checkoutCompleted({ orderId }));
+    first.dispose();
+
+    const reload = await pixel({ storage });
+    await reload.publish(checkoutCompleted({ orderId }));
+    expect(first.trRequests()).toHaveLength(1);
+    expect(reload.trRequests()).toHaveLength(0);
+
+    // Remembered per order: the shopper's next order still goes out.
+    await reload.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(reload.trRequests()).toHaveLength(1);
+  });
+
+  it("still sends (once per page) when storage is blocked, leaving repeats to Meta's event-ID dedup", async () => {
+    const browser = await pixel({ storageFails: true });
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(browser.trRequests()).toHaveLength(1);
+  });
+});
+
+describe("InitiateCheckout", () => {
+  it("fires on checkout_started, keyed on the checkout token", async () => {
+    const browser = await pixel();
+    await browser.publish(checkoutStarted());
+    const [tr] = browser.trRequests();
+    expect(tr.searchParams.get("ev")).toBe("InitiateCheckout");
+    expect(tr.searchParams.get("eid")).toBe("shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b");
+    expect(tr.searchParams.get("cd[value]")).toBe("404.95");
+    expect(tr.searchParams.get("cd[num_items]")).toBe("5");
+  });
+
+  it("is not subscribed when switched off, and neither is Purchase", async () => {
+    const browser = await pixel({ settings: { ...SETTINGS, enabledEvents: "PageView" } });
+    expect(browser.subscribedEvents()).toEqual([]);
+    const onlyPurchase = await pixel({ settings: { ...SETTINGS, enabledEvents: "Purchase" } });
+    expect(onlyPurchase.subscribedEvents()).toEqual(["checkout_completed"]);
+  });
+});
+
+describe("consent", () => {
+  it("sends nothing while marketing is not allowed, and resumes when the visitor consents", async () => {
+    const browser = await pixel({ marketingAllowed: false });
+    await browser.publish(checkoutStarted());
+    expect(browser.fetches).toHaveLength(0);
+    browser.collectConsent(true);
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(browser.trRequests()).toHaveLength(1);
+    browser.collectConsent(false);
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(browser.trRequests()).toHaveLength(1);
+  });
+
+  it("never tracks a shopper who declined on the storefront, even where the region allows it", async () => {
+    const browser = await pixel();
+    const declined = [{ key: "_mc_consent", value: "denied" }];
+    await browser.publish(checkoutStarted({ attributes: declined }));
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId(), attributes: declined }));
+    expect(browser.fetches).toHaveLength(0);
+  });
+
+  it("in strict mode tracks only a shopper who explicitly consented on the storefront", async () => {
+    const strict = await pixel({ settings: { ...SETTINGS, consentMode: "strict" } });
+    await strict.publish(checkoutCompleted({ orderId: nextOrderId(), attributes: [] }));
+    expect(strict.fetches).toHaveLength(0);
+    await strict.publish(checkoutCompleted({ orderId: nextOrderId(), attributes: [{ key: "_mc_consent", value: "granted" }] }));
+    expect(strict.trRequests()).toHaveLength(1);
+  });
+});
+
+describe("bad input", () => {
+  it("does nothing at all without a valid pixel ID", async () => {
+    for (const pixelId of ["", "12345abc", undefined]) {
+      const browser = await pixel({ settings: { ...SETTINGS, pixelId } });
+      expect(browser.subscribedEvents()).toEqual([]);
+    }
+  });
+
+  it("sends no Purchase for a checkout without an order ID", async () => {
+    const browser = await pixel();
+    await browser.publish(checkoutCompleted({ orderId: null }));
+    await browser.publish(checkoutCompleted({ orderId: "gid://shopify/Checkout/12" }));
+    expect(browser.fetches).toHaveLength(0);
+  });
+
+  it("leaves out cookies Meta would reject, and sends without them", async () => {
+    const browser = await pixel({ cookies: { _fbp: "garbage", _fbc: "" } });
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    const [tr] = browser.trRequests();
+    expect(tr.searchParams.has("fbp")).toBe(false);
+    expect(tr.searchParams.has("fbc")).toBe(false);
+  });
+
+  it("swallows a failing network: no throw, no unhandled rejection", async () => {
+    const browser = await pixel({ fetchFails: true });
+    await expect(browser.publish(checkoutCompleted({ orderId: nextOrderId() }))).resolves.toBeUndefined();
+    expect(browser.fetches.length).toBeGreaterThan(0);
+  });
+});
+
+describe("Limited Data Use", () => {
+  it("flags the browser event like the server event", async () => {
+    const browser = await pixel({ settings: { ...SETTINGS, limitedDataUse: "true" } });
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    const p = browser.trRequests()[0].searchParams;
+    expect([p.get("dpo"), p.get("dpoco"), p.get("dpost")]).toEqual(["LDU", "0", "0"]);
+  });
+});
+
+describe("'browser event seen' beacon", () => {
+  it("reports InitiateCheckout and Purchase in a shape the app's endpoint accepts", async () => {
+    const browser = await pixel();
+    const orderId = nextOrderId();
+    await browser.publish(checkoutStarted());
+    await browser.publish(checkoutCompleted({ orderId }));
+    const beacons = browser.beacons();
+    expect(beacons.map((b) => b.url)).toEqual([SETTINGS.beaconUrl, SETTINGS.beaconUrl]);
+    expect(beacons.map((b) => b.body)).toEqual([
+      { shop: SHOP, eventName: "InitiateCheckout", eventId: "shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b", source: "web-pixel" },
+      { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${orderId}`, source: "web-pixel" },
+    ]);
+    for (const beacon of beacons) expect(parseBrowserEvent(beacon.body)).toMatchObject({ ok: true });
+    const init = browser.fetches.find((f) => f.url === SETTINGS.beaconUrl)!.init!;
+    expect(init).toMatchObject({ method: "POST", keepalive: true, headers: { "Content-Type": "text/plain" } });
+  });
+
+  it("is not sent without a beacon URL", async () => {
+    const browser = await pixel({ settings: { ...SETTINGS, beaconUrl: "" } });
+    await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(browser.trRequests()).toHaveLength(1);
+    expect(browser.beacons()).toHaveLength(0);
+  });
+});
