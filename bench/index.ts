@@ -14,6 +14,7 @@ import { openDb, type Db } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { freePort, peakRss, ROOT, startApp, startProcess, type AppProcess } from "../scripts/lib/app-process";
 import { ensureBuild } from "../scripts/lib/ensure-build";
+import { ensureChromium } from "../scripts/lib/ensure-chromium.mjs";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, postgresReachable, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { runLoad, type LoadResult } from "./load";
@@ -343,6 +344,7 @@ async function main() {
   const began = performance.now();
   log(`Benchmark (${QUICK ? "quick" : "full"} run): this app against the naive design, on this machine.\n`);
   ensureBuild(log);
+  ensureChromium(log);
   const withPostgres = await postgresReachable(PG_ADMIN_URL);
   if (!withPostgres) log(`PostgreSQL is not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, "//…@")}: its rows are skipped (set BENCH_POSTGRES_URL).\n`);
 

@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { DEMO_SHOP, runDemo, type DemoOrder, type DemoRun } from "./lib/demo/scenario";
 import { ensureBuild } from "./lib/ensure-build";
+import { ensureChromium } from "./lib/ensure-chromium.mjs";
 import { textTable } from "./lib/text-table";
 
 const USAGE = "Usage: npm run demo [-- --keep-running] [--shoppers N] [--blocked N]";
@@ -41,6 +42,7 @@ const log = (line: string) => console.log(line);
 log(`Demo: ${shoppers} shoppers buy from ${DEMO_SHOP}, ${blocked} of them with the Meta pixel blocked.`);
 log("Everything runs on this machine: no Shopify store, no Meta account, no .env.\n");
 ensureBuild(log);
+ensureChromium(log);
 
 const run = await runDemo({ shoppers, blocked, browsable: args["keep-running"], log }).catch((error: unknown) => {
   console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: prepares what the suites need, then runs Vitest once.
 // - generates both Prisma clients (cheap, and a fresh clone has none);
+// - makes sure Debian's Chromium is there for the browser suites (installs it as root if missing);
 // - builds the app, because the process tests run `npm start`'s server on the production build;
 // - checks that PostgreSQL is reachable, since the ledger and worker suites run on it as well as on
 //   SQLite. Point TEST_POSTGRES_URL at a server that lets this user create databases.
@@ -8,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { ensureChromium } from "./lib/ensure-chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -18,6 +20,13 @@ function run(cmd, args, env = {}) {
 }
 
 run(process.execPath, ["scripts/prisma.mjs", "generate"], { PRISMA_GENERATE_QUIET: "1" });
+
+try {
+  ensureChromium();
+} catch (error) {
+  console.error(`\n${error.message}\n`);
+  process.exit(1);
+}
 
 run(process.execPath, [join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { NODE_ENV: "production" });
 

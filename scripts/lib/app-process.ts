@@ -113,23 +113,16 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
 }
 
 /**
- * Peak resident memory (VmHWM, bytes) of the process that runs the entry. `tsx <entry>` is a launcher
- * that starts the real node process (and an esbuild helper) as children, so the launcher's own figure
- * would say nothing about the app; `launcherBytes` reports those helpers apart. Linux only (null elsewhere).
+ * Peak resident memory (VmHWM, bytes) of the app process (the spawned `node --import tsx <entry>` itself);
+ * `launcherBytes` adds up its helpers (tsx's esbuild service), reported apart. Linux only (null elsewhere).
  */
 export function peakRss(app: AppProcess): { appBytes: number; launcherBytes: number } | null {
   const root = app.child.pid;
   if (root === undefined || !existsSync("/proc/self/status")) return null;
-  const tree = descendants(root);
-  let appBytes = 0;
-  let launcherBytes = 0;
-  for (const pid of [root, ...tree]) {
-    const hwm = vmHwmBytes(pid);
-    if (hwm === null) continue;
-    if (pid !== root && cmdline(pid).includes("tsx/dist/loader.mjs")) appBytes = Math.max(appBytes, hwm);
-    else launcherBytes += hwm;
-  }
-  return appBytes > 0 ? { appBytes, launcherBytes } : null;
+  const appBytes = vmHwmBytes(root);
+  if (appBytes === null) return null;
+  const launcherBytes = descendants(root).reduce((sum, pid) => sum + (vmHwmBytes(pid) ?? 0), 0);
+  return { appBytes, launcherBytes };
 }
 
 function descendants(root: number): number[] {
@@ -162,13 +155,5 @@ function vmHwmBytes(pid: number): number | null {
     return match ? Number(match[1]) * 1024 : null;
   } catch {
     return null;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
   }
 }

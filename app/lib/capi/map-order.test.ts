@@ -155,6 +155,16 @@ describe("ID precision", () => {
     expect((JSON.parse(SAMPLE_RAW) as Json).id).toBe(820982911946154500);
   });
 
+  it("parses a body without 16-digit numbers the same on its fast path as the lossless parser would", async () => {
+    const { parse } = await import("lossless-json");
+    // Today's Shopify IDs are 13–14 digits: the common case takes the native parser.
+    const raw = SAMPLE_RAW.replace(/\d{18}/g, (digits) => digits.slice(0, 13));
+    expect(raw).not.toMatch(/\d{16}/);
+    const lossless = JSON.parse(JSON.stringify(parse(raw, undefined, (v: string) => Number(v))));
+    expect(parseOrderJson(raw)).toEqual(lossless);
+    expect((parseOrderJson(raw) as Json).id).toBe(8209829119461);
+  });
+
   it("maps the sample order to its exact 18-digit event_id", () => {
     const result = expectOk(mapOrderToPurchase(parseOrderJson(SAMPLE_RAW), { shopDomain: SHOP, now: NOW }));
     expect(result.orderId).toBe("820982911946154508");

@@ -9,6 +9,9 @@ import { z } from "zod";
  * cannot hold exactly stay strings here; everything else is a plain number. Throws SyntaxError on bad JSON.
  */
 export function parseOrderJson(raw: string): unknown {
+  // Every integer under 16 digits is exact as a JS number, so a body without a 16-digit run parses the
+  // same with the native parser, which is several times faster than the lossless one on the webhook path.
+  if (!/\d{16}/.test(raw)) return JSON.parse(raw);
   return parse(raw, undefined, parseNumber);
 }
 
