@@ -34,7 +34,10 @@ export async function buildAdminApp(): Promise<{ dir: string; reused: boolean }>
 
   const source = await mkdtemp(join(tmpdir(), "capi-admin-build-"));
   try {
-    for (const entry of BUILD_INPUTS) await cp(join(ROOT, entry), join(source, entry), { recursive: true });
+    for (const entry of BUILD_INPUTS) {
+      // public/ may be absent: git keeps no empty folders, so a clean clone has none.
+      if (existsSync(join(ROOT, entry))) await cp(join(ROOT, entry), join(source, entry), { recursive: true });
+    }
     await symlink(join(ROOT, "node_modules"), join(source, "node_modules"), "dir");
     await new Promise<void>((resolve, reject) => {
       execFile(
