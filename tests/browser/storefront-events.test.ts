@@ -1,50 +1,24 @@
 // The theme app embed's events in real headless Chromium: its Liquid rendered like Shopify would, its
 // script served as written, Meta's fbevents.js replaced by a recorder, Shopify's cart and consent APIs
 // played by the test storefront (tests/helpers/storefront.ts). Every assertion is on what the browser did.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
 import { parseBrowserEvent } from "~/services/browser-events.server";
-import { eventually, launchChromium, type ChromiumHandle } from "../helpers/browser";
+import { eventually } from "../helpers/browser";
+import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
 import {
   PIXEL_ID,
   PRODUCT,
   addToCartByFetch,
   addToCartByXhr,
-  openStorefront,
   settle,
-  type StorefrontOptions,
   type StorefrontSession,
 } from "../helpers/storefront";
 
-const FBCLID = "IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk";
-const META_SCRIPT = "https://connect.facebook.net/";
 const PRODUCT_ID = String(PRODUCT.id);
 const VARIANT = PRODUCT.variants[0];
 
-let chromium: ChromiumHandle;
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-
-const sessions: StorefrontSession[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) await session.close();
-});
-
-async function shop(options: StorefrontOptions = {}, meta: "fake" | "blocked" = "fake"): Promise<StorefrontSession> {
-  const session = await openStorefront(chromium, { ...options, meta });
-  sessions.push(session);
-  return session;
-}
-
-function expectQuiet(session: StorefrontSession, allowedFailures: string[] = []): void {
-  expect(session.problems.except(allowedFailures)).toEqual([]);
-  // The storefront script logs nothing to the shopper, at any level.
-  expect(session.problems.consoleMessages.map((m) => m.text()).filter((text) => !text.startsWith("Failed to load resource"))).toEqual([]);
-}
+const { shop } = useStorefrontSessions();
 
 describe("storefront events", () => {
   it("fires PageView and ViewContent to our pixel only, with fresh IDs, autoConfig off before init", async () => {

@@ -1,47 +1,21 @@
 // The theme app embed's first-party identifiers, consent handling and bad-input behaviour in real headless
 // Chromium (see storefront-events.test.ts for the set-up): what reaches the cart, what never leaves the
 // browser, and a storefront that keeps working whatever is misconfigured or blocked.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
-import { eventually, launchChromium, type ChromiumHandle } from "../helpers/browser";
+import { eventually } from "../helpers/browser";
+import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
 import {
   PRODUCT,
   addToCartByFetch,
   cookieValue,
   decideConsent,
-  openStorefront,
   settle,
-  type StorefrontOptions,
   type StorefrontSession,
 } from "../helpers/storefront";
 
-const FBCLID = "IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk";
-const META_SCRIPT = "https://connect.facebook.net/";
 
-let chromium: ChromiumHandle;
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-
-const sessions: StorefrontSession[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) await session.close();
-});
-
-async function shop(options: StorefrontOptions = {}, meta: "fake" | "blocked" = "fake"): Promise<StorefrontSession> {
-  const session = await openStorefront(chromium, { ...options, meta });
-  sessions.push(session);
-  return session;
-}
-
-function expectQuiet(session: StorefrontSession, allowedFailures: string[] = []): void {
-  expect(session.problems.except(allowedFailures)).toEqual([]);
-  // The storefront script logs nothing to the shopper, at any level.
-  expect(session.problems.consoleMessages.map((m) => m.text()).filter((text) => !text.startsWith("Failed to load resource"))).toEqual([]);
-}
+const { shop } = useStorefrontSessions();
 
 describe("_fbc, _fbp and the cart attributes", () => {
   it("sets _fbc from the landing fbclid, case kept, and never rebuilds it for the same click", async () => {
