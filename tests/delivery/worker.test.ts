@@ -117,6 +117,16 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect(new Set(fake.received().map((e) => e.eventId)).size).toBe(rows.length);
   }, 120_000);
 
+  it("reads the webhook's settings the same on both databases: Limited Data Use on and off", async () => {
+    const [plain] = await paidOrders(1);
+    await db.shopSettings.update({ where: { shop: SHOP }, data: { limitedDataUse: true } });
+    const [ldu] = await paidOrders(1);
+    const payloadOf = async (orderId: string) =>
+      JSON.parse((await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId } })).payload);
+    expect((await payloadOf(plain)).data_processing_options).toBeUndefined();
+    expect(await payloadOf(ldu)).toMatchObject({ data_processing_options: ["LDU"], data_processing_options_country: 0 });
+  });
+
   it("splits more rows than the batch size into several requests", async () => {
     await paidOrders(7);
     await worker({ batchSize: 3 }).drain();
