@@ -54,13 +54,20 @@ export function normalizePhone(raw: Raw, countryIso2?: Raw): string | undefined 
     try {
       const phone = parsePhoneNumberFromString(candidate, region);
       const e164 = phone?.isPossible() ? phone.number.replace(/^\+/, "") : undefined;
-      // libphonenumber allows a few longer special numbers; E.164 stops at 15 digits.
-      if (e164 && e164.length <= 15) return e164;
+      // libphonenumber allows a few longer special numbers; E.164 stops at 15 digits. A result that does not
+      // read back as itself (a short national number with its trunk 0 kept, e.g. "0100" in DE → 490100)
+      // would hash to a number nobody has: drop it.
+      if (e164 && e164.length <= 15 && readsBackAs(e164)) return e164;
     } catch {
       // Malformed input: try the next candidate.
     }
   }
   return undefined;
+}
+
+function readsBackAs(e164: string): boolean {
+  const again = parsePhoneNumberFromString(`+${e164}`);
+  return again?.number === `+${e164}` && again.isPossible();
 }
 
 /** fn / ln: lower case, no punctuation or spaces, letters of every script kept (`Valéry` → `valéry`, `정` → `정`). */
