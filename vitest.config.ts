@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["app/**/*.test.{ts,tsx}", "tests/**/*.test.{ts,tsx}", "extensions/**/*.test.{ts,tsx}", "worker/**/*.test.ts", "cli/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["tests/setup/fast-check.ts"],
     restoreMocks: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,

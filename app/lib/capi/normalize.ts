@@ -54,10 +54,10 @@ export function normalizePhone(raw: Raw, countryIso2?: Raw): string | undefined 
     try {
       const phone = parsePhoneNumberFromString(candidate, region);
       const e164 = phone?.isPossible() ? phone.number.replace(/^\+/, "") : undefined;
-      // libphonenumber allows a few longer special numbers; E.164 stops at 15 digits. A result that does not
-      // read back as itself (a short national number with its trunk 0 kept, e.g. "0100" in DE → 490100)
-      // would hash to a number nobody has: drop it.
-      if (e164 && e164.length <= 15 && readsBackAs(e164)) return e164;
+      // libphonenumber allows a few longer special numbers (E.164 stops at 15 digits) and some short ones
+      // ("0100" in DE → 490100) that no subscriber has (the shortest real ones, with their country code,
+      // have 7); a result that does not read back as itself would hash to a number nobody has. Drop them.
+      if (e164 && e164.length >= 7 && e164.length <= 15 && readsBackAs(e164)) return e164;
     } catch {
       // Malformed input: try the next candidate.
     }
