@@ -165,7 +165,7 @@ function owned(ids: number[], token: string) {
   return { id: { in: ids }, leaseOwner: token, status: "sending" };
 }
 
-const clearLease = { leaseOwner: null, leaseExpiresAt: null };
+export const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 
 export interface MetaAnswer {
   fbtraceId: string | null;
@@ -205,32 +205,25 @@ function rewritePayloads(db: Db, rewrites: PayloadRewrite[], status: DeliverySta
   return db.$executeRawUnsafe(sql, ...params);
 }
 
-export async function markSent(
+type DeliveryUpdate = Parameters<Db["delivery"]["updateMany"]>[0]["data"];
+
+/**
+ * The one way an outcome is written after a claim: only on rows the claim still owns, slice by slice,
+ * and with any payload rewrites in the same transaction as the status change, so no crash can leave a
+ * sent or skipped row holding what it no longer needs.
+ */
+async function updateOwned(
   db: Db,
   ids: number[],
   token: string,
-  answer: { eventsReceived: number; fbtraceId: string | null; sentAt: Date },
-  rewrites: PayloadRewrite[] = [],
+  data: DeliveryUpdate,
+  rewrites: { rows: PayloadRewrite[]; status: DeliveryStatus } | null = null,
 ): Promise<number> {
   return sumOverSlices(ids, async (slice) => {
-    const update = db.delivery.updateMany({
-      where: owned(slice, token),
-      data: {
-        ...clearLease,
-        status: "sent",
-        statusReason: null,
-        eventsReceived: answer.eventsReceived,
-        fbtraceId: answer.fbtraceId,
-        sentAt: answer.sentAt,
-        errorCode: null,
-        errorSubcode: null,
-        lastError: null,
-      },
-    });
-    const sliceRewrites = rewritesFor(rewrites, slice);
-    // In the same transaction, so no crash can leave a sent row holding what it no longer needs.
+    const update = db.delivery.updateMany({ where: owned(slice, token), data: { ...clearLease, ...data } });
+    const sliceRewrites = rewrites ? rewritesFor(rewrites.rows, slice) : [];
     if (sliceRewrites.length === 0) return (await update).count;
-    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, "sent")]);
+    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, rewrites!.status)]);
     return count;
   });
 }
@@ -241,59 +234,57 @@ function rewritesFor(rewrites: PayloadRewrite[], slice: number[]): PayloadRewrit
   return rewrites.filter((r) => wanted.has(r.id));
 }
 
-export async function markRetry(
+export function markSent(
+  db: Db,
+  ids: number[],
+  token: string,
+  answer: { eventsReceived: number; fbtraceId: string | null; sentAt: Date },
+  rewrites: PayloadRewrite[] = [],
+): Promise<number> {
+  return updateOwned(
+    db,
+    ids,
+    token,
+    {
+      status: "sent",
+      statusReason: null,
+      eventsReceived: answer.eventsReceived,
+      fbtraceId: answer.fbtraceId,
+      sentAt: answer.sentAt,
+      errorCode: null,
+      errorSubcode: null,
+      lastError: null,
+    },
+    { rows: rewrites, status: "sent" },
+  );
+}
+
+export function markRetry(
   db: Db,
   ids: number[],
   token: string,
   answer: MetaAnswer & { nextAttemptAt: Date },
 ): Promise<number> {
-  return sumOverSlices(ids, async (slice) => {
-    const { count } = await db.delivery.updateMany({
-      where: owned(slice, token),
-      data: {
-        ...clearLease,
-        status: "pending",
-        statusReason: "Meta was unavailable; retrying",
-        nextAttemptAt: answer.nextAttemptAt,
-        ...answerFields(answer),
-      },
-    });
-    return count;
+  return updateOwned(db, ids, token, {
+    status: "pending",
+    statusReason: "Meta was unavailable; retrying",
+    nextAttemptAt: answer.nextAttemptAt,
+    ...answerFields(answer),
   });
 }
 
-export async function markFailed(db: Db, ids: number[], token: string, answer: MetaAnswer): Promise<number> {
-  return sumOverSlices(ids, async (slice) => {
-    const { count } = await db.delivery.updateMany({
-      where: owned(slice, token),
-      data: {
-        ...clearLease,
-        status: "failed",
-        statusReason: "Meta rejected the event",
-        ...answerFields(answer),
-      },
-    });
-    return count;
-  });
+export function markFailed(db: Db, ids: number[], token: string, answer: MetaAnswer): Promise<number> {
+  return updateOwned(db, ids, token, { status: "failed", statusReason: "Meta rejected the event", ...answerFields(answer) });
 }
 
-export async function markSkipped(
+export function markSkipped(
   db: Db,
   ids: number[],
   token: string,
   reason: string,
   rewrites: PayloadRewrite[] = [],
 ): Promise<number> {
-  return sumOverSlices(ids, async (slice) => {
-    const update = db.delivery.updateMany({
-      where: owned(slice, token),
-      data: { ...clearLease, status: "skipped", statusReason: reason },
-    });
-    const sliceRewrites = rewritesFor(rewrites, slice);
-    if (sliceRewrites.length === 0) return (await update).count;
-    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, "skipped")]);
-    return count;
-  });
+  return updateOwned(db, ids, token, { status: "skipped", statusReason: reason }, { rows: rewrites, status: "skipped" });
 }
 
 /**
@@ -313,24 +304,17 @@ export async function stillClaimed(db: Db, ids: number[], token: string): Promis
  * Gives rows back to the queue without counting an attempt (shutdown, or a shop whose connection is
  * held): they will be claimed again as soon as they are due and the shop is connected.
  */
-export async function releaseClaim(
+export function releaseClaim(
   db: Db,
   ids: number[],
   token: string,
   opts: { reason?: string | null; countAttempt?: boolean; answer?: MetaAnswer } = {},
 ): Promise<number> {
-  return sumOverSlices(ids, async (slice) => {
-    const { count } = await db.delivery.updateMany({
-      where: owned(slice, token),
-      data: {
-        ...clearLease,
-        status: "pending",
-        ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
-        ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
-        ...(opts.answer ? answerFields(opts.answer) : {}),
-      },
-    });
-    return count;
+  return updateOwned(db, ids, token, {
+    status: "pending",
+    ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
+    ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
+    ...(opts.answer ? answerFields(opts.answer) : {}),
   });
 }
 

@@ -2,6 +2,7 @@
 // function is scoped to one shop: a privacy request from one shop can never reach another shop's rows.
 import { parse, stringify } from "lossless-json";
 import type { Db } from "~/db.server";
+import { clearLease } from "~/models/delivery.server";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 
 export const CUSTOMER_REDACTED_REASON = "Customer data redacted";
@@ -11,7 +12,6 @@ export const UNINSTALLED_REASON = "App uninstalled: not sent to Meta";
 // including one a worker holds (its lease guard then refuses the worker's write, and the worker checks
 // ownership again just before each request).
 const UNSENT = ["pending", "sending", "failed"];
-const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 
 const privacyRowSelect = {
   id: true,
