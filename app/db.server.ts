@@ -15,24 +15,40 @@ export interface DbHandle {
   provider: DbProvider;
 }
 
-const providers = new WeakMap<object, DbProvider>();
+// The dialect travels on the client object itself: the Remix build and the server entry each hold their
+// own copy of this module (see getDb), so module-level bookkeeping would not recognise the other copy's
+// client. A Symbol.for key is shared by every copy; Prisma's own `_activeProvider` (from the generated
+// client's schema) backs it up for a client opened some other way. Anything else is refused: a wrong
+// guess builds the other database's SQL, which fails on every write.
+const providerKey = Symbol.for("meta-capi.db.provider");
+type Stamped = { [providerKey]?: unknown; _activeProvider?: unknown };
+
+function isProvider(value: unknown): value is DbProvider {
+  return value === "sqlite" || value === "postgresql";
+}
 
 export function providerOf(db: Db): DbProvider {
-  return providers.get(db) ?? "sqlite";
+  const client = db as unknown as Stamped;
+  const stamped = client[providerKey];
+  if (isProvider(stamped)) return stamped;
+  const active = client._activeProvider;
+  if (isProvider(active)) return active;
+  throw new Error("providerOf: not a client opened by openDb (its database provider is unknown)");
+}
+
+function stamp(client: Db, provider: DbProvider): Db {
+  Object.defineProperty(client, providerKey, { value: provider, enumerable: false });
+  return client;
 }
 
 /** Opens a new client; callers own it and must `$disconnect()` it. */
 export function openDb(url: string): Db {
   if (isPostgresUrl(url)) {
-    const client = new (loadPostgresClient())({ adapter: new PrismaPg({ connectionString: url }) });
-    providers.set(client, "postgresql");
-    return client;
+    return stamp(new (loadPostgresClient())({ adapter: new PrismaPg({ connectionString: url }) }), "postgresql");
   }
   enableWal(url);
   // timeout: wait for another process's write lock (the CLI, a worker) instead of failing at once.
-  const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 10_000 }) });
-  providers.set(client, "sqlite");
-  return client;
+  return stamp(new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 10_000 }) }), "sqlite");
 }
 
 // The PostgreSQL client is generated beside @prisma/client (node_modules/.prisma/client-pg, see

@@ -1,4 +1,5 @@
 import type { Db } from "~/db.server";
+import { concatOverSlices } from "~/lib/slices";
 
 export type BrowserEventSource = "web-pixel" | "theme-embed";
 
@@ -24,13 +25,18 @@ export async function recordBrowserEventSeen(db: Db, input: NewBrowserEvent): Pr
   }
 }
 
+/** The shop's browser events with these IDs, oldest first; any number of IDs (matched slice by slice). */
 export async function findBrowserEvents(
   db: Db,
   input: { shop: string; eventIds: string[] },
 ): Promise<Array<{ eventName: string; eventId: string; source: string; seenAt: Date }>> {
-  return db.browserEvent.findMany({
-    where: { shop: input.shop, eventId: { in: input.eventIds } },
-    select: { eventName: true, eventId: true, source: true, seenAt: true },
-    orderBy: { seenAt: "asc" },
-  });
+  const rows = await concatOverSlices([...new Set(input.eventIds)], (slice) =>
+    db.browserEvent.findMany({
+      where: { shop: input.shop, eventId: { in: slice } },
+      select: { id: true, eventName: true, eventId: true, source: true, seenAt: true },
+    }),
+  );
+  return rows
+    .sort((a, b) => a.seenAt.getTime() - b.seenAt.getTime() || a.id - b.id)
+    .map(({ id: _id, ...event }) => event);
 }

@@ -3,6 +3,8 @@
 // recorded by the worker that took the row over.
 import type { Prisma } from "@prisma/client";
 import { providerOf, type Db } from "~/db.server";
+import { hasEventToSend } from "~/lib/delivery-payload";
+import { slices, sumOverSlices } from "~/lib/slices";
 
 export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
 
@@ -113,22 +115,25 @@ export async function claimDueDeliveries(
         FOR UPDATE OF d SKIP LOCKED
       )`;
   } else {
+    // The shop check is a subquery, not a list of connected shops: such a list grows with every shop that
+    // installs and SQLite refuses a statement past 999 values. Dates are bound as Prisma writes them
+    // (ISO 8601 text), so the comparison is the one Prisma's own filters make.
+    const candidates = await db.$queryRaw<{ id: number | bigint }[]>`
+      SELECT d."id" FROM "Delivery" d
+      WHERE ((d."status" = 'pending' AND d."nextAttemptAt" <= ${opts.now})
+          OR (d."status" = 'sending' AND d."leaseExpiresAt" < ${opts.now}))
+        AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
+      ORDER BY d."nextAttemptAt", d."id"
+      LIMIT ${opts.limit}`;
+    if (candidates.length === 0) return { token, leaseExpiresAt, rows: [] };
     const claimable = {
       OR: [
         { status: "pending", nextAttemptAt: { lte: opts.now } },
         { status: "sending", leaseExpiresAt: { lt: opts.now } },
       ],
     };
-    const connected = await db.shopSettings.findMany({ where: { connectionState: "connected" }, select: { shop: true } });
-    if (connected.length === 0) return { token, leaseExpiresAt, rows: [] };
-    const candidates = await db.delivery.findMany({
-      where: { ...claimable, shop: { in: connected.map((s) => s.shop) } },
-      orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
-      take: opts.limit,
-      select: { id: true },
-    });
-    if (candidates.length === 0) return { token, leaseExpiresAt, rows: [] };
-    await sumOverSlices(candidates.map((c) => c.id), async (slice) => {
+    // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
+    await sumOverSlices(candidates.map((c) => Number(c.id)), async (slice) => {
       const { count } = await db.delivery.updateMany({
         where: { id: { in: slice }, ...claimable },
         data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
@@ -143,22 +148,6 @@ export async function claimDueDeliveries(
     select: claimedSelect,
   });
   return { token, leaseExpiresAt, rows };
-}
-
-// Prisma binds at most 999 parameters per SQLite statement, and a claim can hold 1000 rows: every
-// statement that lists row IDs works through them in slices.
-const ID_SLICE = 400;
-
-function slices<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += ID_SLICE) out.push(items.slice(i, i + ID_SLICE));
-  return out;
-}
-
-async function sumOverSlices(ids: number[], run: (slice: number[]) => Promise<number>): Promise<number> {
-  let total = 0;
-  for (const slice of slices(ids)) total += await run(slice);
-  return total;
 }
 
 function owned(ids: number[], token: string) {
@@ -189,10 +178,11 @@ export interface PayloadRewrite {
   payload: string;
 }
 
-// One statement for the whole batch, and only on rows that reached `status`: a row this worker no longer
-// owns keeps whatever its new owner wrote. Built as text because each database's generated client only
-// recognises its own Prisma.sql fragments; the values still travel as bound parameters.
-function rewritePayloads(db: Db, rewrites: PayloadRewrite[], status: DeliveryStatus) {
+// One statement for the whole batch, and only on rows still in scope: after a claim, rows that reached
+// `status` (a row this worker no longer owns keeps whatever its new owner wrote); for a privacy request,
+// the shop's rows. Built as text because each database's generated client only recognises its own
+// Prisma.sql fragments; the values still travel as bound parameters (3 per row: callers pass slices).
+function rewritePayloads(db: Db, rewrites: PayloadRewrite[], scope: { status: DeliveryStatus } | { shop: string }) {
   const postgres = providerOf(db) === "postgresql";
   const params: (number | string)[] = [];
   const param = (value: number | string) => {
@@ -201,8 +191,14 @@ function rewritePayloads(db: Db, rewrites: PayloadRewrite[], status: DeliverySta
   };
   const cases = rewrites.map((r) => `WHEN ${param(r.id)} THEN ${param(r.payload)}`).join(" ");
   const ids = rewrites.map((r) => param(r.id)).join(", ");
-  const sql = `UPDATE "Delivery" SET "payload" = CASE "id" ${cases} ELSE "payload" END WHERE "id" IN (${ids}) AND "status" = ${param(status)}`;
+  const guard = "status" in scope ? `"status" = ${param(scope.status)}` : `"shop" = ${param(scope.shop)}`;
+  const sql = `UPDATE "Delivery" SET "payload" = CASE "id" ${cases} ELSE "payload" END WHERE "id" IN (${ids}) AND ${guard}`;
   return db.$executeRawUnsafe(sql, ...params);
+}
+
+/** The shop's rows get these payloads, in one statement; for a slice of rows (3 bound values a row). */
+export function rewriteShopPayloads(db: Db, input: { shop: string; rewrites: PayloadRewrite[] }) {
+  return rewritePayloads(db, input.rewrites, { shop: input.shop });
 }
 
 type DeliveryUpdate = Parameters<Db["delivery"]["updateMany"]>[0]["data"];
@@ -223,7 +219,7 @@ async function updateOwned(
     const update = db.delivery.updateMany({ where: owned(slice, token), data: { ...clearLease, ...data } });
     const sliceRewrites = rewrites ? rewritesFor(rewrites.rows, slice) : [];
     if (sliceRewrites.length === 0) return (await update).count;
-    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, rewrites!.status)]);
+    const [{ count }] = await db.$transaction([update, rewritePayloads(db, sliceRewrites, { status: rewrites!.status })]);
     return count;
   });
 }
@@ -355,19 +351,28 @@ export async function listDeliveries(
   });
 }
 
-/** Puts an order's failed rows back in the queue, due now. Sent rows are never re-sent. */
+/**
+ * Puts the order's failed rows back in the queue, due now (sent rows are never re-sent), except those
+ * holding no event (`unmapped`: the order could not be mapped, so sending would put an empty event on the
+ * wire). An order has a handful of rows at most.
+ */
 export async function requeueFailedForOrder(
   db: Db,
   shop: string,
   orderId: string,
   now: Date,
-): Promise<{ requeued: number; statuses: string[] }> {
-  const { count } = await db.delivery.updateMany({
-    where: { shop, orderId, status: "failed" },
-    data: { status: "pending", statusReason: "Retry requested", nextAttemptAt: now },
-  });
+): Promise<{ requeued: number; statuses: string[]; unmapped: number }> {
+  const failed = await db.delivery.findMany({ where: { shop, orderId, status: "failed" }, select: { id: true, payload: true } });
+  const sendable = failed.filter((r) => hasEventToSend(r.payload)).map((r) => r.id);
+  const { count } =
+    sendable.length === 0
+      ? { count: 0 }
+      : await db.delivery.updateMany({
+          where: { shop, id: { in: sendable }, status: "failed" },
+          data: { status: "pending", statusReason: "Retry requested", nextAttemptAt: now },
+        });
   const rows = await db.delivery.findMany({ where: { shop, orderId }, select: { status: true } });
-  return { requeued: count, statuses: rows.map((r) => r.status) };
+  return { requeued: count, statuses: rows.map((r) => r.status), unmapped: failed.length - sendable.length };
 }
 
 // ---- The embedded admin's reads --------------------------------------------------------------------------

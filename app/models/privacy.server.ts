@@ -2,7 +2,8 @@
 // function is scoped to one shop: a privacy request from one shop can never reach another shop's rows.
 import { parse, stringify } from "lossless-json";
 import type { Db } from "~/db.server";
-import { clearLease } from "~/models/delivery.server";
+import { clearLease, rewriteShopPayloads } from "~/models/delivery.server";
+import { slices } from "~/lib/slices";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 
 export const CUSTOMER_REDACTED_REASON = "Customer data redacted";
@@ -43,54 +44,60 @@ export interface PrivacyRow {
   sentAt: Date | null;
 }
 
-/** The shop's rows of one customer: filed under their key, or of one of the listed orders. */
+/**
+ * The shop's rows of one customer: filed under their key, or of one of the listed orders. A customer can
+ * list thousands of orders, so the order IDs are matched slice by slice and a row found twice counts once.
+ */
 export async function findCustomerDeliveries(
   db: Db,
   input: { shop: string; customerKey: string | null; orderIds: string[] },
 ): Promise<PrivacyRow[]> {
-  const match = [
-    ...(input.customerKey ? [{ customerKey: input.customerKey }] : []),
-    ...(input.orderIds.length > 0 ? [{ orderId: { in: input.orderIds } }] : []),
-  ];
-  if (match.length === 0) return [];
-  return db.delivery.findMany({
-    where: { shop: input.shop, OR: match },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: privacyRowSelect,
-  });
+  const found = new Map<number, PrivacyRow>();
+  const keep = (rows: PrivacyRow[]) => rows.forEach((row) => found.set(row.id, row));
+  if (input.customerKey) {
+    keep(await db.delivery.findMany({ where: { shop: input.shop, customerKey: input.customerKey }, select: privacyRowSelect }));
+  }
+  for (const slice of slices(input.orderIds)) {
+    keep(await db.delivery.findMany({ where: { shop: input.shop, orderId: { in: slice } }, select: privacyRowSelect }));
+  }
+  return [...found.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id);
 }
 
 /**
  * Irreversibly anonymises the rows: `user_data` emptied (hashes, IP, user agent, browser IDs), the
  * customer key dropped, and anything not yet sent stopped for good. Sent rows keep their status: Meta
- * has the event, and the ledger should still say so.
+ * has the event, and the ledger should still say so. Three statements per slice of rows, in one
+ * transaction each, so a customer with thousands of orders is answered within Shopify's timeout.
  */
 export async function redactDeliveries(db: Db, input: { shop: string; rows: PrivacyRow[] }): Promise<number> {
   let redacted = 0;
-  for (const chunk of chunks(input.rows, 200)) {
-    const counts = await db.$transaction(
-      chunk.map((row) =>
-        db.delivery.updateMany({
-          where: { id: row.id, shop: input.shop },
-          data: {
-            payload: withoutUserData(row.payload),
-            customerKey: null,
-            ...(UNSENT.includes(row.status)
-              ? { ...clearLease, status: "skipped", statusReason: CUSTOMER_REDACTED_REASON }
-              : {}),
-          },
-        }),
-      ),
-    );
-    redacted += counts.reduce((sum, c) => sum + c.count, 0);
+  for (const chunk of slices(input.rows)) {
+    const ids = chunk.map((row) => row.id);
+    const [cleared] = await db.$transaction([
+      db.delivery.updateMany({ where: { shop: input.shop, id: { in: ids } }, data: { customerKey: null } }),
+      rewriteShopPayloads(db, {
+        shop: input.shop,
+        rewrites: chunk.map((row) => ({ id: row.id, payload: withoutUserData(row.payload) })),
+      }),
+      // Decided by the status at the time of the write, not of the read: a row a worker has just marked
+      // sent stays sent.
+      db.delivery.updateMany({
+        where: { shop: input.shop, id: { in: ids }, status: { in: UNSENT } },
+        data: { ...clearLease, status: "skipped", statusReason: CUSTOMER_REDACTED_REASON },
+      }),
+    ]);
+    redacted += cleared.count;
   }
   return redacted;
 }
 
+/** In one transaction, slice by slice: all of the customer's browser events go, or none do. */
 export async function deleteBrowserEventsFor(db: Db, input: { shop: string; eventIds: string[] }): Promise<number> {
   if (input.eventIds.length === 0) return 0;
-  const { count } = await db.browserEvent.deleteMany({ where: { shop: input.shop, eventId: { in: input.eventIds } } });
-  return count;
+  const counts = await db.$transaction(
+    slices(input.eventIds).map((slice) => db.browserEvent.deleteMany({ where: { shop: input.shop, eventId: { in: slice } } })),
+  );
+  return counts.reduce((sum, c) => sum + c.count, 0);
 }
 
 /** Insert-or-ignore on (shop, request ID): Shopify redelivers webhooks, and the first report stands. */
@@ -215,10 +222,4 @@ function withoutQuery(url: string): string {
   } catch {
     return "";
   }
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -3,6 +3,7 @@
 // Each call deletes one small batch, oldest first through the createdAt/seenAt indexes, so a large table
 // is never locked for long and the caller decides how many batches fit in its time.
 import type { Db } from "~/db.server";
+import { sumOverSlices } from "~/lib/slices";
 
 export async function deleteExpiredDeliveries(db: Db, opts: { before: Date; now: Date; limit: number }): Promise<number> {
   const rows = await db.delivery.findMany({
@@ -16,10 +17,11 @@ export async function deleteExpiredDeliveries(db: Db, opts: { before: Date; now:
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  const { count } = await db.delivery.deleteMany({
-    where: { id: { in: rows.map((r) => r.id) }, createdAt: { lt: opts.before } },
+  // The batch size is the caller's: sliced, so a large one still fits in a statement.
+  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
+    const { count } = await db.delivery.deleteMany({ where: { id: { in: slice }, createdAt: { lt: opts.before } } });
+    return count;
   });
-  return count;
 }
 
 export async function deleteExpiredBrowserEvents(db: Db, opts: { before: Date; limit: number }): Promise<number> {
@@ -30,8 +32,10 @@ export async function deleteExpiredBrowserEvents(db: Db, opts: { before: Date; l
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  const { count } = await db.browserEvent.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
-  return count;
+  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
+    const { count } = await db.browserEvent.deleteMany({ where: { id: { in: slice } } });
+    return count;
+  });
 }
 
 export async function deleteExpiredDataRequests(db: Db, opts: { before: Date; limit: number }): Promise<number> {
@@ -42,6 +46,8 @@ export async function deleteExpiredDataRequests(db: Db, opts: { before: Date; li
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  const { count } = await db.customerDataRequest.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
-  return count;
+  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
+    const { count } = await db.customerDataRequest.deleteMany({ where: { id: { in: slice } } });
+    return count;
+  });
 }

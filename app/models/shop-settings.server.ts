@@ -70,12 +70,24 @@ export async function saveConnection(
   return toRecord(row);
 }
 
-/** Meta refused the shop's credentials: hold its events until the merchant reconnects. */
-export async function markConnectionBroken(db: Db, shop: string, reason: string): Promise<void> {
-  await db.shopSettings.updateMany({
-    where: { shop, connectionState: "connected" },
-    data: { connectionState: "broken", connectionError: reason },
+/**
+ * Meta refused the shop's credentials: hold its events until the merchant reconnects. Guarded by the
+ * sealed token that was refused, as markConnectionVerified is by the one that worked: an answer to a
+ * request made with a token the merchant has since replaced says nothing about the new one. Not guarded
+ * by pixel: a refused token is refused for every pixel. Returns whether the refused token is still the
+ * stored one (the connection is now marked broken).
+ */
+export async function markConnectionBroken(
+  db: Db,
+  shop: string,
+  input: { accessTokenSealed: string; reason: string },
+): Promise<boolean> {
+  const { count } = await db.shopSettings.updateMany({
+    // Already broken by the same token: rewritten with the latest reason. Disconnected stays disconnected.
+    where: { shop, connectionState: { in: ["connected", "broken"] }, accessTokenSealed: input.accessTokenSealed },
+    data: { connectionState: "broken", connectionError: input.reason },
   });
+  return count > 0;
 }
 
 // ---- The embedded admin's reads and writes -------------------------------------------------------------

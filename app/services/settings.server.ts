@@ -164,7 +164,8 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
     } else {
       // The stored credentials still fail: save the other settings, keep the connection marked broken.
       verification = "refused";
-      await markConnectionBroken(db, shop, result.message);
+      // Guarded by the token just tested: a token saved meanwhile by another tab is not condemned by it.
+      if (current?.accessTokenSealed) await markConnectionBroken(db, shop, { accessTokenSealed: current.accessTokenSealed, reason: result.message });
     }
   }
 
@@ -280,7 +281,7 @@ export async function sendTestEvent(deps: AdminDeps, req: { shop: string; userAg
   }
   if (!result.ok && (result.kind === "auth" || result.kind === "permission" || result.kind === "config")) {
     // Same rule as the worker: every event would fail this way, so hold them until the merchant reconnects.
-    await markConnectionBroken(db, req.shop, result.message);
+    await markConnectionBroken(db, req.shop, { accessTokenSealed: settings.accessTokenSealed, reason: result.message });
   }
   return { ok: false, reason: "meta", testEventCode: settings.testEventCode, answer: answer as Extract<MetaAnswerView, { ok: false }> };
 }

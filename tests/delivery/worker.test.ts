@@ -207,6 +207,21 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect(fake.received()).toHaveLength(11);
   });
 
+  it("never puts a row that holds no event on the wire, even when it is pending (re-queued by an older version)", async () => {
+    await paidOrders(3);
+    const victim = await db.delivery.findFirstOrThrow({ where: { shop: SHOP }, orderBy: { id: "asc" } });
+    await db.delivery.update({ where: { id: victim.id }, data: { payload: "{}" } });
+
+    await worker().drain();
+    expect(await statusCounts()).toEqual({ sent: 2, failed: 1 });
+    expect((await db.delivery.findUniqueOrThrow({ where: { id: victim.id } })).status).toBe("failed");
+    expect(fake.received()).toHaveLength(2);
+    expect(fake.received().map((e) => e.event.event_id)).not.toContain(victim.eventId);
+    // One request carrying the two real events: the empty one never left, so Meta never refused it.
+    expect(fake.requests().map((r) => r.eventCount)).toEqual([2]);
+    expect((await db.delivery.findUniqueOrThrow({ where: { id: victim.id } })).errorCode).toBeNull();
+  });
+
   it("on an expired token marks the shop broken, holds its rows, and resumes after reconnecting", async () => {
     await paidOrders(3);
     fake.expireToken(PIXEL);
@@ -228,6 +243,49 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: NEW_TOKEN });
     expect((await w.runOnce()).sent).toBe(3);
     expect(fake.received()).toHaveLength(3);
+  });
+
+  it("a 190 for the old token, answered after the merchant saved a new one, does not break the new connection", async () => {
+    await paidOrders(3);
+    const NEW_TOKEN = "EAAB" + "z".repeat(60);
+    // While the request made with the old token is at Meta, the merchant saves a new token (and Meta
+    // revokes the old one): the answer that comes back is a 190 about a token no longer stored.
+    fake.setHandler(async () => {
+      fake.setHandler(null);
+      fake.setToken(PIXEL, NEW_TOKEN);
+      await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: NEW_TOKEN });
+      return null;
+    });
+    const w = worker();
+    const first = await w.runOnce();
+    expect(first).toMatchObject({ claimed: 3, sent: 0 });
+    expect(fake.requests()).toHaveLength(1);
+    const settings = await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(settings).toMatchObject({ connectionState: "connected", connectionError: null });
+    const rows = await db.delivery.findMany({ where: { shop: SHOP } });
+    expect(rows.map((r) => [r.status, r.errorCode, r.leaseOwner])).toEqual(Array(3).fill(["pending", 190, null]));
+
+    // The rows go out with the new token on the next cycle, once each.
+    expect((await w.runOnce()).sent).toBe(3);
+    expect(fake.received()).toHaveLength(3);
+    expect(await statusCounts()).toEqual({ sent: 3 });
+  });
+
+  it("a 190 for the token still stored does break the connection (the guard is the token, not the timing)", async () => {
+    await paidOrders(1);
+    const OTHER_SHOP_TOKEN = "EAAB" + "w".repeat(60);
+    // Another shop reconnecting meanwhile changes nothing for this one.
+    fake.setHandler(async () => {
+      fake.setHandler(null);
+      await connectShop(db, TEST_ENCRYPTION_KEY, { shop: "other-shop.myshopify.com", pixelId: PIXEL, accessToken: OTHER_SHOP_TOKEN });
+      return { kind: "graph-error", code: 190, subcode: 463, message: "Error validating access token: Session has expired" };
+    });
+    expect((await worker().runOnce()).held).toBe(1);
+    const settings = await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(settings.connectionState).toBe("broken");
+    expect(await db.shopSettings.findUniqueOrThrow({ where: { shop: "other-shop.myshopify.com" } })).toMatchObject({
+      connectionState: "connected",
+    });
   });
 
   it("never sends an event older than 7 days: it is skipped with the reason", async () => {

@@ -2,6 +2,7 @@
 // Meta's answer on every row. At-least-once by construction; the lease, the claim-token guards and the
 // unique ledger key keep the duplicate window down to "a worker died after Meta answered but before
 // the answer was written".
+import { hasEventToSend } from "~/lib/delivery-payload";
 import type { Db } from "~/db.server";
 import type { Logger } from "~/logger.server";
 import { dropRemovedValues, scrubRawIdentifiers } from "~/lib/capi/scrub";
@@ -188,7 +189,7 @@ export class DeliveryWorker {
       ]);
     } catch (error) {
       if (!(error instanceof TokenDecryptError)) throw error;
-      await markConnectionBroken(db, shop, error.message);
+      await markConnectionBroken(db, shop, { accessTokenSealed: settings.accessTokenSealed, reason: error.message });
       stats.held += await releaseClaim(db, ids(rows), token, { reason: `Held: ${error.message}` });
       logger.error({ shop }, "stored access token cannot be decrypted; shop marked broken");
       return;
@@ -203,7 +204,7 @@ export class DeliveryWorker {
     if (fresh.length === 0) return;
 
     await this.sendBatch(
-      { shop, pixelId, accessToken, testEventCode: settings.testEventCode },
+      { shop, pixelId, accessToken, accessTokenSealed: settings.accessTokenSealed, testEventCode: settings.testEventCode },
       fresh,
       token,
       stats,
@@ -211,7 +212,7 @@ export class DeliveryWorker {
   }
 
   private async sendBatch(
-    target: { shop: string; pixelId: string; accessToken: string; testEventCode: string | null },
+    target: { shop: string; pixelId: string; accessToken: string; accessTokenSealed: string; testEventCode: string | null },
     rows: ClaimedDelivery[],
     token: string,
     stats: CycleStats,
@@ -222,15 +223,17 @@ export class DeliveryWorker {
     const events: unknown[] = [];
     const sendable: ClaimedDelivery[] = [];
     for (const row of rows.filter((r) => claimed.has(r.id))) {
-      try {
-        events.push(dropRemovedValues(JSON.parse(row.payload)));
-        sendable.push(row);
-      } catch {
+      // A row that never held an event (an unmapped order re-queued by an older version) must fail here
+      // rather than put an empty event on the wire.
+      if (!hasEventToSend(row.payload)) {
         stats.failed += await markFailed(db, [row.id], token, {
           fbtraceId: null,
-          message: "Stored payload is not valid JSON",
+          message: "Stored payload holds no event to send",
         });
+        continue;
       }
+      events.push(dropRemovedValues(JSON.parse(row.payload)));
+      sendable.push(row);
     }
     if (sendable.length === 0) return;
 
@@ -294,9 +297,11 @@ export class DeliveryWorker {
       case "config": {
         // Every event of the shop would fail the same way until the merchant fixes the connection:
         // hold them (nothing is lost) instead of failing or retrying them in a loop.
-        await markConnectionBroken(db, target.shop, result.message);
+        // Only if the refused token is still the stored one: the merchant may have saved a new one while
+        // this request was in flight, and then the rows go back to the queue to be sent with it.
+        const broken = await markConnectionBroken(db, target.shop, { accessTokenSealed: target.accessTokenSealed, reason: result.message });
         stats.held += await releaseClaim(db, ids(sendable), token, {
-          reason: `Held: ${result.message}`,
+          reason: broken ? `Held: ${result.message}` : "Meta refused a replaced access token; retrying with the current one",
           countAttempt: true,
           answer,
         });
