@@ -10,7 +10,9 @@ const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  // Production unless development is asked for: development mode shows stack traces to callers and
+  // accepts the example's all-zero key, which must never happen by default (`npm start` sets nothing).
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: integer(3000, 1, 65535),
   DATABASE_URL: z
     .string()
@@ -58,6 +60,10 @@ const schema = z.object({
   DELIVERY_RETENTION_DAYS: integer(90, 7, 3650),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
+  // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with
+  // Retry-After, so a flood of large unauthenticated posts cannot take the process's memory. At least one
+  // largest body (2 MB).
+  MAX_BODY_BYTES_IN_FLIGHT: integer(64 * 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -92,7 +98,8 @@ export function parseEnvironment(source: Record<string, string | undefined>): En
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema
     .refine((e) => e.NODE_ENV !== "production" || !/^0+$/.test(e.TOKEN_ENCRYPTION_KEY), {
-      message: "is the example's all-zero key; generate a real one for production (openssl rand -hex 32)",
+      message:
+        "is the example's all-zero key, refused in production (the default): generate a real one with `openssl rand -hex 32` (NODE_ENV=development accepts it, for local development only)",
       path: ["TOKEN_ENCRYPTION_KEY"],
     })
     .safeParse(cleaned);

@@ -1,16 +1,21 @@
 // `npm start`: the production server. Serves the Remix build and, on the embedded default, runs the
 // delivery worker in the same process so a single command is the whole app.
 import { existsSync } from "node:fs";
+import { STATUS_CODES } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
-import express from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import { declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/lib/body-limit.server";
+import { BodyBudget, bodyBytesToReserve, declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/lib/body-limit.server";
 import { bootEnv } from "~/env.server";
+import { describeError } from "~/lib/describe-error.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 
 const config = bootEnv();
+// React, Express and the Shopify library choose their development or production behaviour from this, not
+// from our validated env: a default (unset) start must be production for them too.
+process.env.NODE_ENV = config.NODE_ENV;
 
 const buildPath = new URL("../build/server/index.js", import.meta.url);
 if (!existsSync(buildPath)) {
@@ -21,6 +26,7 @@ const build = (await import(buildPath.href)) as ServerBuild;
 
 const app = express();
 app.disable("x-powered-by");
+app.set("env", config.NODE_ENV);
 app.use("/assets", express.static(new URL("../build/client/assets", import.meta.url).pathname, { immutable: true, maxAge: "1y" }));
 app.use(express.static(new URL("../build/client", import.meta.url).pathname, { maxAge: "1h" }));
 // A body declared over the limit never reaches the app; one without Content-Length is capped where it is
@@ -39,15 +45,72 @@ app.use((req, res, next) => {
   req.on("error", () => req.socket.destroy());
   req.resume();
 });
+// Shopify signs every webhook: one without the signature header is refused before a byte of its body is
+// held, so unauthenticated posts cost no memory however large or many they are.
+const WEBHOOK_PATH = /^\/webhooks(\/|$)/i;
+app.use((req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD" || !WEBHOOK_PATH.test(req.path) || req.headers["x-shopify-hmac-sha256"]) return next();
+  refuseUnread(req, res, 401, "Missing X-Shopify-Hmac-Sha256 header");
+});
+// Past this many body bytes held at once across all requests, new ones are turned away for a moment
+// (Shopify retries a 503); the budget is taken before the body is read and given back when the response ends.
+const budget = new BodyBudget(config.MAX_BODY_BYTES_IN_FLIGHT);
+app.use((req, res, next) => {
+  const bytes = bodyBytesToReserve(req.headers);
+  if (bytes === 0) return next();
+  if (!budget.tryReserve(bytes)) {
+    res.set("Retry-After", "5");
+    refuseUnread(req, res, 503, "Server busy: too many request bodies in flight; retry shortly");
+    return;
+  }
+  res.once("close", () => budget.release(bytes));
+  next();
+});
 app.all("*", createRequestHandler({ build, mode: config.NODE_ENV }));
+// Whatever throws outside Remix (a malformed URL in the static layer, a body that breaks the adapter)
+// gets one log line and a plain answer: never a stack trace or a server path.
+app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  const status = httpStatusOf(error);
+  const line = { status, method: req.method, path: req.path, error: describeError(error) };
+  if (status >= 500) logger.error(line, "unexpected error while handling a request");
+  else logger.info(line, "request refused");
+  if (res.headersSent) {
+    req.socket.destroy();
+    return;
+  }
+  res.status(status).type("text/plain").send(STATUS_CODES[status] ?? "Error");
+});
+
+/**
+ * Answers at once without holding the body: what the client is still sending is read and dropped (so it
+ * sees the answer, not a reset), up to MAX_DRAIN_BYTES, past which the connection is cut.
+ */
+function refuseUnread(req: Request, res: Response, status: number, message: string): void {
+  let dropped = 0;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > MAX_DRAIN_BYTES) req.socket.destroy();
+  });
+  req.on("error", () => req.socket.destroy());
+  req.resume();
+  res.status(status).type("text/plain").send(message);
+}
+
+function httpStatusOf(error: unknown): number {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
+}
 
 const db = getDb();
 const worker = config.WORKER_MODE === "in-process" ? createWorkerFromEnv(db, config, logger) : null;
 
 const server = app.listen(config.PORT, () => {
-  logger.info({ port: config.PORT, worker: worker ? "in-process" : "external" }, "server listening");
+  logger.info({ port: config.PORT, worker: worker ? "in-process" : "external", mode: config.NODE_ENV }, "server listening");
   worker?.start();
 });
+// A request still sending its body after this long is cut off, so a trickling client cannot keep its
+// share of the body budget for Node's default five minutes. Shopify's own timeout is 5 seconds.
+server.requestTimeout = 30_000;
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

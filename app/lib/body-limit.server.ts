@@ -44,3 +44,37 @@ export async function readBodyWithLimit(request: Request, limit = MAX_REQUEST_BO
   // TextDecoder, as Request.text() decodes: the HMAC check and the lossless parse must see the same text.
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
+
+/**
+ * The request bytes the whole process may hold at once. A body is counted from the moment its request
+ * arrives until its response ends, at its declared Content-Length (or, streamed without one, at the most
+ * the app will read of it), so the count is known before any of it is read.
+ */
+export class BodyBudget {
+  private inFlight = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get bytesInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Takes `bytes` from the budget, or returns false (taking nothing) when they do not fit. */
+  tryReserve(bytes: number): boolean {
+    if (bytes <= 0) return true;
+    if (this.inFlight + bytes > this.capacity) return false;
+    this.inFlight += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    if (bytes > 0) this.inFlight = Math.max(0, this.inFlight - bytes);
+  }
+}
+
+/** How much of the budget a request needs: its declared size, the read limit when streamed without one, else 0. */
+export function bodyBytesToReserve(headers: { "content-length"?: string; "transfer-encoding"?: string }): number {
+  const declared = headers["content-length"];
+  if (declared !== undefined && /^\d+$/.test(declared.trim())) return Math.min(Number(declared), MAX_REQUEST_BODY_BYTES);
+  return headers["transfer-encoding"] ? MAX_REQUEST_BODY_BYTES : 0;
+}

@@ -4,6 +4,7 @@
 // does not match the route it was sent to is refused instead of being handled as the wrong thing.
 import type { Session } from "@shopify/shopify-api";
 import { BodyTooLargeError, readBodyWithLimit } from "~/lib/body-limit.server";
+import { wellFormed } from "~/lib/well-formed";
 import { authenticate } from "~/shopify.server";
 
 export interface AuthenticatedWebhook {
@@ -64,7 +65,16 @@ export async function authenticateWebhook(request: Request, expectedTopic: strin
     eventId: context.eventId,
     triggeredAt: context.triggeredAt,
     rawBody,
-    payload: context.payload,
+    // The library's JSON.parse keeps lone surrogates, which the database refuses (well-formed.ts).
+    payload: wellFormed(context.payload),
     session: context.session,
   };
+}
+
+/**
+ * The loader of every webhook route: Shopify only POSTs. Without it Remix answers a GET with an error
+ * it logs as a server error; this is a plain 405.
+ */
+export function postOnly(): Response {
+  return new Response("Webhooks are POSTed by Shopify", { status: 405, headers: { Allow: "POST" } });
 }

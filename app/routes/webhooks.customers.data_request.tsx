@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "~/db.server";
-import { parseOrderJson } from "~/lib/capi/order-payload";
-import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { parseWebhookJson } from "~/lib/well-formed";
+import { authenticateWebhook, postOnly } from "~/lib/webhook-auth.server";
 import { logger } from "~/logger.server";
 import { recordCustomerDataRequest } from "~/services/shop-lifecycle.server";
 
@@ -14,6 +14,8 @@ const payloadSchema = z.object({
   orders_requested: z.array(idSchema.transform(String)).nullish(),
   data_request: z.object({ id: idSchema.nullish() }).passthrough().nullish(),
 });
+
+export const loader = postOnly;
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, rawBody, webhookId } = await authenticateWebhook(request, "CUSTOMERS_DATA_REQUEST");
@@ -40,7 +42,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 // exhaust the stack): that is the sender's payload, not our failure, so a 400 rather than a retried 500.
 function readJson(rawBody: string): unknown {
   try {
-    return parseOrderJson(rawBody);
+    return parseWebhookJson(rawBody);
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "~/db.server";
-import { parseOrderJson } from "~/lib/capi/order-payload";
-import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { parseWebhookJson } from "~/lib/well-formed";
+import { authenticateWebhook, postOnly } from "~/lib/webhook-auth.server";
 import { redactCustomer } from "~/services/shop-lifecycle.server";
 
 // Parsed from the raw body: the library's payload has 18-digit order IDs already rounded.
@@ -10,6 +10,8 @@ const payloadSchema = z.object({
   customer: z.object({ id: z.union([z.string(), z.number()]).nullish() }).passthrough().nullish(),
   orders_to_redact: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
 });
+
+export const loader = postOnly;
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, rawBody } = await authenticateWebhook(request, "CUSTOMERS_REDACT");
@@ -23,7 +25,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 // exhaust the stack): that is the sender's payload, not our failure, so a 400 rather than a retried 500.
 function readJson(rawBody: string): unknown {
   try {
-    return parseOrderJson(rawBody);
+    return parseWebhookJson(rawBody);
   } catch {
     return undefined;
   }

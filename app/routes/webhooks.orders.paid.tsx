@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getDb } from "~/db.server";
-import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { authenticateWebhook, postOnly } from "~/lib/webhook-auth.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
+
+export const loader = postOnly;
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, webhookId, rawBody } = await authenticateWebhook(request, "ORDERS_PAID");

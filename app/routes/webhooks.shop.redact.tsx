@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getDb } from "~/db.server";
-import { authenticateWebhook } from "~/lib/webhook-auth.server";
+import { authenticateWebhook, postOnly } from "~/lib/webhook-auth.server";
 import { redactShop } from "~/services/shop-lifecycle.server";
+
+export const loader = postOnly;
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await authenticateWebhook(request, "SHOP_REDACT");

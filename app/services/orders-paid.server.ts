@@ -5,7 +5,7 @@ import { purchaseEventId } from "~/lib/event-id";
 import { customerKeyOfOrder } from "~/lib/capi/customer-key";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
-import { parseOrderJson } from "~/lib/capi/order-payload";
+import { parseWebhookJson } from "~/lib/well-formed";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
 import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
 import { findShopSettings } from "~/models/shop-settings.server";
@@ -20,7 +20,8 @@ export async function recordOrderPaid(
 ): Promise<OrderPaidOutcome> {
   let order: unknown;
   try {
-    order = parseOrderJson(input.rawBody);
+    // Well-formed text only: a lone surrogate in any field would make the insert fail on every retry.
+    order = parseWebhookJson(input.rawBody);
   } catch {
     return { httpStatus: 400, error: "Webhook body is not valid JSON" };
   }

@@ -21,6 +21,9 @@ describe("environment", () => {
       DELIVERY_BATCH_SIZE: 1000,
       WORKER_MODE: "in-process",
       SCOPES: ["read_orders", "write_pixels"],
+      // `npm start` sets no NODE_ENV: production unless development is asked for.
+      NODE_ENV: "production",
+      MAX_BODY_BYTES_IN_FLIGHT: 64 * 1024 * 1024,
     });
   });
 
@@ -32,6 +35,7 @@ describe("environment", () => {
     [{ DELIVERY_RETRY_BASE_MS: "soon" }, "DELIVERY_RETRY_BASE_MS"],
     [{ DELIVERY_BATCH_SIZE: "5000" }, "DELIVERY_BATCH_SIZE"],
     [{ SHOPIFY_APP_URL: "not a url" }, "SHOPIFY_APP_URL"],
+    [{ MAX_BODY_BYTES_IN_FLIGHT: "1000" }, "MAX_BODY_BYTES_IN_FLIGHT"],
   ])("names the variable that is missing or malformed: %j", (change, name) => {
     const error = (() => {
       try {
@@ -47,6 +51,8 @@ describe("environment", () => {
   it("refuses the example's all-zero encryption key in production", () => {
     expect(() => parseEnvironment({ ...valid, NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(/TOKEN_ENCRYPTION_KEY/);
     expect(() => parseEnvironment({ ...valid, NODE_ENV: "development", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).not.toThrow();
+    // With NODE_ENV unset, as `npm start` runs, the zero key is refused too, with the way out in the message.
+    expect(() => parseEnvironment({ ...valid, TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(/all-zero key.*openssl rand -hex 32/);
   });
 
   it("keeps deliveries 90 days unless DELIVERY_RETENTION_DAYS says otherwise, within 7 to 3650", () => {
