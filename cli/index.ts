@@ -1,6 +1,8 @@
 import { closeDb, getDb } from "~/db.server";
 import { bootEnv, decodeKey } from "~/env.server";
+import { readAccessToken } from "./read-token";
 import { runCli } from "./run";
+import { terminalSafe } from "./terminal-text";
 
 const config = bootEnv();
 try {
@@ -10,12 +12,15 @@ try {
     previousEncryptionKey: config.TOKEN_ENCRYPTION_KEY_PREVIOUS ? decodeKey(config.TOKEN_ENCRYPTION_KEY_PREVIOUS) : null,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
+    // A secret handed to this one command, not app configuration: so it is read here rather than validated
+    // with the app's environment in env.server.ts (which would make every process carry and check it).
+    readAccessToken: () => readAccessToken({ env: process.env, stdin: process.stdin, prompt: (text) => process.stderr.write(text) }),
   });
   await closeDb();
   process.exit(code);
 } catch (error) {
   // No stack traces for operators; the message is enough and never contains a secret.
-  console.error(`Error: ${(error as Error).message}`);
+  console.error(`Error: ${terminalSafe((error as Error).message)}`);
   await closeDb().catch(() => undefined);
   process.exit(1);
 }

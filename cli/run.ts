@@ -1,11 +1,13 @@
 // The operator CLI. Thin like a route: parse and validate arguments, call one service, print.
 import { parseArgs } from "node:util";
 import type { Db } from "~/db.server";
+import { UNMAPPED_RETRY_REASON } from "~/lib/explain-delivery";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
 import { listDeliveries, requeueFailedForOrder } from "~/models/delivery.server";
 import { listDataRequests } from "~/models/privacy.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { resealTokens } from "~/services/token-keys.server";
+import { terminalSafe, terminalSafeDeep } from "./terminal-text";
 
 export interface CliContext {
   db: Db;
@@ -15,12 +17,15 @@ export interface CliContext {
   out: (line: string) => void;
   err: (line: string) => void;
   now?: () => Date;
+  /** The Meta access token for shops:connect: META_ACCESS_TOKEN, else standard input (cli/read-token.ts). */
+  readAccessToken?: () => Promise<string | null>;
 }
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
-  shops:connect --shop <domain> --pixel-id <id> --access-token <token> [--test-event-code <code>]
+  shops:connect --shop <domain> --pixel-id <id> [--test-event-code <code>]
+      the access token is read from META_ACCESS_TOKEN, or else from standard input (one line)
   deliveries:list --shop <domain> [--status pending|sending|sent|failed|skipped] [--limit N] [--json]
   deliveries:retry --shop <domain> --order <id>
   privacy:requests --shop <domain> [--json]
@@ -48,19 +53,29 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   try {
     switch (command) {
       case "shops:connect": {
+        // Checked before parsing, so no parser message can repeat the value that follows the flag.
+        if (rest.some((arg) => arg === "--access-token" || arg.startsWith("--access-token="))) {
+          throw new UsageError(
+            "--access-token is not accepted: on the command line the token shows in npm's echo, `ps` and shell history. " +
+              "Set META_ACCESS_TOKEN, or pipe the token on standard input (e.g. `npm run cli -- shops:connect … < token.txt`).",
+          );
+        }
         const v = parse(rest, {
           shop: { type: "string" },
           "pixel-id": { type: "string" },
-          "access-token": { type: "string" },
           "test-event-code": { type: "string" },
         });
-        for (const flag of ["shop", "pixel-id", "access-token"]) {
+        for (const flag of ["shop", "pixel-id"]) {
           if (typeof v[flag] !== "string") throw new UsageError(`--${flag} is required`);
+        }
+        const accessToken = (await ctx.readAccessToken?.()) ?? null;
+        if (accessToken === null) {
+          throw new UsageError("No access token given: set META_ACCESS_TOKEN, or type or pipe the token on standard input.");
         }
         const result = await connectShop(ctx.db, ctx.encryptionKey, {
           shop: v.shop,
           pixelId: v["pixel-id"],
-          accessToken: v["access-token"],
+          accessToken,
           testEventCode: v["test-event-code"],
         });
         if (!result.ok) {
@@ -101,7 +116,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           sentAt: r.sentAt?.toISOString() ?? null,
         }));
         if (v.json) {
-          ctx.out(JSON.stringify(items, null, 2));
+          // lastError is Meta's text: JSON escapes C0 controls but not C1 ones, so strings are cleaned here too.
+          ctx.out(JSON.stringify(terminalSafeDeep(items), null, 2));
         } else if (items.length === 0) {
           ctx.out(`No deliveries recorded for ${shop}.`);
         } else {
@@ -120,11 +136,16 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           ctx.err(`Error: no deliveries recorded for order ${order.data} of ${shop}.`);
           return 1;
         }
+        if (result.requeued === 0 && result.unmapped > 0) {
+          ctx.err(`Error: order ${order.data} cannot be retried. ${UNMAPPED_RETRY_REASON} (The reason is in the LAST ERROR column of deliveries:list.)`);
+          return 1;
+        }
         if (result.requeued === 0) {
           ctx.err(`Error: order ${order.data} has no failed deliveries to retry (status: ${[...new Set(result.statuses)].join(", ")}).`);
           return 1;
         }
         ctx.out(`Queued ${result.requeued} failed deliver${result.requeued === 1 ? "y" : "ies"} of order ${order.data} for another attempt.`);
+        if (result.unmapped > 0) ctx.out(`Not queued: ${result.unmapped} that could not be mapped to a Meta event (there is nothing to send).`);
         return 0;
       }
       case "privacy:requests": {
@@ -133,7 +154,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         const requests = await listDataRequests(ctx.db, { shop });
         if (v.json) {
           // The reports as stored: what the merchant passes on to the customer who asked.
-          ctx.out(JSON.stringify(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: JSON.parse(r.report) })), null, 2));
+          ctx.out(JSON.stringify(terminalSafeDeep(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: JSON.parse(r.report) }))), null, 2));
         } else if (requests.length === 0) {
           ctx.out(`No customer data requests recorded for ${shop}.`);
         } else {
@@ -173,7 +194,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      ctx.err(`Error: ${error.message}`);
+      ctx.err(`Error: ${terminalSafe(error.message)}`);
       ctx.err(USAGE);
       return 2;
     }
@@ -181,8 +202,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   }
 }
 
+// Cells come from the ledger (Meta's messages, IDs from webhooks): cleaned before they are measured and printed.
 function formatTable(rows: string[][], header: string[]): string {
-  const all = [header, ...rows];
+  const all = [header, ...rows.map((r) => r.map(terminalSafe))];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }

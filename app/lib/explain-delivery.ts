@@ -15,6 +15,8 @@ export interface DeliveryFacts {
   errorSubcode: number | null;
   lastError: string | null;
   eventsReceived?: number | null;
+  /** False when the stored payload holds no event (the order could not be mapped); unknown when not read. */
+  hasEvent?: boolean;
 }
 
 export interface Explanation {
@@ -175,6 +177,16 @@ const SKIP_FIXES: Array<[RegExp, string | null]> = [
   [/customer data redacted/i, null],
 ];
 
+const UNMAPPED_FIX = "Contact support with the order number. Retry is not offered: there is no event to send, and the app does not fetch the order from Shopify again.";
+
+/**
+ * Why "Retry now" (and `deliveries:retry`) refuses a row whose order could not be mapped: re-queueing it would
+ * send Meta an empty event. One sentence for the admin page, the action's answer and the CLI.
+ */
+export const UNMAPPED_RETRY_REASON =
+  "This order could not be mapped to a Meta event, so there is nothing to send; retrying would only send Meta an empty event. " +
+  "Contact support with the order number.";
+
 export function explainDelivery(row: DeliveryFacts): Explanation {
   const status = displayStatus(row);
   const answer = { code: row.errorCode, subcode: row.errorSubcode, message: row.lastError };
@@ -199,6 +211,14 @@ export function explainDelivery(row: DeliveryFacts): Explanation {
   }
 
   if (status === "failed") {
+    if (row.hasEvent === false) {
+      return {
+        title: "Could not be mapped to a Meta event",
+        cause: row.statusReason ?? "The order could not be turned into a Meta event.",
+        fix: UNMAPPED_FIX,
+        tone: "critical",
+      };
+    }
     if (row.errorCode === null && row.statusReason && !/meta rejected/i.test(row.statusReason)) {
       // Failed before reaching Meta (e.g. an order that could not be turned into a Purchase).
       return {

@@ -99,6 +99,10 @@ export default function OrderDeliveries() {
               </Form>
             </InlineStack>
           </Card>
+        ) : order.retryUnavailable ? (
+          <Banner tone="warning" title="Retry is not available for this order">
+            <p data-testid="retry-unavailable">{order.retryUnavailable}</p>
+          </Banner>
         ) : null}
         {order.deliveries.map((delivery) => (
           <DeliveryCard key={delivery.id} delivery={delivery} />

@@ -3,7 +3,8 @@
 import type { Db } from "~/db.server";
 import { dayRange, pageCount, parseDeliveriesQuery, type DeliveriesQuery } from "~/lib/deliveries-query";
 import { buildTimeline, type TimelineEntry } from "~/lib/delivery-timeline";
-import { displayStatus, explainDelivery, type DisplayStatus, type Explanation, type Tone } from "~/lib/explain-delivery";
+import { hasEventToSend } from "~/lib/delivery-payload";
+import { displayStatus, explainDelivery, UNMAPPED_RETRY_REASON, type DisplayStatus, type Explanation, type Tone } from "~/lib/explain-delivery";
 import { formatAmount } from "~/lib/format";
 import { matchKeysOf, type MatchKeyPresence } from "~/lib/match-keys";
 import { findBrowserEvents } from "~/models/browser-event.server";
@@ -109,6 +110,8 @@ export interface OrderDeliveryView {
   connectionState: ConnectionState;
   deliveries: OrderDelivery[];
   canRetry: boolean;
+  /** Why "Retry now" is not offered although a delivery failed; null when it is offered or nothing failed. */
+  retryUnavailable: string | null;
 }
 
 export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: string }): Promise<OrderDeliveryView | null> {
@@ -117,6 +120,7 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
   const seenEvents = await findBrowserEvents(db, { shop: req.shop, eventIds: rows.map((r) => r.eventId) });
 
   const deliveries = rows.map((row): OrderDelivery => {
+      const hasEvent = hasEventToSend(row.payload);
       const seen = seenEvents.find((e) => e.eventId === row.eventId && e.eventName === row.eventName);
       return {
         id: row.id,
@@ -129,15 +133,17 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
         fbtraceId: row.fbtraceId,
         errorCode: row.errorCode,
         errorSubcode: row.errorSubcode,
-        explanation: explainDelivery(row),
+        explanation: explainDelivery({ ...row, hasEvent }),
         timeline: buildTimeline(row),
         matchKeys: matchKeysOf(row.payload),
         browserSeen: seen ? { seenAt: seen.seenAt.toISOString(), source: seen.source } : null,
         payload: prettyPayload(row.payload),
-        canRetry: row.status === "failed",
+        // An unmapped order's row holds no event: retrying it would send Meta "{}".
+        canRetry: row.status === "failed" && hasEvent,
       };
     });
   const first = rows.find((r) => r.orderName) ?? rows[0];
+  const canRetry = deliveries.some((d) => d.canRetry);
   return {
     orderId: req.orderId,
     orderName: first.orderName,
@@ -145,7 +151,8 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
     adminUrl: `shopify:admin/orders/${req.orderId}`,
     connectionState: settings?.connectionState ?? "disconnected",
     deliveries,
-    canRetry: deliveries.some((d) => d.canRetry),
+    canRetry,
+    retryUnavailable: !canRetry && deliveries.some((d) => d.status === "failed") ? UNMAPPED_RETRY_REASON : null,
   };
 }
 
@@ -166,6 +173,7 @@ export type RetryResult =
 export async function retryOrder(db: Db, req: { shop: string; orderId: string; now: Date }): Promise<RetryResult> {
   const result = await requeueFailedForOrder(db, req.shop, req.orderId, req.now);
   if (result.statuses.length === 0) return { ok: false, status: 404, message: "This order has no deliveries in this store." };
+  if (result.requeued === 0 && result.unmapped > 0) return { ok: false, status: 409, message: UNMAPPED_RETRY_REASON };
   if (result.requeued === 0) {
     const now = [...new Set(result.statuses.map((status) => displayStatus({ status, attempts: 0 })))].join(", ");
     return {

@@ -88,8 +88,8 @@ describe("an expired token", () => {
     rig.fake.setToken(SHOP_A.pixel, newToken);
     const cli = await run(
       process.execPath,
-      ["--import", "tsx", "cli/index.ts", "shops:connect", "--shop", SHOP_A.shop, "--pixel-id", SHOP_A.pixel, "--access-token", newToken],
-      { env: rig.env() as NodeJS.ProcessEnv },
+      ["--import", "tsx", "cli/index.ts", "shops:connect", "--shop", SHOP_A.shop, "--pixel-id", SHOP_A.pixel],
+      { env: rig.env({ META_ACCESS_TOKEN: newToken }) as NodeJS.ProcessEnv },
     );
     expect(cli.stdout).toContain("ending in nnnn");
     expect(cli.stdout + cli.stderr).not.toContain(newToken);

@@ -146,7 +146,8 @@ describe("one shop cannot reach another's data", () => {
 
   async function cli(...argv: string[]) {
     const lines: string[] = [];
-    const code = await runCli(argv, { db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const readAccessToken = async () => "EAAB" + "c".repeat(60);
+    const code = await runCli(argv, { db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => lines.push(l), err: (l) => lines.push(l), readAccessToken });
     return { code, text: lines.join("\n") };
   }
 
@@ -159,7 +160,7 @@ describe("one shop cannot reach another's data", () => {
     expect(retry.text).toContain("no deliveries recorded for order 1001 of calm-hats.myshopify.com");
     const requests = await cli("privacy:requests", "--shop", B, "--json");
     expect(requests).toEqual({ code: 0, text: "[]" });
-    expect(await cli("shops:connect", "--shop", B, "--pixel-id", "99999999", "--access-token", "EAAB" + "c".repeat(60))).toMatchObject({ code: 0 });
+    expect(await cli("shops:connect", "--shop", B, "--pixel-id", "99999999")).toMatchObject({ code: 0 });
     expect(await snapshotOf(A)).toBe(before);
     // And naming A shows A's, and only A's.
     const own = JSON.parse((await cli("deliveries:list", "--shop", A, "--json")).text) as { orderId: string }[];

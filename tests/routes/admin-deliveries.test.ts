@@ -1,4 +1,9 @@
 // The deliveries table and the order page through the real authenticate.admin, on a real SQLite ledger.
+import { AppProvider } from "@shopify/polaris";
+import polarisEnglish from "@shopify/polaris/locales/en.json";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDelivery, nextAdminOrderId } from "../factories/delivery";
 import { APP_URL } from "@shopify/shopify-api/test-helpers";
@@ -48,6 +53,20 @@ async function getOrder(orderId: string, shop = SHOP) {
 
 async function retry(orderId: string, shop = SHOP, form: Record<string, string> = { intent: "retry" }) {
   return callRoute(order.action as never, await adminRequest(`/app/deliveries/${orderId}`, { shop, form }), { orderId });
+}
+
+/**
+ * The order page's component rendered on the server with the loader's real answer, as the document
+ * request renders it, so a test can read what the merchant sees (which buttons, which words).
+ */
+async function renderOrderPage(data: unknown, orderId: string): Promise<string> {
+  const handler = createStaticHandler([{ id: "order", path: "/app/deliveries/:orderId", Component: order.default, loader: () => data as Record<string, unknown> }]);
+  const context = await handler.query(new Request(`${APP_URL}/app/deliveries/${orderId}`));
+  if (context instanceof Response) throw new Error(`unexpected response ${context.status}`);
+  const router = createStaticRouter(handler.dataRoutes, context);
+  return renderToString(
+    createElement(AppProvider, { i18n: polarisEnglish }, createElement(StaticRouterProvider, { router, context, hydrate: false })),
+  );
 }
 
 /** 30 rows for SHOP, one per 6 hours, newest first: statuses cycle so every filter has members. */
@@ -261,6 +280,52 @@ describe("retry now", () => {
     const result = await retry(orderId);
     expect(result.status).toBe(404);
     expect((await app.db.delivery.findUniqueOrThrow({ where: { id } })).status).toBe("failed");
+  });
+
+  it("is not offered for an order that could not be mapped: the page says why, and the action refuses", async () => {
+    // What the webhook path stores for an order it could not turn into a Purchase: failed, payload "{}".
+    const { orderId, id } = await createDelivery(app.db, {
+      shop: SHOP,
+      status: "failed",
+      attempts: 0,
+      payload: "{}",
+      statusReason: "The order could not be turned into a Purchase: total_price is not a number",
+    });
+
+    const page = await getOrder(orderId);
+    expect(page.status).toBe(200);
+    const view = page.data as { canRetry: boolean; retryUnavailable: string | null; deliveries: Array<Record<string, any>> };
+    expect(view.canRetry).toBe(false);
+    expect(view.retryUnavailable).toMatch(/^This order could not be mapped to a Meta event, so there is nothing to send/);
+    expect(view.deliveries[0]).toMatchObject({ canRetry: false, payload: null, matchKeys: null });
+    expect(view.deliveries[0].explanation).toMatchObject({
+      title: "Could not be mapped to a Meta event",
+      cause: "The order could not be turned into a Purchase: total_price is not a number",
+      fix: expect.stringMatching(/Retry is not offered/),
+    });
+
+    const html = await renderOrderPage(page.data, orderId);
+    expect(html).toContain("Retry is not available for this order");
+    expect(html).toContain("This order could not be mapped to a Meta event, so there is nothing to send");
+    expect(html).toContain("total_price is not a number");
+    expect(html).not.toMatch(/<button[^>]*>(?:(?!<\/button>)[\s\S])*Retry now/);
+    expect(html).not.toContain('name="intent"');
+
+    // A hand-made post (an old tab, a script) is refused with the same reason, and the row stays as it was.
+    const result = await retry(orderId);
+    expect(result.status).toBe(409);
+    expect(result.data).toEqual({ ok: false, message: view.retryUnavailable });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", payload: "{}", statusReason: expect.stringMatching(/could not be turned/) });
+  });
+
+  it("shows the Retry now button for a failed order that holds its event", async () => {
+    const { orderId } = await createDelivery(app.db, { shop: SHOP, status: "failed", errorCode: 190, lastError: "Session has expired" });
+    const page = await getOrder(orderId);
+    expect((page.data as { retryUnavailable: string | null }).retryUnavailable).toBeNull();
+    const html = await renderOrderPage(page.data, orderId);
+    expect(html).toMatch(/<button[^>]*type="submit"[^>]*>(?:(?!<\/button>)[\s\S])*Retry now/);
+    expect(html).toContain('name="intent" value="retry"');
+    expect(html).not.toContain("Retry is not available");
   });
 
   it("answers a malformed retry post with 400 and changes nothing", async () => {
