@@ -46,6 +46,14 @@ export default defineConfig({
   ],
   build: {
     assetsInlineLimit: 0,
+    rollupOptions: {
+      // Resource routes (webhooks, healthz, auth) have no browser code, so their client chunks are empty
+      // by design; Rollup's "Generated an empty chunk" line for each reads like an error to a newcomer.
+      onwarn(warning, warn) {
+        if (warning.code === "EMPTY_BUNDLE") return;
+        warn(warning);
+      },
+    },
   },
   optimizeDeps: {
     include: ["@shopify/app-bridge-react", "@shopify/polaris"],

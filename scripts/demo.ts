@@ -1,18 +1,20 @@
-// `npm run demo [-- --keep-running] [--shoppers 5] [--blocked 2]`: the whole system on this machine, with
-// no Shopify store, no Meta account and no .env. See scripts/lib/demo/scenario.ts for what runs.
+// `npm run demo [-- --keep-running] [--screenshots] [--shoppers 5] [--blocked 2]`: the whole system on this
+// machine, with no Shopify store, no Meta account and no .env. See scripts/lib/demo/scenario.ts for what runs.
+import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { DEMO_SHOP, runDemo, type DemoOrder, type DemoRun } from "./lib/demo/scenario";
+import type { DemoOrder, DemoRun } from "./lib/demo/scenario";
 import { ensureBuild } from "./lib/ensure-build";
 import { ensureChromium } from "./lib/ensure-chromium.mjs";
 import { textTable } from "./lib/text-table";
 
-const USAGE = "Usage: npm run demo [-- --keep-running] [--shoppers N] [--blocked N]";
+const USAGE = "Usage: npm run demo [-- --keep-running] [--screenshots] [--shoppers N] [--blocked N]";
 
 let args;
 try {
   args = parseArgs({
     options: {
       "keep-running": { type: "boolean", default: false },
+      screenshots: { type: "boolean", default: false },
       shoppers: { type: "string", default: "5" },
       blocked: { type: "string", default: "2" },
       help: { type: "boolean", default: false },
@@ -39,12 +41,21 @@ if (!Number.isInteger(blocked) || blocked < 0 || blocked > shoppers) {
 }
 
 const log = (line: string) => console.log(line);
-log(`Demo: ${shoppers} shoppers buy from ${DEMO_SHOP}, ${blocked} of them with the Meta pixel blocked.`);
+log(`Demo: ${shoppers} shoppers buy from the demo shop, ${blocked} of them with the Meta pixel blocked.`);
 log("Everything runs on this machine: no Shopify store, no Meta account, no .env.\n");
-ensureBuild(log);
-ensureChromium(log);
+try {
+  ensureBuild(log);
+  ensureChromium(log);
+} catch (error) {
+  console.error(`\nThe demo cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
+// Only now: the scenario imports the app's database module, which needs the Prisma clients that
+// ensureBuild may just have generated (a static import would be evaluated before any of this runs).
+const { runDemo } = await import("./lib/demo/scenario");
 
-const run = await runDemo({ shoppers, blocked, browsable: args["keep-running"], log }).catch((error: unknown) => {
+const keepRunning = args["keep-running"];
+const run = await runDemo({ shoppers, blocked, browsable: keepRunning, admin: keepRunning || args.screenshots, log }).catch((error: unknown) => {
   console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -53,9 +64,24 @@ log("");
 log(report(run.orders));
 const healthy = run.orders.every((o) => o.counted === 1 && (o.blocked || o.idsMatch) && o.delivery?.status === "sent");
 
-if (args["keep-running"]) {
+if (args.screenshots && run.adminUrl) {
+  const { takeAdminScreenshots } = await import("./lib/demo/admin-screenshots");
+  try {
+    const files = await takeAdminScreenshots(run.adminUrl);
+    log(`\nScreenshots of the admin: ${files.map((f) => relative(process.cwd(), f)).join(", ")}`);
+  } catch (error) {
+    console.error(`\nThe screenshots failed: ${(error as Error).message}`);
+    await run.stop();
+    process.exit(1);
+  }
+}
+
+if (keepRunning) {
   log(`
-Still running. Open the storefront in your browser: ${run.browseUrl}
+Still running. Open the app's admin in your browser: ${run.adminUrl}
+  The real embedded admin pages (home, settings, deliveries, an order) on the demo's data, signed in as the
+  demo shop the way the Shopify admin signs a merchant in (a session token signed with the app's secret).
+Open the storefront: ${run.browseUrl}
   It is the theme app embed's real Liquid and script; its Meta pixel reports to the stand-in Meta, so each
   page view and add to cart appears below. (Checkout is Shopify's own and cannot run locally.)
   App server: ${run.serverUrl} (GET /healthz) · stand-in Meta: ${run.meta.pixelUrl}/__fake-meta/summary
@@ -72,7 +98,7 @@ Press Ctrl-C to stop.
   }
 } else {
   await run.stop();
-  log("\nDone; everything it started has stopped. `npm run demo -- --keep-running` keeps a storefront open to browse.");
+  log("\nDone; everything it started has stopped. `npm run demo -- --keep-running` keeps the admin and a storefront open to browse.");
   process.exit(healthy ? 0 : 1);
 }
 

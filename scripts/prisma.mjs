@@ -44,7 +44,37 @@ export function postgresSchemaText(source = readFileSync(sqliteSchema, "utf8")) 
   return header + body;
 }
 
-function run(args, extraEnv = {}) {
+// Lines the Prisma CLI prints on every generate/deploy that a newcomer reads as errors but that say
+// nothing about this project: the url in schema.prisma is there for `prisma migrate diff`, and the driver
+// adapter in prisma.config.ts supersedes it by design; the rest are product tips.
+const NOISE = [
+  /^Start by importing your Prisma Client/,
+  /^Tip: /,
+  /^Prisma config detected, skipping environment variable loading\.$/,
+  /^Loaded Prisma config from prisma\.config\.ts\.$/,
+];
+const DATASOURCE_WARNING_START = /^WARNING: Your schema specifies the following datasource properties but you are using a Driver Adapter/;
+const DATASOURCE_WARNING_END = /^We recommend you to remove those properties from your schema/;
+
+export function quietPrismaOutput(text) {
+  const kept = [];
+  let inWarning = false;
+  for (const line of text.split("\n")) {
+    if (DATASOURCE_WARNING_START.test(line)) inWarning = true;
+    if (inWarning) {
+      if (DATASOURCE_WARNING_END.test(line)) inWarning = false;
+      continue;
+    }
+    if (NOISE.some((re) => re.test(line))) continue;
+    // Blank lines only between kept lines, never two in a row.
+    if (line.trim() === "" && (kept.length === 0 || kept[kept.length - 1].trim() === "")) continue;
+    kept.push(line);
+  }
+  while (kept.length && kept[kept.length - 1].trim() === "") kept.pop();
+  return kept.length ? kept.join("\n") + "\n" : "";
+}
+
+function run(args, extraEnv = {}, opts = {}) {
   const env = {
     ...process.env,
     DATABASE_URL: process.env.DATABASE_URL ?? "file:./prisma/dev.sqlite",
@@ -54,11 +84,20 @@ function run(args, extraEnv = {}) {
     CHECKPOINT_DISABLE: "1",
     ...extraEnv,
   };
+  // Filtered only for our own non-interactive commands (generate, deploy); any other Prisma command keeps
+  // the terminal, since some of them ask questions.
+  const quiet = opts.quiet === true;
   const result = spawnSync(process.execPath, [join(root, "node_modules/prisma/build/index.js"), ...args], {
     cwd: root,
     env,
-    stdio: "inherit",
+    stdio: quiet ? ["inherit", "pipe", "pipe"] : "inherit",
+    encoding: "utf8",
   });
+  if (quiet) {
+    process.stdout.write(quietPrismaOutput(result.stdout ?? ""));
+    // Errors are never filtered.
+    process.stderr.write(result.status === 0 ? quietPrismaOutput(result.stderr ?? "") : (result.stderr ?? ""));
+  }
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
@@ -109,8 +148,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     case "generate":
       writeFileSync(postgresSchema, postgresSchemaText());
       // The generate step reads no database, but the config file picks the schema from the URL.
-      run(["generate", ...rest], { DATABASE_URL: "file:./prisma/dev.sqlite" });
-      run(["generate", ...rest], { DATABASE_URL: "postgresql://localhost/unused" });
+      run(["generate", "--no-hints", ...rest], { DATABASE_URL: "file:./prisma/dev.sqlite" }, { quiet: true });
+      run(["generate", "--no-hints", ...rest], { DATABASE_URL: "postgresql://localhost/unused" }, { quiet: true });
       break;
     case "new-migration": {
       const name = rest[0];
@@ -122,7 +161,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       break;
     }
     case "deploy":
-      run(["migrate", "deploy", ...rest]);
+      run(["migrate", "deploy", ...rest], {}, { quiet: true });
       break;
     case undefined:
       console.error("usage: node scripts/prisma.mjs generate | deploy | sync-schema | <prisma args>");

@@ -3,6 +3,9 @@
 // key per run. The demo and the benchmark pass it to the real server and worker processes.
 import { randomBytes } from "node:crypto";
 
+/** A made-up client ID no real app has: the demo's admin server refuses to start with any other. */
+export const LOCAL_CLIENT_ID = "local-client-id";
+
 export interface LocalAppEnv {
   env: Record<string, string>;
   /** Sign webhooks with this: it is the app secret the server verifies HMACs against. */
@@ -20,7 +23,7 @@ export function localAppEnv(overrides: Record<string, string> = {}): LocalAppEnv
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       NODE_ENV: "production",
-      SHOPIFY_API_KEY: "local-client-id",
+      SHOPIFY_API_KEY: LOCAL_CLIENT_ID,
       SHOPIFY_API_SECRET: apiSecret,
       SHOPIFY_APP_URL: "https://capi-local.example",
       SCOPES: "read_orders,write_pixels,read_customer_events",

@@ -1,13 +1,15 @@
 // `npm run demo`'s scenario, small, so the demo cannot rot: the real server and worker, the stand-in Meta,
 // the embed's storefront in headless Chromium and the real web pixel, with two shoppers, one of whom has
-// the Meta pixel blocked. The assertions are the facts the demo's table shows.
+// the Meta pixel blocked. The assertions are the facts the demo's table shows, plus what
+// `--keep-running` serves: the real admin pages on the demo's data and a storefront that looks like a shop.
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { purchaseEventId } from "~/lib/event-id";
-import { blockedShoppers, runDemo, type DemoOrder, type DemoRun } from "../../scripts/lib/demo/scenario";
+import { MERCHANT_USER_AGENT } from "../../dev/fake-shopify/app-bridge";
+import { blockedShoppers, DEMO_PIXEL, DEMO_SHOP, DEMO_SHOP_NAME, runDemo, type DemoOrder, type DemoRun } from "../../scripts/lib/demo/scenario";
 
 const sqliteFile = join(tmpdir(), `capi-demo-test-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
 let run: DemoRun | undefined;
@@ -16,7 +18,7 @@ let blocked: DemoOrder;
 
 beforeAll(async () => {
   // Meta answers quickly here: the test is about what is counted, not about Meta's latency.
-  run = await runDemo({ shoppers: 2, blocked: 1, sqliteFile, metaLatencyMs: [5, 20] });
+  run = await runDemo({ shoppers: 2, blocked: 1, sqliteFile, metaLatencyMs: [5, 20], browsable: true, admin: true });
   seen = run.orders.find((o) => !o.blocked)!;
   blocked = run.orders.find((o) => o.blocked)!;
 }, 180_000);
@@ -60,5 +62,81 @@ describe("the demo scenario", () => {
       expect(order.delivery).toEqual({ status: "sent", attempts: 1 });
     }
     expect(run!.meta.graph.received().filter((e) => e.eventName === "Purchase")).toHaveLength(2);
+  });
+});
+
+/** What a merchant's browser gets for a launcher link: the redirect to a freshly signed URL, followed. */
+async function openAdmin(page: string): Promise<{ status: number; url: string; html: string }> {
+  const response = await fetch(new URL(`/__demo/open?page=${page}`, run!.adminUrl!), { headers: { "User-Agent": MERCHANT_USER_AGENT } });
+  return { status: response.status, url: response.url, html: await response.text() };
+}
+
+describe("the demo's admin (--keep-running)", () => {
+  it("serves a launcher on the loopback interface", async () => {
+    expect(new URL(run!.adminUrl!).hostname).toBe("127.0.0.1");
+    const html = await (await fetch(run!.adminUrl!)).text();
+    for (const page of ["home", "settings", "deliveries", "order"]) expect(html).toContain(`/__demo/open?page=${page}`);
+  });
+
+  it("opens the real embedded pages on the demo's data, signed in with a session token", async () => {
+    const home = await openAdmin("home");
+    expect(home.status).toBe(200);
+    expect(new URL(home.url).searchParams.get("id_token")).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(home.html).toContain("Set up tracking");
+    expect(home.html).toContain("Meta pixel connected");
+
+    const settings = await openAdmin("settings");
+    expect(settings.status).toBe(200);
+    expect(settings.html).toContain(DEMO_PIXEL);
+
+    // Every order the demo's shoppers placed is on the deliveries page, by its event ID.
+    const deliveries = await openAdmin("deliveries");
+    expect(deliveries.status).toBe(200);
+    for (const order of run!.orders) expect(deliveries.html).toContain(purchaseEventId(order.orderId));
+
+    const order = await openAdmin("order");
+    expect(order.status).toBe(200);
+    expect(new URL(order.url).pathname).toMatch(/^\/app\/deliveries\/\d+$/);
+    const shown = run!.orders.find((o) => new URL(order.url).pathname.endsWith(o.orderId))!;
+    expect(order.html).toContain(purchaseEventId(shown.orderId));
+    expect(order.html).toContain("Received by Meta");
+    // The real App Bridge (Shopify's CDN) is swapped for the local stand-in.
+    expect(order.html).toContain("/__demo/app-bridge.js");
+    expect(order.html).not.toContain("cdn.shopify.com/shopifycloud/app-bridge.js");
+  });
+
+  it("refuses a session token that the app's secret did not sign", async () => {
+    const { url } = await openAdmin("deliveries");
+    const forged = new URL(url);
+    const [header, payload] = forged.searchParams.get("id_token")!.split(".");
+    forged.searchParams.set("id_token", `${header}.${payload}.${"A".repeat(43)}`);
+    const response = await fetch(forged, { headers: { "User-Agent": MERCHANT_USER_AGENT }, redirect: "manual" });
+    expect(response.status).not.toBe(200);
+    expect(await response.text()).not.toContain(purchaseEventId(run!.orders[0].orderId));
+  });
+
+  it("opened without Shopify, /app says how to open it instead of a bare 410", async () => {
+    for (const userAgent of ["curl/8.5.0", MERCHANT_USER_AGENT]) {
+      const response = await fetch(new URL("/app", run!.adminUrl!), { headers: { "User-Agent": userAgent }, redirect: "manual" });
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain("Open this app from the Shopify admin");
+      expect(html).toContain("npm run demo -- --keep-running");
+      expect(html).not.toContain("Handling response");
+    }
+  });
+});
+
+describe("the demo's storefront", () => {
+  it("looks like a small shop: its name, a product card with a price, a cart", async () => {
+    const home = await (await fetch(run!.browseUrl!)).text();
+    expect(home).toContain(`<title>Home – ${DEMO_SHOP_NAME}</title>`);
+    expect(home).toContain(`class="logo" href="/">${DEMO_SHOP_NAME}</a>`);
+    expect(home).toMatch(/class="card" href="\/products\/aviator-sunglasses"[\s\S]*Aviator sunglasses[\s\S]*\$89\.99/);
+    expect(home).toContain("Cart (0)");
+    expect(home).not.toMatch(/Jsmith|<p id="theme-ready">ok/);
+    const product = await (await fetch(new URL("/products/aviator-sunglasses", run!.browseUrl!))).text();
+    expect(product).toMatch(/<button type="submit" id="add-to-cart">Add to cart<\/button>/);
+    expect(product).toContain(DEMO_SHOP);
   });
 });

@@ -15,7 +15,10 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type { BrowserContext, Page } from "playwright-core";
+import { appBridgeStub, MERCHANT_USER_AGENT } from "../../dev/fake-shopify/app-bridge";
 import { offline, type OfflineLog } from "./browser";
+
+export { MERCHANT_USER_AGENT };
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -105,71 +108,13 @@ export async function serveAdminBuild(dir: string): Promise<AdminServer> {
   };
 }
 
-/** A desktop Chrome user agent: the library answers self-declared bots ("HeadlessChrome") with 410. */
-export const MERCHANT_USER_AGENT =
-  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-
-function appBridgeStub(sessionToken: string): string {
-  return `(() => {
-  const token = ${JSON.stringify(sessionToken)};
-  // Like App Bridge: every fetch to the app's own origin carries the session token.
-  const realFetch = window.fetch.bind(window);
-  window.fetch = (input, init) => {
-    const request = new Request(input, init);
-    if (new URL(request.url, location.href).origin !== location.origin) return realFetch(request);
-    const headers = new Headers(request.headers);
-    headers.set("Authorization", "Bearer " + token);
-    return realFetch(new Request(request, { headers }));
-  };
-  window.__toasts = [];
-  window.shopify = {
-    config: { apiKey: document.currentScript && document.currentScript.dataset.apiKey },
-    idToken: async () => token,
-    loading: () => {},
-    toast: {
-      show(message) {
-        window.__toasts.push(message);
-        const el = document.createElement("div");
-        el.setAttribute("role", "status");
-        el.setAttribute("data-fake-admin-toast", "");
-        el.textContent = message;
-        el.style.cssText = "position:fixed;bottom:24px;left:50%;transform:translateX(-50%);background:#303030;color:#fff;padding:10px 16px;border-radius:10px;font:500 13px Inter,sans-serif;z-index:1000";
-        document.body.appendChild(el);
-        setTimeout(() => el.remove(), 2500);
-      },
-    },
-  };
-  // App Bridge moves these into the admin's own chrome. Here the nav is hidden and the title bar is
-  // drawn as a fixed bar above the page, where the admin shows it, so screenshots show which page this is.
-  customElements.define("ui-nav-menu", class extends HTMLElement {
-    connectedCallback() { this.style.display = "none"; }
-  });
-  customElements.define("ui-title-bar", class extends HTMLElement {
-    static get observedAttributes() { return ["title"]; }
-    connectedCallback() { this.render(); }
-    disconnectedCallback() { document.body.style.paddingTop = ""; }
-    attributeChangedCallback() { this.render(); }
-    render() {
-      // In a shadow root: React owns the element's children and would see light-DOM text as a mismatch.
-      const root = this.shadowRoot || this.attachShadow({ mode: "open" });
-      const bar = document.createElement("div");
-      bar.style.cssText = "background:#fff;border-bottom:1px solid #e3e3e3;padding:12px 20px;font:650 15px Inter,-apple-system,sans-serif;color:#303030";
-      bar.textContent = this.getAttribute("title") || "";
-      root.replaceChildren(bar);
-      this.style.cssText = "display:block;position:fixed;top:0;left:0;right:0;z-index:400";
-      document.body.style.paddingTop = "48px";
-    }
-  });
-})();`;
-}
-
 /** Routes the context offline: only the app's origin is reachable; App Bridge and the font CSS are stubbed. */
 export async function embedInFakeAdmin(context: BrowserContext, opts: { origin: string; sessionToken: string }): Promise<OfflineLog> {
   return offline(context, {
     allow: [opts.origin],
     handle: async (route, url) => {
       if (url.href.startsWith("https://cdn.shopify.com/shopifycloud/app-bridge.js")) {
-        await route.fulfill({ contentType: "text/javascript", body: appBridgeStub(opts.sessionToken) });
+        await route.fulfill({ contentType: "text/javascript", body: appBridgeStub({ sessionToken: opts.sessionToken }) });
         return true;
       }
       if (url.hostname === "cdn.shopify.com" && url.pathname.endsWith(".css")) {

@@ -5,11 +5,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FakeMeta } from "../../../dev/fake-meta";
-import { startStorefront } from "../../../tests/helpers/storefront";
+import { startStorefront } from "../../../dev/storefront/storefront";
 
 export async function startBrowsableStorefront(opts: {
   meta: FakeMeta;
   shop: string;
+  shopName: string;
   pixelId: string;
   pixelEvents: string;
 }): Promise<{ url: string; close(): Promise<void> }> {
@@ -17,6 +18,7 @@ export async function startBrowsableStorefront(opts: {
     template: "index",
     consent: "granted",
     shop: opts.shop,
+    shopName: opts.shopName,
     metafields: { pixel_id: opts.pixelId, beacon_url: opts.pixelEvents },
   });
   const inject = `<script src="${opts.meta.pixelUrl}/en_US/fbevents.js"></script>`;

@@ -3,10 +3,11 @@
 //
 //   stand-in Meta (dev/fake-meta)   the strict fake Conversions API + the browser pixel endpoint (/tr)
 //   app server                      `npm start`'s entry on a fresh SQLite ledger, worker in-process
-//   storefront                      the theme app embed's real Liquid and script (tests/helpers/storefront.ts)
+//   storefront                      a small shop around the theme app embed's real Liquid and script (dev/storefront)
 //   shoppers                        headless Chromium; some with the Meta pixel blocked, as by an ad blocker
 //   checkout                        Shopify's pages cannot run here: the real web pixel code runs in Node
 //   Shopify                         a signed orders/paid webhook per order, delivered twice
+//   admin (with `admin`)            the real embedded admin pages on the demo's ledger (./admin-server.ts)
 //
 // `runDemo` leaves everything running and returns what happened; `stop()` ends it. scripts/demo.ts prints it,
 // tests/demo/demo.test.ts asserts it.
@@ -18,9 +19,9 @@ import { openDb, type Db } from "~/db.server";
 import { startFakeMeta, type BrowserPixelEvent, type FakeMeta } from "../../../dev/fake-meta";
 import { nextOrderId, paidOrderJson } from "../../../tests/factories/order";
 import { checkoutCompleted, checkoutStarted, pixelContext } from "../../../tests/fixtures/web-pixel/checkout-events";
-import { launchChromium, offline, type ChromiumHandle } from "../../../tests/helpers/browser";
-import { PRODUCT, startStorefront, type Storefront } from "../../../tests/helpers/storefront";
-import { ROOT, startApp, waitFor, type AppProcess } from "../app-process";
+import { launchChromium, offline, type ChromiumHandle } from "../browser";
+import { PRODUCT, startStorefront, type Storefront } from "../../../dev/storefront/storefront";
+import { freePort, ROOT, startApp, startProcess, waitFor, type AppProcess } from "../app-process";
 import { localAppEnv } from "../local-app-env";
 import { createScratchDatabase } from "../scratch-db";
 import { shopifyWebhookHeaders } from "../shopify-webhook";
@@ -28,6 +29,7 @@ import { startBrowsableStorefront } from "./browse-proxy";
 import { runWebPixel } from "./web-pixel";
 
 export const DEMO_SHOP = "demo-sunglasses.myshopify.com";
+export const DEMO_SHOP_NAME = "Demo Sunglasses";
 export const DEMO_PIXEL = "123456789012345";
 // Any token of a plausible shape: the stand-in Meta accepts exactly this one for the demo pixel.
 const DEMO_TOKEN = `EAAdemo${randomBytes(24).toString("hex")}`;
@@ -42,6 +44,8 @@ export interface DemoOptions {
   sqliteFile?: string;
   /** Also serve a storefront to open in your own browser, wired to the stand-in Meta. */
   browsable?: boolean;
+  /** Also serve the real embedded admin on the demo's ledger, to open locally (./admin-server.ts). */
+  admin?: boolean;
   /** The stand-in Conversions API's answer delay, [min, max] ms. */
   metaLatencyMs?: [number, number];
   log?: (line: string) => void;
@@ -74,6 +78,8 @@ export interface DemoRun {
   meta: FakeMeta;
   /** A storefront to open by hand (with `browsable`). */
   browseUrl: string | null;
+  /** The admin's launcher page (with `admin`): links that open the embedded admin pages signed in. */
+  adminUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -123,7 +129,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     const pixelEvents = `${server.url}/pixel/events`;
 
     await step(`connect ${DEMO_SHOP} to pixel ${DEMO_PIXEL}`, () =>
-      cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL, "--access-token", DEMO_TOKEN], local.env),
+      cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL], { ...local.env, META_ACCESS_TOKEN: DEMO_TOKEN }),
       () => "npm run cli -- shops:connect …",
     );
 
@@ -171,12 +177,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
 
     let browseUrl: string | null = null;
     if (options.browsable) {
-      const browse = await startBrowsableStorefront({ meta, shop: DEMO_SHOP, pixelId: DEMO_PIXEL, pixelEvents });
+      const browse = await startBrowsableStorefront({ meta, shop: DEMO_SHOP, shopName: DEMO_SHOP_NAME, pixelId: DEMO_PIXEL, pixelEvents });
       stops.push(() => browse.close());
       browseUrl = browse.url;
     }
 
-    return { orders, serverUrl: server.url, databaseUrl: database.url, meta, browseUrl, stop };
+    let adminUrl: string | null = null;
+    if (options.admin) {
+      const admin = await step("the app's admin on the demo's data", () => startAdmin(local.env), (a) => `${a.url}/`);
+      stops.push(() => admin.stop());
+      adminUrl = `${admin.url}/`;
+    }
+
+    return { orders, serverUrl: server.url, databaseUrl: database.url, meta, browseUrl, adminUrl, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -201,6 +214,7 @@ async function shop(input: ShopperInput) {
     template: "index",
     consent: "granted",
     shop: DEMO_SHOP,
+    shopName: DEMO_SHOP_NAME,
     metafields: { pixel_id: DEMO_PIXEL, enabled_events: ENABLED_EVENTS.split(","), beacon_url: input.pixelEvents },
   });
   let context: BrowserContext | undefined;
@@ -283,6 +297,14 @@ async function settled(page: Page, arrived: () => boolean): Promise<void> {
 function orderIdOf(event: Record<string, unknown>): string | null {
   const custom = event.custom_data as { order_id?: unknown } | undefined;
   return typeof custom?.order_id === "string" ? custom.order_id : null;
+}
+
+async function startAdmin(env: Record<string, string>): Promise<AppProcess> {
+  const port = String(await freePort());
+  return startProcess("scripts/lib/demo/admin-server.ts", { ...env, PORT: port, SHOPIFY_APP_URL: `http://127.0.0.1:${port}`, DEMO_SHOP }, {
+    readyText: "demo admin listening on",
+    name: "the demo's admin",
+  });
 }
 
 function cli(args: string[], env: Record<string, string>): Promise<string> {
