@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { APP_EMBED_HANDLE } from "~/lib/theme-embed";
 import { webPixelSettings } from "~/services/storefront-sync.server";
 import { checkoutCompleted } from "../tests/fixtures/web-pixel/checkout-events";
-import { parseToml, type TomlTable } from "../tests/helpers/toml";
+import { parse as parseToml, type TomlTable } from "smol-toml";
 import { loadWebPixel, type Extend } from "../tests/helpers/web-pixel-harness";
 
 const dir = (path: string) => new URL(`./${path}`, import.meta.url);
