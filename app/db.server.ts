@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import Database from "better-sqlite3";
 import { PrismaClient } from "@prisma/client";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { serialisedSqlite } from "./sqlite-adapter.server";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env, isPostgresUrl } from "./env.server";
 
@@ -48,7 +49,7 @@ export function openDb(url: string): Db {
   }
   enableWal(url);
   // timeout: wait for another process's write lock (the CLI, a worker) instead of failing at once.
-  return stamp(new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 10_000 }) }), "sqlite");
+  return stamp(new PrismaClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url, timeout: 10_000 })) }), "sqlite");
 }
 
 // The PostgreSQL client is generated beside @prisma/client (node_modules/.prisma/client-pg, see

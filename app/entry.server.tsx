@@ -3,7 +3,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
 import { isbot } from "isbot";
-import { describeError } from "~/lib/describe-error.server";
+import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 

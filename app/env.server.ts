@@ -55,15 +55,24 @@ const schema = z.object({
   DELIVERY_BATCH_SIZE: integer(1000, 1, 1000),
   DELIVERY_POLL_MS: integer(1000, 10, 60_000),
   DELIVERY_LEASE_MS: integer(120_000, 1000, 3_600_000),
+  // Batches each worker process has in flight to Meta at once (each claimed apart, up to DELIVERY_BATCH_SIZE
+  // rows): a request waits on Meta for hundreds of milliseconds, in which the process could send others.
+  DELIVERY_CONCURRENCY: integer(4, 1, 64),
   // Delivery rows (and browser events, data-request reports) older than this are purged by the worker. At
   // least 7: Meta accepts events up to 7 days old, and a row that can still be sent must not be purged.
   DELIVERY_RETENTION_DAYS: integer(90, 7, 3650),
+  // HTTP processes `npm start` runs (node:cluster), PostgreSQL only: SQLite takes one writer at a time, and
+  // better-sqlite3 waits for the lock synchronously, so a second process would stall the first, not help it.
+  WEB_CONCURRENCY: integer(1, 1, 64),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with
   // Retry-After, so a flood of large unauthenticated posts cannot take the process's memory. At least one
   // largest body (2 MB).
   MAX_BODY_BYTES_IN_FLIGHT: integer(64 * 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024 * 1024),
+  // Webhook deliveries one process handles at once; past it new ones get 503 + Retry-After before their
+  // body is read, and Shopify retries them. Bounds the queue (memory, latency) under a flood.
+  WEBHOOK_MAX_IN_FLIGHT: integer(256, 1, 100_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

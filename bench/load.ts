@@ -1,33 +1,29 @@
-// HTTP load with autocannon's programmatic API, every request's latency kept so the percentiles are our own
-// arithmetic on raw values rather than a histogram's.
+// HTTP load for the benchmark, every request's latency kept so the percentiles are our own arithmetic on
+// raw values rather than a histogram's.
 //
-// At a fixed rate, autocannon lets each connection send its whole share of a second as soon as that second
-// starts, so one instance offering 200 requests/s over 100 connections really sends bursts of 100 at once
-// every second, and its p99 measures the burst, not the rate. Shopify does not send webhooks like that.
-// So the offered rate is split over `lanes` instances started evenly spaced within the first second: the
-// same total rate arrives as small bursts spread across the second.
+// Two shapes. `runPaced` is an open-loop generator: the offered rate is spread evenly over time (one
+// request due every 1/rate s, issued at millisecond resolution), each latency runs from the moment the
+// request was due, and a server that falls behind sees its queue grow as it would in production. That is
+// what a fixed rate needs: autocannon's `overallRate` lets each connection send its whole share of a second
+// as soon as the second starts, so its p99 measures a burst, not a rate. `runLoad` (autocannon, closed
+// loop: each connection sends again as soon as it is answered) is kept for saturation, where bursts are
+// the point.
+import { Agent, request as httpRequest } from "node:http";
 import autocannon, { type AutocannonRequest, type AutocannonResult } from "autocannon";
 
-export interface LoadSpec {
-  url: string;
-  path: string;
-  /** Builds each request: a distinct order, signed. */
+export interface RequestSource {
+  /** Builds each request: a distinct order (signed) or storefront event. */
   next(): { body: string; headers: Record<string, string> };
-  /** Offered requests per second; omitted: closed loop, each connection sends again as soon as it is answered. */
-  rate?: number;
-  connections: number;
-  durationS?: number;
-  /** Total requests instead of a duration: the run ends when each is answered or timed out. */
-  amount?: number;
-  timeoutS: number;
-  lanes?: number;
 }
 
 export interface LoadResult {
+  /** Requests the run meant to send (paced) or sent (closed loop). */
+  offered: number;
   answered: number;
   ok: number;
   non2xx: number;
   errors: number;
+  /** Not answered before the run's deadline (paced: `timeoutS` after the last request was due). */
   timeouts: number;
   elapsedS: number;
   /** Successful answers per second of the run. */
@@ -36,6 +32,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** Paced runs: how late the generator itself issued requests (p99, ms); large means the load generator was starved. */
+  sendLagP99?: number;
   /** Every answered request's latency (ms) and status, in arrival order. */
   samples: { ms: number; status: number }[];
 }
@@ -47,10 +45,129 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  // Every lane needs at least one connection, one request per second and one request of the amount: a
-  // zero would mean "unlimited" (rate) or "use the default duration" (amount) to autocannon.
-  const lanes = Math.max(1, Math.min(spec.lanes ?? (spec.rate ? 25 : 1), spec.connections, spec.rate ?? Infinity, spec.amount ?? Infinity));
+function summarise(samples: { ms: number; status: number }[], extra: Omit<LoadResult, "answered" | "ok" | "non2xx" | "rps" | "p50" | "p99" | "max" | "samples">, runS: number): LoadResult {
+  const okLatencies = samples.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.ms).sort((a, b) => a - b);
+  return {
+    ...extra,
+    answered: samples.length,
+    ok: okLatencies.length,
+    non2xx: samples.length - okLatencies.length,
+    rps: okLatencies.length / runS,
+    p50: percentile(okLatencies, 50),
+    p99: percentile(okLatencies, 99),
+    max: okLatencies.length ? okLatencies[okLatencies.length - 1] : Number.NaN,
+    samples,
+  };
+}
+
+export interface PacedSpec extends RequestSource {
+  url: string;
+  path: string;
+  /** Requests per second, one due every 1000/rate ms. */
+  rate: number;
+  durationS: number;
+  /**
+   * Requests in flight at most (one keep-alive socket each). A request due while all are busy waits in our
+   * queue, and that wait is part of its latency, as it would be for a sender whose connections are full.
+   */
+  maxInFlight: number;
+  /** What is not answered this long after the last request was due is cut off and counted as timed out. */
+  timeoutS: number;
+}
+
+export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
+  const target = new URL(spec.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.maxInFlight, maxFreeSockets: spec.maxInFlight });
+  const total = Math.max(1, Math.round(spec.rate * spec.durationS));
+  const intervalMs = 1000 / spec.rate;
+  const samples: { ms: number; status: number }[] = [];
+  const lags: number[] = [];
+  const waiting: number[] = [];
+  const inFlight = new Set<{ destroy(): void }>();
+  let due = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let cut = false;
+  const started = performance.now();
+
+  await new Promise<void>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished || due < total || waiting.length > 0 || inFlight.size > 0) return;
+      finished = true;
+      clearTimeout(deadline);
+      resolve();
+    };
+    const send = (dueAt: number) => {
+      const { body, headers } = spec.next();
+      let settled = false;
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, path: spec.path, method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (settled) return;
+            settled = true;
+            samples.push({ ms: performance.now() - dueAt, status: res.statusCode ?? 0 });
+            inFlight.delete(req);
+            pump();
+          });
+        },
+      );
+      req.on("error", () => {
+        if (settled) return;
+        settled = true;
+        if (cut) timeouts++;
+        else errors++;
+        inFlight.delete(req);
+        pump();
+      });
+      inFlight.add(req);
+      req.end(body);
+    };
+    const pump = () => {
+      while (!cut && waiting.length > 0 && inFlight.size < spec.maxInFlight) send(waiting.shift()!);
+      finish();
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (due < total && started + due * intervalMs <= now) {
+        const dueAt = started + due * intervalMs;
+        lags.push(now - dueAt);
+        waiting.push(dueAt);
+        due++;
+      }
+      pump();
+      if (due < total) setTimeout(tick, Math.max(0, started + due * intervalMs - performance.now()));
+    };
+    // The deadline: what is still queued or in flight then has missed it.
+    const deadline = setTimeout(() => {
+      cut = true;
+      timeouts += waiting.length + (total - due);
+      waiting.length = 0;
+      due = total;
+      for (const req of [...inFlight]) req.destroy();
+      finish();
+    }, (spec.durationS + spec.timeoutS) * 1000);
+    tick();
+  });
+  agent.destroy();
+  const elapsedS = (performance.now() - started) / 1000;
+  lags.sort((a, b) => a - b);
+  // Judged over the run's nominal duration unless the answers took longer to come.
+  return summarise(samples, { offered: total, errors, timeouts, elapsedS, sendLagP99: percentile(lags, 99) }, Math.max(spec.durationS, elapsedS));
+}
+
+export interface ClosedLoopSpec extends RequestSource {
+  url: string;
+  path: string;
+  /** Each connection sends again as soon as it is answered. */
+  connections: number;
+  durationS: number;
+  timeoutS: number;
+}
+
+export async function runLoad(spec: ClosedLoopSpec): Promise<LoadResult> {
   const samples: { ms: number; status: number }[] = [];
   const request: AutocannonRequest = {
     method: "POST",
@@ -60,54 +177,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       return { ...req, body, headers };
     },
   };
-
   const started = process.hrtime.bigint();
-  const results = await Promise.all(
-    Array.from({ length: lanes }, (_, lane) =>
-      new Promise<AutocannonResult>((resolve, reject) => {
-        setTimeout(() => {
-          const instance = autocannon(
-            {
-              url: spec.url,
-              connections: share(spec.connections, lanes, lane),
-              overallRate: spec.rate ? share(spec.rate, lanes, lane) : undefined,
-              // autocannon rejects an explicit `duration: undefined`: one or the other key, never both.
-              ...(spec.amount ? { amount: share(spec.amount, lanes, lane) } : { duration: spec.durationS }),
-              timeout: spec.timeoutS,
-              requests: [request],
-            },
-            (error, result) => (error ? reject(error) : resolve(result)),
-          );
-          instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-            samples.push({ ms: responseTime, status: statusCode });
-          });
-        }, spec.rate ? Math.floor((1000 / lanes) * lane) : 0);
-      }),
-    ),
-  );
+  const result = await new Promise<AutocannonResult>((resolve, reject) => {
+    const instance = autocannon(
+      { url: spec.url, connections: spec.connections, duration: spec.durationS, timeout: spec.timeoutS, requests: [request] },
+      (error, r) => (error ? reject(error) : resolve(r)),
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      samples.push({ ms: responseTime, status: statusCode });
+    });
+  });
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-
-  const okLatencies = samples.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.ms).sort((a, b) => a - b);
-  const sum = (pick: (r: AutocannonResult) => number) => results.reduce((total, r) => total + pick(r), 0);
-  // A fixed-duration run is judged over its nominal duration; the lanes' staggered starts add up to a second
-  // of tail that is not load.
-  const runS = spec.amount ? elapsedS : (spec.durationS ?? elapsedS);
-  return {
-    answered: samples.length,
-    ok: okLatencies.length,
-    non2xx: samples.length - okLatencies.length,
-    errors: sum((r) => r.errors) - sum((r) => r.timeouts),
-    timeouts: sum((r) => r.timeouts),
-    elapsedS,
-    rps: okLatencies.length / runS,
-    p50: percentile(okLatencies, 50),
-    p99: percentile(okLatencies, 99),
-    max: okLatencies.length ? okLatencies[okLatencies.length - 1] : Number.NaN,
-    samples,
-  };
-}
-
-// Splits a total over lanes as evenly as whole numbers allow.
-function share(total: number, lanes: number, lane: number): number {
-  return Math.floor(total / lanes) + (lane < total % lanes ? 1 : 0);
+  return summarise(samples, { offered: samples.length + result.errors, errors: result.errors - result.timeouts, timeouts: result.timeouts, elapsedS }, spec.durationS);
 }

@@ -2,7 +2,7 @@
 // recorded fixture is serialised once with a placeholder ID, then each request swaps in its own ID and is
 // signed, so every request is a different order as Shopify would send it.
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
-import { paidOrderJson } from "../tests/factories/order";
+import { paidOrderJson } from "../dev/fake-shopify/orders";
 import { shopifyWebhookHeaders } from "../scripts/lib/shopify-webhook";
 
 const PLACEHOLDER = "777777777777777777";
@@ -43,4 +43,19 @@ export function pendingRows(opts: { shop: string; pixelId: string; count: number
       payload: payload.replaceAll(PLACEHOLDER, id),
     };
   });
+}
+
+/**
+ * Storefront "browser event seen" beacons exactly as the theme embed's meta-pixel.js sends them: one
+ * PageView per body, posted by navigator.sendBeacon (so text/plain), each with a fresh `sf_` event ID.
+ */
+export function beaconSource(opts: { shop: string; first?: number }) {
+  let next = opts.first ?? 1;
+  const headers = { "Content-Type": "text/plain;charset=UTF-8", Origin: `https://${opts.shop}` };
+  return {
+    next(): { body: string; headers: Record<string, string> } {
+      const eventId = `sf_${(next++).toString(16).padStart(32, "0")}`;
+      return { body: JSON.stringify({ shop: opts.shop, eventName: "PageView", eventId, source: "theme-embed" }), headers };
+    },
+  };
 }

@@ -4,6 +4,10 @@ export interface Row {
   /** A section heading row when only this is set. */
   measure: string;
   ours?: string;
+  /** The floor's figure (bench/floor-server.ts), measured in the same run. */
+  floor?: string;
+  /** This app divided by the floor. */
+  ratio?: string;
   baseline?: string;
   target?: string;
   /** true: met, false: missed, undefined: no target. */
@@ -12,15 +16,15 @@ export interface Row {
 }
 
 export function renderTable(rows: Row[]): string {
-  const header = ["Measure", "This app", "Naive baseline", "Target (this machine)", "Result"];
+  const header = ["Measure", "This app", "Floor (same run)", "App ÷ floor", "Baseline", "Target (this machine)", "Result"];
   const lines = [header, header.map(() => "---")];
   for (const row of rows) {
     if (row.ours === undefined && row.baseline === undefined && row.target === undefined) {
-      lines.push([`**${row.measure}**`, "", "", "", ""]);
+      lines.push([`**${row.measure}**`, ...header.slice(1).map(() => "")]);
       continue;
     }
     const mark = row.pass === undefined ? "" : row.pass ? "✅ pass" : "❌ FAIL";
-    lines.push([row.measure, row.ours ?? "", row.baseline ?? "", row.target ?? "", [mark, row.verdict].filter(Boolean).join(" ")]);
+    lines.push([row.measure, row.ours ?? "", row.floor ?? "", row.ratio ?? "", row.baseline ?? "", row.target ?? "", [mark, row.verdict].filter(Boolean).join(" ")]);
   }
   return lines.map((cells) => `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`).join("\n");
 }
@@ -36,6 +40,12 @@ export function perSecond(value: number, unit: string): string {
   if (!Number.isFinite(value)) return "n/a";
   const text = value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(1);
   return `${text} ${unit}/s`;
+}
+
+/** A ratio such as 0.42× or 3.1×. */
+export function ratio(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  return `${value >= 10 ? Math.round(value) : value.toFixed(2)}×`;
 }
 
 export function bytes(value: number): string {

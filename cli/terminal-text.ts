@@ -10,7 +10,6 @@ const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\u0007\u001b]*(
 // eslint-disable-next-line no-control-regex
 const C1_SEQUENCE = /\u009b[0-?]*[ -/]*[@-~]?|[\u009d\u0090\u0098\u009e\u009f][^\u0007\u009c\u001b]*(?:\u0007|\u009c)?/g;
 // Line breaks and tabs would break a table row apart; they become one space.
-// eslint-disable-next-line no-control-regex
 const BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 // Every other C0/C1 control and DEL, plus the bidirectional overrides that reorder what a line appears to say.
 // eslint-disable-next-line no-control-regex

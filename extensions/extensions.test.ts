@@ -10,7 +10,7 @@ import { build } from "vite";
 import { describe, expect, it } from "vitest";
 import { APP_EMBED_HANDLE } from "~/lib/theme-embed";
 import { webPixelSettings } from "~/services/storefront-sync.server";
-import { checkoutCompleted } from "../tests/fixtures/web-pixel/checkout-events";
+import { checkoutCompleted } from "../dev/fake-shopify/checkout-events";
 import { parse as parseToml, type TomlTable } from "smol-toml";
 import { loadWebPixel, type Extend } from "../tests/helpers/web-pixel-harness";
 

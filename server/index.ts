@@ -1,14 +1,16 @@
 // `npm start`: the production server. Serves the Remix build and, on the embedded default, runs the
-// delivery worker in the same process so a single command is the whole app.
+// delivery worker in the same process so a single command is the whole app. With WEB_CONCURRENCY > 1
+// (PostgreSQL) it supervises that many HTTP processes instead (server/cluster.ts).
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { STATUS_CODES } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import { BodyBudget, bodyBytesToReserve, declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/lib/body-limit.server";
-import { bootEnv } from "~/env.server";
-import { describeError } from "~/lib/describe-error.server";
+import { BodyBudget, bodyBytesToReserve, declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/services/body-limit.server";
+import { bootEnv, isPostgresUrl } from "~/env.server";
+import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 
@@ -17,16 +19,45 @@ const config = bootEnv();
 // from our validated env: a default (unset) start must be production for them too.
 process.env.NODE_ENV = config.NODE_ENV;
 
+// Several HTTP processes (WEB_CONCURRENCY) need a database that takes writes from several processes at once.
+if (config.WEB_CONCURRENCY > 1 && !isPostgresUrl(config.DATABASE_URL)) {
+  console.error(
+    `WEB_CONCURRENCY=${config.WEB_CONCURRENCY} needs PostgreSQL. SQLite takes one writer at a time and better-sqlite3 waits ` +
+      "for its lock synchronously, so a second HTTP process would stall the first rather than add throughput: " +
+      "keep WEB_CONCURRENCY=1 on SQLite, or set DATABASE_URL to a postgresql:// URL.",
+  );
+  process.exit(1);
+}
+
 const buildPath = new URL("../build/server/index.js", import.meta.url);
 if (!existsSync(buildPath)) {
   console.error("No build found at build/server/index.js: run `npm run build` first.");
   process.exit(1);
 }
+const clustered = config.WEB_CONCURRENCY > 1;
+if (clustered && cluster.isPrimary) {
+  // This process only supervises: the HTTP processes run this file too and serve below (server/cluster.ts).
+  const { runPrimary } = await import("./cluster");
+  process.exit(
+    await runPrimary(config).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      return 1;
+    }),
+  );
+}
+
 const build = (await import(buildPath.href)) as ServerBuild;
 
 const app = express();
 app.disable("x-powered-by");
 app.set("env", config.NODE_ENV);
+if (clustered && logger.isLevelEnabled("debug")) {
+  // Which HTTP process answered: for operators (and the process test) checking that all of them serve.
+  app.use((req, res, next) => {
+    res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: req.path, status: res.statusCode }, "answered"));
+    next();
+  });
+}
 app.use("/assets", express.static(new URL("../build/client/assets", import.meta.url).pathname, { immutable: true, maxAge: "1y" }));
 app.use(express.static(new URL("../build/client", import.meta.url).pathname, { maxAge: "1h" }));
 // A body declared over the limit never reaches the app; one without Content-Length is capped where it is
@@ -102,10 +133,12 @@ function httpStatusOf(error: unknown): number {
 }
 
 const db = getDb();
-const worker = config.WORKER_MODE === "in-process" ? createWorkerFromEnv(db, config, logger) : null;
+// With several HTTP processes the worker runs once, in the process that supervises them.
+const worker = config.WORKER_MODE === "in-process" && !clustered ? createWorkerFromEnv(db, config, logger) : null;
 
 const server = app.listen(config.PORT, () => {
-  logger.info({ port: config.PORT, worker: worker ? "in-process" : "external", mode: config.NODE_ENV }, "server listening");
+  // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.
+  if (!clustered) logger.info({ port: config.PORT, worker: worker ? "in-process" : "external", mode: config.NODE_ENV }, "server listening");
   worker?.start();
 });
 // A request still sending its body after this long is cut off, so a trickling client cannot keep its

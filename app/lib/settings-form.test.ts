@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import * as model from "~/models/shop-settings.server";
 import { parseSettingsForm } from "./settings-form";
+import { CONSENT_MODES, META_EVENTS } from "./settings-values";
 
 const TOKEN = "EAAB" + "x".repeat(40);
 
@@ -73,4 +75,10 @@ describe("parseSettingsForm", () => {
     const result = parseSettingsForm(form({ ...valid, accessToken: bad }));
     expect(JSON.stringify(result)).not.toContain(TOKEN);
   });
+});
+
+// Until app/models/shop-settings.server.ts imports these from settings-values.ts instead of keeping its own copy.
+it("offers the events and consent modes the model stores", () => {
+  expect(model.META_EVENTS).toEqual(META_EVENTS);
+  expect(model.CONSENT_MODES).toEqual(CONSENT_MODES);
 });

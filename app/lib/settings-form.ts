@@ -1,6 +1,6 @@
 // How a posted settings form becomes validated input, with one message per field in the merchant's words.
 import { z } from "zod";
-import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+import type { ConsentMode, MetaEventName } from "./settings-values";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "./settings-options";
 import { accessTokenSchema, pixelIdSchema, testEventCodeSchema } from "./validation";
 

@@ -1,6 +1,6 @@
 // What the settings page offers. Kept apart from the form parser so the page's browser bundle does not
 // carry the validation library.
-import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+import type { ConsentMode, MetaEventName } from "./settings-values";
 
 export const EVENT_OPTIONS = [
   { name: "PageView", label: "Page view", help: "Every page a shopper opens." },
@@ -23,7 +23,7 @@ export const CONSENT_OPTIONS = [
   },
 ] as const satisfies readonly { value: ConsentMode; label: string; help: string }[];
 
-// A compile-time guard: adding an event or consent mode to the model without offering it here fails tsc.
+// A compile-time guard: adding an event or consent mode to settings-values.ts without offering it here fails tsc.
 type Missing<All, Offered> = Exclude<All, Offered> extends never ? true : never;
 const _allEventsOffered: Missing<MetaEventName, (typeof EVENT_OPTIONS)[number]["name"]> = true;
 const _allConsentModesOffered: Missing<ConsentMode, (typeof CONSENT_OPTIONS)[number]["value"]> = true;

@@ -1,4 +1,5 @@
 import type { Db } from "~/db.server";
+import { Coalescer } from "~/models/group-commit.server";
 
 export const META_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] as const;
 export type MetaEventName = (typeof META_EVENTS)[number];
@@ -59,6 +60,27 @@ export async function findShopSettings(db: Db, shop: string): Promise<ShopSettin
   const row = await db.shopSettings.findUnique({ where: { shop } });
   return row ? toRecord(row) : null;
 }
+
+/**
+ * findShopSettings for the webhook path: reads asked for while one is running share the next query (one
+ * `shop IN (...)` for all of them). Not a cache: every read starts after its caller asked, so a setting
+ * saved by any process (the admin, the CLI, another instance) applies to the very next webhook.
+ */
+export function findShopSettingsForIngest(db: Db, shop: string): Promise<ShopSettingsRecord | null> {
+  return settingsReads(db).submit(shop);
+}
+
+// Bound values per statement: the list grows with the webhooks waiting, so it is capped.
+const SETTINGS_READ_BATCH = 200;
+
+const settingsReads = Coalescer.perClient(
+  (db) =>
+    new Coalescer<string, ShopSettingsRecord | null>(async (shops) => {
+      const rows = await db.shopSettings.findMany({ where: { shop: { in: [...new Set(shops)] } } });
+      const byShop = new Map(rows.map((row) => [row.shop, toRecord(row)]));
+      return shops.map((shop) => byShop.get(shop) ?? null);
+    }, SETTINGS_READ_BATCH),
+);
 
 export async function saveConnection(
   db: Db,

@@ -211,7 +211,7 @@ function DeliveryCard({ delivery }: { delivery: OrderDelivery }) {
                     <Badge tone="success">Seen</Badge>
                   </InlineStack>
                   <Text as="p">
-                    The shopper's browser reported it on {formatDateTime(delivery.browserSeen.seenAt)} (
+                    The shopper&apos;s browser reported it on {formatDateTime(delivery.browserSeen.seenAt)} (
                     {delivery.browserSeen.source === "web-pixel" ? "checkout web pixel" : "theme embed"}), with the same event ID, so Meta
                     counts this purchase once.
                   </Text>

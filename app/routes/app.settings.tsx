@@ -24,7 +24,7 @@ import { bannerTone } from "~/components/status-badge";
 import { formatDateTime } from "~/lib/format";
 import { parseSettingsForm, type SettingsField } from "~/lib/settings-form";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
-import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
+import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
 import { loadSettings, saveSettings, sendTestEvent, type SaveSettingsResult, type TestEventResult } from "~/services/settings.server";
 import { authenticate } from "~/shopify.server";
@@ -93,12 +93,16 @@ export default function Settings() {
   const testResult = actionData?.intent === "test-event" ? actionData : null;
   const fieldErrors: Partial<Record<SettingsField, string>> = saveResult && !saveResult.ok ? saveResult.fieldErrors : {};
 
+  // The token field is write-only: once stored, it empties and the hint below it takes over. Done while
+  // rendering the new answer (React's pattern for state that follows a prop), not in an effect after it.
+  const [answeredSave, setAnsweredSave] = useState(saveResult);
+  if (saveResult !== answeredSave) {
+    setAnsweredSave(saveResult);
+    if (saveResult?.ok) setAccessToken("");
+  }
+
   useEffect(() => {
-    if (saveResult?.ok) {
-      // The token field is write-only: once stored, it empties and the hint below it takes over.
-      setAccessToken("");
-      shopify.toast.show("Settings saved");
-    }
+    if (saveResult?.ok) shopify.toast.show("Settings saved");
     if (testResult?.ok) shopify.toast.show("Meta received the test event");
   }, [saveResult, testResult, shopify]);
 

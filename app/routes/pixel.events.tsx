@@ -2,7 +2,7 @@
 // cross-origin: sendBeacon posts text/plain from the shop's domain, the web pixel from Shopify's sandbox.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getDb } from "~/db.server";
-import { BodyTooLargeError, readBodyWithLimit } from "~/lib/body-limit.server";
+import { BodyTooLargeError, readBodyWithLimit } from "~/services/body-limit.server";
 import { recordBrowserEvent } from "~/services/browser-events.server";
 
 // A real beacon is about 120 bytes; the cap keeps an anonymous caller from making us buffer much.

@@ -1,14 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "~/db.server";
-import { parseWebhookJson } from "~/lib/well-formed";
-import { authenticateWebhook, postOnly } from "~/lib/webhook-auth.server";
+import { authenticateWebhook, postOnly, withWebhookSlot } from "~/services/webhook-auth.server";
 import { logger } from "~/logger.server";
 import { recordCustomerDataRequest } from "~/services/shop-lifecycle.server";
 
 const idSchema = z.union([z.string(), z.number()]);
 
-// Parsed from the raw body: the library's payload has 18-digit order IDs already rounded.
+// The payload as authenticateWebhook parsed it losslessly: 18-digit order IDs stay exact.
 const payloadSchema = z.object({
   customer: z.object({ id: idSchema.nullish() }).passthrough().nullish(),
   orders_requested: z.array(idSchema.transform(String)).nullish(),
@@ -17,33 +16,24 @@ const payloadSchema = z.object({
 
 export const loader = postOnly;
 
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, rawBody, webhookId } = await authenticateWebhook(request, "CUSTOMERS_DATA_REQUEST");
-  const parsed = payloadSchema.safeParse(readJson(rawBody));
-  if (!parsed.success) return new Response("orders_requested must be a list of order IDs", { status: 400 });
-  const requestId = parsed.data.data_request?.id;
-  const outcome = await recordCustomerDataRequest(getDb(), {
-    shop,
-    // A delivery without data_request.id (a CLI-triggered test) is keyed by its webhook ID, which retries share.
-    requestId: requestId === undefined || requestId === null ? `webhook:${webhookId}` : String(requestId),
-    orderIds: parsed.data.orders_requested ?? [],
-    customer: { id: parsed.data.customer?.id },
-    now: new Date(),
+export const action = ({ request }: ActionFunctionArgs) =>
+  withWebhookSlot(async () => {
+    const { shop, payload, webhookId } = await authenticateWebhook(request, "CUSTOMERS_DATA_REQUEST", { lossless: true });
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) return new Response("orders_requested must be a list of order IDs", { status: 400 });
+    const requestId = parsed.data.data_request?.id;
+    const outcome = await recordCustomerDataRequest(getDb(), {
+      shop,
+      // A delivery without data_request.id (a CLI-triggered test) is keyed by its webhook ID, which retries share.
+      requestId: requestId === undefined || requestId === null ? `webhook:${webhookId}` : String(requestId),
+      orderIds: parsed.data.orders_requested ?? [],
+      customer: { id: parsed.data.customer?.id },
+      now: new Date(),
+    });
+    // The report is stored for the merchant (`npm run cli -- privacy:requests`); the log says only how much.
+    logger.info(
+      { shop, topic: "customers/data_request", deliveryRows: outcome.deliveries, browserEvents: outcome.browserEvents },
+      "customer data request recorded",
+    );
+    return new Response();
   });
-  // The report is stored for the merchant (`npm run cli -- privacy:requests`); the log says only how much.
-  logger.info(
-    { shop, topic: "customers/data_request", deliveryRows: outcome.deliveries, browserEvents: outcome.browserEvents },
-    "customer data request recorded",
-  );
-  return new Response();
-};
-
-// The library already parsed the body, but lossless parsing can still refuse it (nesting deep enough to
-// exhaust the stack): that is the sender's payload, not our failure, so a 400 rather than a retried 500.
-function readJson(rawBody: string): unknown {
-  try {
-    return parseWebhookJson(rawBody);
-  } catch {
-    return undefined;
-  }
-}

@@ -8,7 +8,7 @@ import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 import { parseWebhookJson } from "~/lib/well-formed";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
 import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
-import { findShopSettings } from "~/models/shop-settings.server";
+import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 
 export type OrderPaidOutcome =
   | { httpStatus: 200; created: boolean; status: NewDelivery["status"]; statusReason: string | null; eventId: string }
@@ -16,17 +16,22 @@ export type OrderPaidOutcome =
 
 export async function recordOrderPaid(
   db: Db,
-  input: { shop: string; rawBody: string; webhookId: string | null; now: Date },
+  // `order`: the body already parsed by parseWebhookJson (the route's authenticateWebhook did), else `rawBody`.
+  input: { shop: string; webhookId: string | null; now: Date } & ({ rawBody: string } | { order: unknown }),
 ): Promise<OrderPaidOutcome> {
   let order: unknown;
-  try {
-    // Well-formed text only: a lone surrogate in any field would make the insert fail on every retry.
-    order = parseWebhookJson(input.rawBody);
-  } catch {
-    return { httpStatus: 400, error: "Webhook body is not valid JSON" };
+  if ("order" in input) {
+    order = input.order;
+  } else {
+    try {
+      // Well-formed text only: a lone surrogate in any field would make the insert fail on every retry.
+      order = parseWebhookJson(input.rawBody);
+    } catch {
+      return { httpStatus: 400, error: "Webhook body is not valid JSON" };
+    }
   }
 
-  const settings = await findShopSettings(db, input.shop);
+  const settings = await findShopSettingsForIngest(db, input.shop);
   const pixelId = settings?.pixelId ?? "";
   const mapped = mapOrderToPurchase(order, {
     shopDomain: input.shop,

@@ -1,5 +1,5 @@
 // The local stand-in for Meta that the demo, the benchmark and anyone developing the app can run: the strict
-// fake Conversions API (tests/fake-graph-api/server.ts, the same one the test suites use, so the demo is held
+// fake Conversions API (./graph-api.ts, the same one the test suites use, so the demo is held
 // to the same contract) plus the browser pixel endpoint (/tr), and Meta's deduplication applied across both.
 //
 //   const meta = await startFakeMeta({ latencyMs: [150, 400] });
@@ -7,7 +7,7 @@
 //   meta.counted()  // what Meta would count: browser and server copies of one event count once
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startFakeGraphApi, type FakeGraphApi, type FakeHandler } from "../../tests/fake-graph-api/server";
+import { startFakeGraphApi, type FakeGraphApi, type FakeHandler } from "./graph-api";
 import { fakeFbeventsJs } from "./fbevents";
 import { createPixelRecorder, type BrowserPixelEvent } from "./pixel-endpoint";
 

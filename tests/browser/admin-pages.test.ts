@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
+import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { createDelivery } from "../factories/delivery";
 import { embeddedUrl, OTHER_SHOP, SHOP, sessionToken, startAdminTestApp, type AdminTestApp } from "../helpers/admin-app";
 import { buildAdminApp, embedInFakeAdmin, MERCHANT_USER_AGENT, serveAdminBuild, toasts, type AdminServer } from "../helpers/admin-browser";

@@ -12,7 +12,6 @@ import {
   addToCartByFetch,
   addToCartByXhr,
   settle,
-  type StorefrontSession,
 } from "../helpers/storefront";
 
 const PRODUCT_ID = String(PRODUCT.id);

@@ -11,7 +11,6 @@ import {
   cookieValue,
   decideConsent,
   settle,
-  type StorefrontSession,
 } from "../helpers/storefront";
 
 

@@ -14,8 +14,8 @@ import { recordOrderPaid } from "~/services/orders-paid.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { runCli } from "../../cli/run";
 import { purchasePayload } from "../factories/delivery";
-import { nextOrderId, paidOrderJson } from "../factories/order";
-import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
+import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { TEST_ENCRYPTION_KEY, TEST_ENCRYPTION_KEY_HEX } from "../helpers/app-env";
 import { createTestDatabase } from "../helpers/test-db";
 
@@ -27,6 +27,7 @@ const TOKEN = "EAAB" + "q".repeat(60);
 // clipboard (OSC 52 … ST), 8-bit CSI, NUL, DEL, a bidi override and line breaks.
 const HOSTILE_META_MESSAGE =
   "\u001b[31mInvalid parameter\u001b[0m\u001b[2J\u001b[H\u001b]0;owned\u0007\u001b]52;c;ZXZpbA==\u001b\\ \u009b1mreally\u0000\u007f\u202e\r\nfake line";
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 let database: { url: string; cleanup(): Promise<void> };

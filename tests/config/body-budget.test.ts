@@ -1,7 +1,7 @@
 // The process-wide budget of request-body bytes (server/index.ts answers 503 past it; the process test in
 // tests/faults/hostile-server.test.ts covers it over HTTP).
 import { describe, expect, it } from "vitest";
-import { BodyBudget, bodyBytesToReserve, MAX_REQUEST_BODY_BYTES } from "~/lib/body-limit.server";
+import { BodyBudget, bodyBytesToReserve, MAX_REQUEST_BODY_BYTES } from "~/services/body-limit.server";
 
 describe("body budget", () => {
   it("takes what fits, refuses what does not without taking anything, and gives back on release", () => {

@@ -4,8 +4,8 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { REMOVED_VALUE } from "~/lib/capi/scrub";
-import { claimDueDeliveries, type ClaimedDelivery } from "~/models/delivery.server";
-import { DeliveryWorker } from "~/services/delivery/worker.server";
+import { claimDueDeliveries } from "~/models/delivery.server";
+import { DeliveryWorker, type MetaSender, type WorkerOptions } from "~/services/delivery/worker.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { handleAppUninstalled, redactCustomer } from "~/services/shop-lifecycle.server";
 import { connectShop } from "~/services/shop-connection.server";
@@ -52,9 +52,9 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     await Promise.all(extraDbs.splice(0).map((d) => d.$disconnect()));
   });
 
-  function worker(options: Partial<{ db: Db; batchSize: number; timeoutMs: number; id: string }> = {}) {
+  function workerOptions(options: Partial<{ db: Db; batchSize: number; timeoutMs: number; id: string }> = {}): WorkerOptions {
     const timeoutMs = options.timeoutMs ?? 2000;
-    return new DeliveryWorker({
+    return {
       db: options.db ?? db,
       meta: createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs }),
       encryptionKey: TEST_ENCRYPTION_KEY,
@@ -67,7 +67,11 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       pollMs: 20,
       logger: silent,
       now: () => clock,
-    });
+    };
+  }
+
+  function worker(options: Parameters<typeof workerOptions>[0] = {}) {
+    return new DeliveryWorker(workerOptions(options));
   }
 
   async function paidOrders(count: number, opts: { paidAt?: Date } = {}): Promise<string[]> {
@@ -313,10 +317,10 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
   it("a stop releases what the worker holds without counting an attempt", async () => {
     await paidOrders(2);
     const w = worker();
+    // The stop arrives while the cycle's claim is in flight: the stopping worker releases instead of sending.
+    const cycle = w.runOnce();
     await w.stop();
-    // Simulate a stop arriving after the claim: the stopping worker releases instead of sending.
-    (w as unknown as { stopping: boolean }).stopping = true;
-    const stats = await w.runOnce();
+    const stats = await cycle;
     expect(stats).toMatchObject({ claimed: 2, released: 2, sent: 0 });
     const rows = await db.delivery.findMany({ where: { shop: SHOP } });
     expect(rows.every((r) => r.status === "pending" && r.attempts === 0 && r.leaseOwner === null)).toBe(true);
@@ -391,31 +395,41 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
   });
 
   it("never sends a row taken away after the claim (customer redacted, app uninstalled)", async () => {
+    // Another shop's row comes first in the claim, so its request goes out before this shop's: the Meta
+    // sender is where the removal lands, after the claim and before this shop's rows are sent.
+    const OTHER = { shop: "calm-hats.myshopify.com", pixel: "543210987654321", token: "EAAB" + "o".repeat(60) };
+    fake.setToken(OTHER.pixel, OTHER.token);
+    expect((await connectShop(db, TEST_ENCRYPTION_KEY, { shop: OTHER.shop, pixelId: OTHER.pixel, accessToken: OTHER.token })).ok).toBe(true);
+    const otherOrder = async () => {
+      const id = nextOrderId();
+      await recordOrderPaid(db, { shop: OTHER.shop, rawBody: paidOrderJson({ id, paidAt: clock }), webhookId: `wh-${id}`, now: clock });
+    };
+    const meta = createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs: 2000 });
+    const removeDuring = (removal: () => Promise<unknown>): MetaSender => ({
+      async sendEvents(input) {
+        if (input.pixelId === OTHER.pixel) await removal();
+        return meta.sendEvents(input);
+      },
+    });
+    const atPixel = () => fake.received().filter((e) => e.pixelId === PIXEL);
+
+    await otherOrder();
     const [redactedOrder] = await paidOrders(3);
-    const w = worker();
-    const claim = await claimDueDeliveries(db, { workerId: "worker-a", now: clock, limit: 10, leaseMs: 60_000 });
-    expect(claim.rows).toHaveLength(3);
-    // The redaction lands between the claim and the request.
-    await redactCustomer(db, SHOP, [redactedOrder]);
-    const stats = { claimed: 3, sent: 0, retrying: 0, failed: 0, skipped: 0, held: 0, released: 0 };
-    const sendBatch = (w as unknown as {
-      sendBatch(t: object, rows: ClaimedDelivery[], token: string, s: typeof stats): Promise<void>;
-    }).sendBatch.bind(w);
-    await sendBatch({ shop: SHOP, pixelId: PIXEL, accessToken: TOKEN, testEventCode: null }, claim.rows, claim.token, stats);
-    expect(stats.sent).toBe(2);
-    expect(fake.received().map((e) => e.eventId)).not.toContain(`shopify_order_${redactedOrder}`);
+    const first = await new DeliveryWorker({ ...workerOptions(), meta: removeDuring(() => redactCustomer(db, SHOP, [redactedOrder])) }).runOnce();
+    expect(first).toMatchObject({ claimed: 4, sent: 3 });
+    expect(atPixel().map((e) => e.eventId)).not.toContain(`shopify_order_${redactedOrder}`);
+    expect(atPixel()).toHaveLength(2);
     expect(await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: redactedOrder } })).toMatchObject({
       status: "skipped",
       statusReason: "Customer data redacted",
     });
 
     // Uninstall: the same, for every row of the shop, including rows already claimed.
+    await otherOrder();
     await paidOrders(2);
-    const second = await claimDueDeliveries(db, { workerId: "worker-a", now: clock, limit: 10, leaseMs: 60_000 });
-    expect(second.rows).toHaveLength(2);
-    await handleAppUninstalled(db, SHOP);
-    await sendBatch({ shop: SHOP, pixelId: PIXEL, accessToken: TOKEN, testEventCode: null }, second.rows, second.token, stats);
-    expect(fake.received()).toHaveLength(2);
+    const second = await new DeliveryWorker({ ...workerOptions(), meta: removeDuring(() => handleAppUninstalled(db, SHOP)) }).runOnce();
+    expect(second).toMatchObject({ claimed: 3, sent: 1 });
+    expect(atPixel()).toHaveLength(2);
     expect(await statusCounts()).toEqual({ sent: 2, skipped: 3 });
   });
 
@@ -451,7 +465,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
 
     // In the worker: due at once, then not again before the interval has passed.
     const w = new DeliveryWorker({
-      ...(worker() as unknown as { opts: ConstructorParameters<typeof DeliveryWorker>[0] }).opts,
+      ...workerOptions(),
       retention: { days: 90, intervalMs: 3600_000 },
     });
     expect(await w.purgeIfDue()).toMatchObject({ deliveries: 2, complete: true });

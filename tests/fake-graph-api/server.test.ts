@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES, startFakeGraphApi, type FakeGraphApi } from "./server";
+import { MAX_BODY_BYTES, startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 
 const PIXEL = "123456789012345";
 const OTHER_PIXEL = "998877665544332";

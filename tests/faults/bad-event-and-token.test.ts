@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { nextOrderId, paidOrderJson } from "../factories/order";
 import { waitFor } from "../helpers/app-process";
-import { createRig, figure, pool, postWebhook, SHOP_A, sleep, statusCounts, trackCleanups } from "./harness";
+import { createRig, deliveredRounds, figure, pool, postWebhook, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
 
 const cleanups = trackCleanups();
 const run = promisify(execFile);
@@ -60,9 +60,11 @@ describe("one bad event in a batch of hundreds", () => {
 
 describe("an expired token", () => {
   it("marks the shop broken, holds its events without retrying in a loop, and resumes after a reconnect", async () => {
-    const rig = await createRig(cleanups);
+    // SHOP_B stays connected: its deliveries show the worker cycling while SHOP_A is held.
+    const rig = await createRig(cleanups, { shops: [SHOP_A, SHOP_B] });
     const server = await rig.start("server");
     rig.fake.expireToken(SHOP_A.pixel);
+    const requestsOfA = () => rig.fake.requests().filter((r) => r.pixelId === SHOP_A.pixel);
 
     const before = Array.from({ length: 20 }, () => nextOrderId());
     await pool(before, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
@@ -71,14 +73,17 @@ describe("an expired token", () => {
       20_000,
       "the shop to be marked broken",
     );
-    const refusedRequests = rig.fake.requests().length;
-    // More orders while broken: recorded, held, not sent; and nothing goes to Meta meanwhile, although the
-    // worker polls every 50 ms.
+    const refusedRequests = requestsOfA().length;
+    // More orders while broken: recorded, held, not sent; and nothing of SHOP_A goes to Meta meanwhile,
+    // through as many worker cycles as it takes to deliver SHOP_B's orders one after another.
     const during = Array.from({ length: 10 }, () => nextOrderId());
-    await pool(during, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
-    await sleep(1500);
-    expect(rig.fake.requests()).toHaveLength(refusedRequests);
-    expect(await statusCounts(rig.db)).toEqual({ pending: 30 });
+    const duringStatuses = await pool(during, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
+    expect(duringStatuses.filter((s) => s !== 200)).toEqual([]);
+    const heldFrom = Date.now();
+    const rounds = await deliveredRounds(rig, server.url, SHOP_B, 5);
+    const heldMs = Date.now() - heldFrom;
+    expect(requestsOfA()).toHaveLength(refusedRequests);
+    expect(await statusCounts(rig.db, SHOP_A.shop)).toEqual({ pending: 30 });
     const settings = await rig.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A.shop } });
     expect(settings.connectionError).toMatch(/expired/i);
     expect(settings.connectionError).not.toContain(SHOP_A.token);
@@ -94,16 +99,18 @@ describe("an expired token", () => {
     expect(cli.stdout).toContain("ending in nnnn");
     expect(cli.stdout + cli.stderr).not.toContain(newToken);
 
-    await waitFor(async () => (await statusCounts(rig.db)).sent === 30, 20_000, "the held events to be sent");
+    await waitFor(async () => (await statusCounts(rig.db, SHOP_A.shop)).sent === 30, 20_000, "the held events to be sent");
     const counted = rig.fake.counted(SHOP_A.pixel).map((e) => e.eventId);
     expect(counted.sort()).toEqual([...before, ...during].map((id) => `shopify_order_${id}`).sort());
-    expect(rig.fake.received()).toHaveLength(30);
+    expect(rig.fake.received().filter((e) => e.pixelId === SHOP_A.pixel)).toHaveLength(30);
+    expect(rig.fake.received().filter((e) => e.pixelId === SHOP_B.pixel).map((e) => e.eventId)).toEqual(rounds);
     expect(server.output()).not.toContain(SHOP_A.token);
     expect(server.output()).not.toContain(newToken);
 
     figure(
       "expired-token",
-      `${before.length + during.length} orders, ${refusedRequests} request refused (190/463) then none for 1500 ms while broken, ` +
+      `${before.length + during.length} orders, ${refusedRequests} request refused (190/463) then none while broken ` +
+        `(${rounds.length} deliveries of another shop, ${heldMs} ms), ` +
         `${counted.length} delivered once after reconnecting`,
     );
   }, 90_000);

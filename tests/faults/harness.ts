@@ -1,12 +1,14 @@
 // Shared rig for the fault scenarios: a fresh migrated database, the strict fake Graph API, connected
 // shops, the real server and worker processes (tests/helpers/app-process.ts), signed webhooks over real
 // HTTP, and a one-line figure per scenario. Not a test file itself.
+import fc from "fast-check";
 import { afterEach } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from "../fake-graph-api/server";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
-import { appEnv, startApp, type AppProcess } from "../helpers/app-process";
+import { appEnv, startApp, waitFor, type AppProcess } from "../helpers/app-process";
 import { killHard, startDirectProcess } from "../helpers/process-tree";
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from "../helpers/test-db";
 import { signedWebhookRequest } from "../helpers/webhook-request";
@@ -134,6 +136,51 @@ export function duplicatesAt(fake: FakeGraphApi): { duplicates: number; ids: Map
   let duplicates = 0;
   for (const count of ids.values()) duplicates += count - 1;
   return { duplicates, ids };
+}
+
+/**
+ * Positive proof that the worker kept claiming: `rounds` orders of `shop`, each posted only once the one
+ * before it reached Meta. Every claim that took one of them ran after everything recorded before this
+ * call, so a scenario asserting "nothing else was sent" has watched that many cycles rather than a clock.
+ * Resolves with their event IDs, to tell them apart from the scenario's own.
+ */
+export async function deliveredRounds(rig: Rig, baseUrl: string, shop: ShopFixture, rounds: number): Promise<string[]> {
+  const eventIds: string[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const id = nextOrderId();
+    const status = await postWebhook(baseUrl, { shop: shop.shop, body: paidOrderJson({ id }) });
+    if (status !== 200) throw new Error(`round ${i + 1}: webhook answered ${status}`);
+    const eventId = `shopify_order_${id}`;
+    await waitFor(() => rig.fake.received().some((e) => e.pixelId === shop.pixel && e.eventId === eventId), 20_000, `round ${i + 1} delivered`);
+    eventIds.push(eventId);
+  }
+  return eventIds;
+}
+
+/**
+ * The seed for a scenario's random choices: fast-check's (FAST_CHECK_SEED, fixed unless set to "random",
+ * see tests/setup/fast-check.ts), so a failing order can be replayed. Print it with the figure.
+ */
+export function scenarioSeed(): number {
+  return fc.readConfigureGlobal().seed ?? (Date.now() ^ (Math.random() * 0x100000000)) >>> 0;
+}
+
+/** A copy of `items` in a random order drawn from `seed` (Fisher-Yates over mulberry32). */
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** The scenario's one-line figure, printed (never asserted: speeds depend on the machine). */

@@ -115,9 +115,9 @@ describe("the server under hostile input", () => {
     expect(await send("unknown webhook route", "/webhooks/orders/create", { method: "POST", body: "{}" })).toBe(401);
     expect(await signed("orders/create", "{}")).toBe(404);
     expect(await signed("shop/redact", "{}", "/webhooks/orders/paid")).toBe(400);
-    expect(await send("malformed URL encoding", "/%E0%A4%A")).toBeLessThan(500);
-    expect(await send("malformed asset path", "/assets/%c0%ae%c0%ae/x.js")).toBeLessThan(500);
-    expect(await send("POST to healthz", "/healthz", { method: "POST", body: "x" })).toBeLessThan(500);
+    expect(await send("malformed URL encoding", "/%E0%A4%A")).toBe(400);
+    expect(await send("malformed asset path", "/assets/%c0%ae%c0%ae/x.js")).toBe(400);
+    expect(await send("POST to healthz", "/healthz", { method: "POST", body: "x" })).toBe(405);
     expect(await send("beacon junk", "/pixel/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"shop\":" })).toBe(400);
     for (const path of ["/", "/app", "/app/settings", "/app/deliveries/1", "/auth/login", "/auth/session-token"]) {
       await send(`anonymous GET ${path}`, path);

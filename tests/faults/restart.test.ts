@@ -7,11 +7,14 @@ import { describe, expect, it } from "vitest";
 import { nextOrderId, paidOrderJson } from "../factories/order";
 import { waitFor } from "../helpers/app-process";
 import { signedWebhookRequest } from "../helpers/webhook-request";
-import { createRig, duplicatesAt, figure, holdDeliveries, pool, postWebhook, SHOP_A, sleep, statusCounts, trackCleanups } from "./harness";
+import { createRig, duplicatesAt, figure, holdDeliveries, pool, postWebhook, SHOP_A, statusCounts, trackCleanups } from "./harness";
 
 const cleanups = trackCleanups();
 
-/** Starts a webhook upload, sends half the body, and returns a function that sends the rest and reads the answer. */
+/**
+ * Starts a webhook upload and, once the server has taken the request on (its 100 Continue), sends half the
+ * body; returns a function that sends the rest and reads the answer.
+ */
 function halfUploadedWebhook(baseUrl: string, body: string): Promise<() => Promise<number | "error">> {
   const signed = signedWebhookRequest({ topic: "orders/paid", shop: SHOP_A.shop, body });
   const headers = Object.fromEntries(signed.headers.entries());
@@ -19,7 +22,7 @@ function halfUploadedWebhook(baseUrl: string, body: string): Promise<() => Promi
     let answered: (status: number | "error") => void;
     const answer = new Promise<number | "error">((resolve) => (answered = resolve));
     // Chunked, without Content-Length: the server cannot know the size until the end.
-    const req = httpRequest(`${baseUrl}/webhooks/orders/paid`, { method: "POST", headers }, (res) => {
+    const req = httpRequest(`${baseUrl}/webhooks/orders/paid`, { method: "POST", headers: { ...headers, expect: "100-continue" } }, (res) => {
       res.resume();
       res.on("end", () => answered(res.statusCode ?? "error"));
     });
@@ -28,12 +31,15 @@ function halfUploadedWebhook(baseUrl: string, body: string): Promise<() => Promi
       rejectStarted(error);
     });
     const half = Math.floor(body.length / 2);
-    req.write(body.slice(0, half), () => {
-      resolveStarted(async () => {
-        req.end(body.slice(half));
-        return answer;
+    req.on("continue", () => {
+      req.write(body.slice(0, half), () => {
+        resolveStarted(async () => {
+          req.end(body.slice(half));
+          return answer;
+        });
       });
     });
+    req.flushHeaders();
   });
 }
 
@@ -56,8 +62,6 @@ describe("restart safety", () => {
 
     const slowOrder = nextOrderId();
     const finishUpload = await halfUploadedWebhook(server.url, paidOrderJson({ id: slowOrder }));
-    // Give the server time to accept the connection and start on the request before the signal.
-    await sleep(200);
     await waitFor(() => rig.fake.requests().some((r) => r.status === null), 20_000, "a request to Meta on the wire");
 
     server.child.kill("SIGTERM");
@@ -65,10 +69,12 @@ describe("restart safety", () => {
     // (and then Shopify retries it).
     const burst = Array.from({ length: 20 }, () => nextOrderId());
     const burstStatuses = pool(burst, 10, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
-    await sleep(300);
+    // The upload is finished only once the server is draining and every webhook of the burst has its answer.
+    await waitFor(() => server.output().includes('"signal":"SIGTERM"'), 20_000, "the server to start draining");
+    const burstResults = await burstStatuses;
+    expect(server.child.exitCode).toBeNull();
     const slowStatus = await finishUpload();
     const exitCode = await server.exited;
-    const burstResults = await burstStatuses;
 
     expect(slowStatus).toBe(200);
     expect(exitCode).toBe(0);

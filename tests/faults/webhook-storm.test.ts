@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { nextOrderId, paidOrderJson } from "../factories/order";
 import { waitFor } from "../helpers/app-process";
-import { createRig, duplicatesAt, figure, pool, postWebhook, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
+import { createRig, duplicatesAt, figure, pool, postWebhook, scenarioSeed, seededShuffle, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
 
 const cleanups = trackCleanups();
 
@@ -16,7 +16,7 @@ describe.each(["sqlite", "postgresql"] as const)("webhook storm on %s", (kind) =
     if (kind === "postgresql") await rig.start("worker");
 
     const orders = Array.from({ length: 24 }, () => nextOrderId());
-    const deliveries = orders.flatMap((id) => {
+    const inOrder = orders.flatMap((id) => {
       const body = paidOrderJson({ id });
       return [SHOP_A, SHOP_B].flatMap((s) => [
         // Shopify retrying one delivery: the same webhook ID, three times.
@@ -25,8 +25,11 @@ describe.each(["sqlite", "postgresql"] as const)("webhook storm on %s", (kind) =
         ...Array.from({ length: 3 }, (_, i) => ({ shop: s.shop, body, webhookId: `other-${i}-${s.shop}-${id}` })),
       ]);
     });
-    // Shuffled so retries of one order land concurrently with each other, not one after another.
-    deliveries.sort(() => Math.random() - 0.5);
+    // Shuffled so retries of one order land concurrently with each other, not one after another; the seed
+    // is printed so a failing order of arrival can be replayed (FAST_CHECK_SEED=<seed>).
+    const seed = scenarioSeed();
+    console.log(`[fault] webhook-storm (${kind}): shuffle seed ${seed}`);
+    const deliveries = seededShuffle(inOrder, seed);
     const started = Date.now();
     const statuses = await pool(deliveries, 32, (d) => postWebhook(server.url, d));
     const postMs = Date.now() - started;
@@ -47,7 +50,7 @@ describe.each(["sqlite", "postgresql"] as const)("webhook storm on %s", (kind) =
 
     figure(
       `webhook-storm (${kind})`,
-      `${deliveries.length} deliveries of ${orders.length} orders x 2 shops in ${postMs} ms, ` +
+      `${deliveries.length} deliveries of ${orders.length} orders x 2 shops in ${postMs} ms (shuffle seed ${seed}), ` +
         `${await rig.db.delivery.count()} rows, ${rig.fake.received().length} events at Meta, ${duplicates} duplicates`,
     );
   }, 90_000);

@@ -100,7 +100,7 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
 
   const marketingAllowed = options.marketingAllowed ?? true;
   const init: RegisterInit = {
-    context: (await import("../fixtures/web-pixel/checkout-events")).pixelContext(),
+    context: (await import("../../dev/fake-shopify/checkout-events")).pixelContext(),
     data: {
       customer: null,
       cart: null,

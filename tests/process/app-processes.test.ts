@@ -54,8 +54,17 @@ describe("app processes", () => {
       return r?.status === "sent" ? r : undefined;
     });
     expect(row.attempts).toBe(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fake.received()).toHaveLength(1);
+    expect(await db.delivery.count({ where: { shop: SHOP, orderId } })).toBe(1);
+    // Proof the worker has claimed again since: a later order delivered. Any copy still due would have
+    // gone out in that claim or before it.
+    const later = nextOrderId();
+    expect(await postWebhook(server, paidOrderJson({ id: later }), "c")).toBe(200);
+    await waitFor(async () => (await db.delivery.findFirst({ where: { shop: SHOP, orderId: later } }))?.status === "sent");
+    expect(fake.received().map((e) => e.eventId)).toEqual([`shopify_order_${orderId}`, `shopify_order_${later}`]);
+    expect(await db.delivery.findFirst({ where: { shop: SHOP, orderId }, select: { status: true, attempts: true } })).toEqual({
+      status: "sent",
+      attempts: 1,
+    });
 
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.output()).not.toContain(TOKEN);

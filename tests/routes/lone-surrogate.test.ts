@@ -6,7 +6,7 @@ import type { Db } from "~/db.server";
 import { TEST_ENCRYPTION_KEY, setAppEnv } from "../helpers/app-env";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 import { signedWebhookRequest } from "../helpers/webhook-request";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 
 type Action = (args: { request: Request; params: object; context: object }) => Promise<Response>;
 

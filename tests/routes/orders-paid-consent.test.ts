@@ -5,7 +5,7 @@ import type { Db } from "~/db.server";
 import { TEST_ENCRYPTION_KEY, setAppEnv } from "../helpers/app-env";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 import { signedWebhookRequest } from "../helpers/webhook-request";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 
 const SHOP = "bright-socks.myshopify.com";
 const PIXEL = "123456789012345";

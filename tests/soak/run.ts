@@ -9,8 +9,8 @@
 import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { startFakeGraphApi, type Fault } from "../fake-graph-api/server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { startFakeGraphApi, type Fault } from "../../dev/fake-meta/graph-api";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { appEnv, startApp, type AppProcess } from "../helpers/app-process";
 import { killHard } from "../helpers/process-tree";
@@ -87,14 +87,12 @@ let workers = await Promise.all(Array.from({ length: workerCount }, () => start(
 const orders: string[] = [];
 const latencies: number[] = [];
 const statusCounts = new Map<string, number>();
-let inFlight = 0;
 let kills = 0;
 
 async function post(id: string, webhookId: string): Promise<void> {
   const body = paidOrderJson({ id });
   const signed = signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body, webhookId });
   const started = performance.now();
-  inFlight++;
   let status: string;
   try {
     const response = await fetch(`${server.url}/webhooks/orders/paid`, { method: "POST", headers: signed.headers, body });
@@ -103,7 +101,6 @@ async function post(id: string, webhookId: string): Promise<void> {
   } catch {
     status = "error";
   }
-  inFlight--;
   latencies.push(performance.now() - started);
   statusCounts.set(status, (statusCounts.get(status) ?? 0) + 1);
 }

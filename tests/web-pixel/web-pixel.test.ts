@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { parseBrowserEvent } from "~/services/browser-events.server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
-import { checkoutCompleted, checkoutStarted } from "../fixtures/web-pixel/checkout-events";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
+import { checkoutCompleted, checkoutStarted } from "../../dev/fake-shopify/checkout-events";
 import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
 
 const SHOP = "jsmith.myshopify.com";

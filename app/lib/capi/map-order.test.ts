@@ -3,10 +3,8 @@ import { describe, expect, it } from "vitest";
 import { hasMinimumMatchData, mapOrderToPurchase, type MapResult } from "./map-order";
 import { parseOrderJson } from "./order-payload";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../../tests/fixtures/webhooks/${name}`, import.meta.url), "utf8");
-const PAID_RAW = fixture("orders-paid.json");
-const SAMPLE_RAW = fixture("orders-paid.sample.json");
+const PAID_RAW = readFileSync(new URL("../../../dev/fake-shopify/orders-paid.json", import.meta.url), "utf8");
+const SAMPLE_RAW = readFileSync(new URL("../../../tests/fixtures/webhooks/orders-paid.sample.json", import.meta.url), "utf8");
 
 const SHOP = "jsmith.myshopify.com";
 const NOW = new Date("2025-03-14T14:20:00Z");

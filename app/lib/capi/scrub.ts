@@ -20,8 +20,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function scrubRawIdentifiers(payload: string): string {
   let event: unknown;
+  let lossless = false;
   try {
-    event = parse(payload);
+    event = JSON.parse(payload);
+    // The worker scrubs every row it sends, and lossless-json costs several times the native parser. A
+    // payload that JSON's own round trip leaves byte for byte as it was holds no number JSON would
+    // re-round, so the native result is the lossless one; anything else takes the lossless path.
+    if (JSON.stringify(event) !== payload) {
+      event = parse(payload);
+      lossless = true;
+    }
   } catch {
     return payload;
   }
@@ -30,7 +38,8 @@ export function scrubRawIdentifiers(payload: string): string {
   if (!RAW_IDENTIFIER_KEYS.some((key) => key in userData && userData[key] !== REMOVED_VALUE)) return payload;
   const scrubbed: Record<string, unknown> = { ...userData };
   for (const key of RAW_IDENTIFIER_KEYS) if (key in scrubbed) scrubbed[key] = REMOVED_VALUE;
-  return stringify({ ...event, user_data: scrubbed }) ?? payload;
+  const result = { ...event, user_data: scrubbed };
+  return (lossless ? stringify(result) : JSON.stringify(result)) ?? payload;
 }
 
 /** True when the payload still holds a raw identifier's real value. */

@@ -23,6 +23,7 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): Delive
     retryBaseMs: config.DELIVERY_RETRY_BASE_MS,
     retryMaxMs: config.DELIVERY_RETRY_MAX_MS,
     pollMs: config.DELIVERY_POLL_MS,
+    concurrency: config.DELIVERY_CONCURRENCY,
     logger: logger.child({ component: "worker" }),
     retention: { days: config.DELIVERY_RETENTION_DAYS },
   });

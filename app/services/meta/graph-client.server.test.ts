@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeGraphApi, type FakeGraphApi } from "../../../tests/fake-graph-api/server";
+import { startFakeGraphApi, type FakeGraphApi } from "../../../dev/fake-meta/graph-api";
 import { createGraphClient, type SendEventsInput, type SendEventsResult } from "./graph-client.server";
 
 const PIXEL = "123456789012345";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkout } from "../../../tests/fixtures/web-pixel/checkout-events";
+import { checkout } from "../../../dev/fake-shopify/checkout-events";
 import {
   beaconBody,
   buildTrUrl,

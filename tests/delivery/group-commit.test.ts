@@ -1,0 +1,99 @@
+// Group commit (app/models/group-commit.server.ts): concurrent recordDelivery calls share multi-row
+// INSERT ... ON CONFLICT DO NOTHING statements. At ten times the rows one statement takes (so the bound of
+// 999 values per SQLite statement would be crossed if the batches were not capped), with the same event
+// asked for several times in one batch, each caller gets its own row and exactly one caller per event is
+// told it created it; and one bad row in a batch fails alone, its neighbours are stored.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "~/db.server";
+import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { findShopSettingsForIngest } from "~/models/shop-settings.server";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+
+const SHOP = "group-commit.myshopify.com";
+
+function row(eventId: string, extra: Partial<NewDelivery> = {}): NewDelivery {
+  const now = new Date();
+  return {
+    shop: SHOP,
+    pixelId: "123456789012345",
+    eventName: "Purchase",
+    eventId,
+    orderId: eventId,
+    orderName: `#${eventId}`,
+    value: "12.50",
+    currency: "EUR",
+    status: "pending",
+    statusReason: null,
+    eventTime: now,
+    nextAttemptAt: now,
+    payload: JSON.stringify({ event_id: eventId }),
+    webhookId: `wh-${eventId}`,
+    customerKey: null,
+    ...extra,
+  };
+}
+
+describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) => {
+  let database: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    db = openDb(database.url);
+  });
+  afterAll(async () => {
+    await db.$disconnect();
+    await database.cleanup();
+  });
+  beforeEach(async () => {
+    await db.delivery.deleteMany({});
+  });
+
+  it("10x a statement's rows at once, each event asked for three times: one row each, one creator each", async () => {
+    const events = Array.from({ length: INSERT_BATCH_ROWS * 10 }, (_, i) => `shopify_order_${9_000_000_000_000_000_00n + BigInt(i)}`);
+    // A row already there before the burst: every caller of it is told it exists, with its ID.
+    const before = await recordDelivery(db, row(events[0]));
+    expect(before.created).toBe(true);
+
+    const asks = events.flatMap((id) => [id, id, id]).sort(() => Math.random() - 0.5);
+    const results = await Promise.all(asks.map((eventId) => recordDelivery(db, row(eventId)).then((r) => ({ eventId, ...r }))));
+
+    const rows = await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true, eventId: true, createdAt: true, updatedAt: true, attempts: true } });
+    expect(rows).toHaveLength(events.length);
+    const idOf = new Map(rows.map((r) => [r.eventId, r.id]));
+    for (const result of results) expect(result.id).toBe(idOf.get(result.eventId));
+    for (const eventId of events) {
+      const creators = results.filter((r) => r.eventId === eventId && r.created);
+      expect(creators).toHaveLength(eventId === events[0] ? 0 : 1);
+    }
+    // Stored as Prisma stores them: dates readable, defaults applied.
+    for (const r of rows) {
+      expect(r.createdAt).toBeInstanceOf(Date);
+      expect(Number.isNaN(r.createdAt.getTime())).toBe(false);
+      expect(r.updatedAt.getTime()).toBe(r.createdAt.getTime());
+      expect(r.attempts).toBe(0);
+    }
+  });
+
+  it("a bad row fails on its own; the rest of its batch is stored", async () => {
+    const good = Array.from({ length: 30 }, (_, i) => `good_${i}`);
+    // NOT NULL refused by the database: the whole multi-row statement fails, then each row is tried alone.
+    const bad = recordDelivery(db, row("bad", { status: null as never }));
+    const goods = good.map((id) => recordDelivery(db, row(id)));
+    await expect(bad).rejects.toThrow();
+    const results = await Promise.all(goods);
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(await db.delivery.count({ where: { shop: SHOP } })).toBe(good.length);
+  });
+
+  it("settings reads asked for at once share a query, and each caller gets its own shop's", async () => {
+    const shops = Array.from({ length: 450 }, (_, i) => `shop-${i}.myshopify.com`);
+    await db.shopSettings.deleteMany({});
+    await db.shopSettings.createMany({ data: shops.filter((_, i) => i % 2 === 0).map((shop) => ({ shop, pixelId: shop.slice(5, 8) })) });
+    const found = await Promise.all(shops.map((shop) => findShopSettingsForIngest(db, shop)));
+    shops.forEach((shop, i) => {
+      if (i % 2 === 0) expect(found[i]).toMatchObject({ shop, pixelId: shop.slice(5, 8) });
+      else expect(found[i]).toBeNull();
+    });
+  });
+});
