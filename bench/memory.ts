@@ -1,7 +1,8 @@
 // Peak resident memory (VmHWM) of a process and of the processes it forked to serve (node:cluster
 // children), each on its own: the targets are per process. tsx's esbuild service is a helper of the
 // launcher, not the app, and is left out. Linux only; null elsewhere.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { descendants, vmHwmBytes } from "../scripts/lib/app-process";
 
 export interface ProcessPeaks {
   /** The largest single process's peak. */
@@ -24,38 +25,5 @@ function isEsbuild(pid: number): boolean {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("esbuild");
   } catch {
     return true;
-  }
-}
-
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent; the command name before it may contain spaces.
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
-
-function vmHwmBytes(pid: number): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) * 1024 : null;
-  } catch {
-    return null;
   }
 }

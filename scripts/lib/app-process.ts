@@ -125,7 +125,8 @@ export function peakRss(app: AppProcess): { appBytes: number; launcherBytes: num
   return { appBytes, launcherBytes };
 }
 
-function descendants(root: number): number[] {
+/** The PIDs a process forked, at any depth, from /proc (Linux). */
+export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -149,7 +150,8 @@ function descendants(root: number): number[] {
   return found;
 }
 
-function vmHwmBytes(pid: number): number | null {
+/** A process's peak resident set (VmHWM) in bytes; null when it is gone or not on Linux. */
+export function vmHwmBytes(pid: number): number | null {
   try {
     const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) * 1024 : null;
