@@ -300,17 +300,13 @@ export interface PayloadRewrite {
 // the shop's rows. Built as text because each database's generated client only recognises its own
 // Prisma.sql fragments; the values still travel as bound parameters (3 per row: callers pass slices).
 function rewritePayloads(db: Db, rewrites: PayloadRewrite[], scope: { status: DeliveryStatus } | { shop: string }) {
-  const postgres = providerOf(db) === "postgresql";
-  const params: (number | string)[] = [];
-  const param = (value: number | string) => {
-    params.push(value);
-    return postgres ? `$${params.length}${typeof value === "number" ? "::int" : ""}` : "?";
-  };
-  const cases = rewrites.map((r) => `WHEN ${param(r.id)} THEN ${param(r.payload)}`).join(" ");
-  const ids = rewrites.map((r) => param(r.id)).join(", ");
-  const guard = "status" in scope ? `"status" = ${param(scope.status)}` : `"shop" = ${param(scope.shop)}`;
+  const params = new Params(db);
+  const id = (value: number) => params.add(value, { int: true });
+  const cases = rewrites.map((r) => `WHEN ${id(r.id)} THEN ${params.add(r.payload)}`).join(" ");
+  const ids = rewrites.map((r) => id(r.id)).join(", ");
+  const guard = "status" in scope ? `"status" = ${params.add(scope.status)}` : `"shop" = ${params.add(scope.shop)}`;
   const sql = `UPDATE "Delivery" SET "payload" = CASE "id" ${cases} ELSE "payload" END WHERE "id" IN (${ids}) AND ${guard}`;
-  return db.$executeRawUnsafe(sql, ...params);
+  return db.$executeRawUnsafe(sql, ...params.values);
 }
 
 /** The shop's rows get these payloads, in one statement; for a slice of rows (3 bound values a row). */

@@ -69,8 +69,9 @@ export class Params {
     this.postgres = providerOf(db) === "postgresql";
   }
 
-  add(value: unknown): string {
+  /** `int`: PostgreSQL is told the type where it cannot infer it (inside CASE ... WHEN). */
+  add(value: unknown, opts: { int?: boolean } = {}): string {
     this.values.push(value);
-    return this.postgres ? `$${this.values.length}` : "?";
+    return this.postgres ? `$${this.values.length}${opts.int ? "::int" : ""}` : "?";
   }
 }

@@ -1,7 +1,6 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "~/db.server";
-import { authenticateWebhook, postOnly, withWebhookSlot } from "~/services/webhook-auth.server";
+import { postOnly, webhookAction } from "~/services/webhook-auth.server";
 import { redactCustomer } from "~/services/shop-lifecycle.server";
 
 // The payload as authenticateWebhook parsed it losslessly: 18-digit order IDs stay exact.
@@ -12,11 +11,9 @@ const payloadSchema = z.object({
 
 export const loader = postOnly;
 
-export const action = ({ request }: ActionFunctionArgs) =>
-  withWebhookSlot(async () => {
-    const { shop, payload } = await authenticateWebhook(request, "CUSTOMERS_REDACT", { lossless: true });
-    const parsed = payloadSchema.safeParse(payload);
-    if (!parsed.success) return new Response("orders_to_redact must be a list of order IDs", { status: 400 });
-    await redactCustomer(getDb(), shop, parsed.data.orders_to_redact ?? [], { id: parsed.data.customer?.id });
-    return new Response();
-  });
+export const action = webhookAction("CUSTOMERS_REDACT", { lossless: true }, async ({ shop, payload }) => {
+  const parsed = payloadSchema.safeParse(payload);
+  if (!parsed.success) return new Response("orders_to_redact must be a list of order IDs", { status: 400 });
+  await redactCustomer(getDb(), shop, parsed.data.orders_to_redact ?? [], { id: parsed.data.customer?.id });
+  return new Response();
+});

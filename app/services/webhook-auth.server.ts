@@ -86,7 +86,7 @@ export function webhooksInFlight(): number {
  * Runs a webhook route's work under the in-flight bound. Thrown Responses (4xx) propagate as Remix
  * expects. The slot is given back when `handle` settles.
  */
-export async function withWebhookSlot(handle: () => Promise<Response>): Promise<Response> {
+async function withWebhookSlot(handle: () => Promise<Response>): Promise<Response> {
   const limit = env().WEBHOOK_MAX_IN_FLIGHT;
   if (webhooksInFlight() >= limit) {
     // Nothing was read or stored: Shopify delivers it again later, so nothing is lost.
@@ -185,6 +185,19 @@ function signatureMatches(rawBody: string, hmac: string, secret: string): boolea
 
 function badRequest(): Response {
   return new Response(undefined, { status: 400, statusText: "Bad Request" });
+}
+
+/**
+ * A webhook route's action: the in-flight bound, then authentication, then `handle`. The one way routes
+ * take webhooks, so none can skip the bound or the checks.
+ */
+export function webhookAction(
+  expectedTopic: string,
+  options: WebhookOptions,
+  handle: (webhook: AuthenticatedWebhook) => Promise<Response>,
+) {
+  return ({ request }: { request: Request }) =>
+    withWebhookSlot(async () => handle(await authenticateWebhook(request, expectedTopic, options)));
 }
 
 /**

@@ -115,6 +115,23 @@ const MAX_CLOCK_SKEW_SECONDS = 60;
 const MAX_PLAUSIBLE_SECONDS = 1e11;
 const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
 
+/**
+ * Meta's rule (meta-capi-reference.md §5): the same event name and event ID reaching the same pixel within
+ * 48 hours of the first copy is discarded, whichever side, browser or server, sent it. `events` in arrival order.
+ */
+export function afterDedup<E extends { pixelId: string; eventName: string; eventId: string | null; receivedAt: Date }>(events: E[]): E[] {
+  const firstSeen = new Map<string, number>();
+  return events.filter((e) => {
+    if (e.eventId === null) return true;
+    const key = JSON.stringify([e.pixelId, e.eventName, e.eventId]);
+    const first = firstSeen.get(key);
+    const at = e.receivedAt.getTime();
+    if (first !== undefined && at - first < DEDUP_WINDOW_MS) return false;
+    firstSeen.set(key, at);
+    return true;
+  });
+}
+
 const ACTION_SOURCES = new Set([
   "email",
   "website",
@@ -617,21 +634,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     received: () => events.map(copyEvent),
-    counted(pixelId) {
-      const firstSeen = new Map<string, number>();
-      return events
-        .filter((e) => pixelId === undefined || e.pixelId === pixelId)
-        .filter((e) => {
-          if (e.eventId === null) return true;
-          const key = JSON.stringify([e.pixelId, e.eventName, e.eventId]);
-          const first = firstSeen.get(key);
-          const at = e.receivedAt.getTime();
-          if (first !== undefined && at - first < DEDUP_WINDOW_MS) return false;
-          firstSeen.set(key, at);
-          return true;
-        })
-        .map(copyEvent);
-    },
+    counted: (pixelId) => afterDedup(events.filter((e) => pixelId === undefined || e.pixelId === pixelId)).map(copyEvent),
     requests: () => log.map((r) => ({ ...r, headers: { ...r.headers } })),
     fail(count, fault) {
       for (let i = 0; i < count; i++) faults.push(fault);

@@ -7,7 +7,7 @@
 //   meta.counted()  // what Meta would count: browser and server copies of one event count once
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startFakeGraphApi, type FakeGraphApi, type FakeHandler } from "./graph-api";
+import { afterDedup, startFakeGraphApi, type FakeGraphApi, type FakeHandler } from "./graph-api";
 import { fakeFbeventsJs } from "./fbevents";
 import { createPixelRecorder, type BrowserPixelEvent } from "./pixel-endpoint";
 
@@ -52,23 +52,9 @@ export interface FakeMetaOptions {
   now?: () => Date;
 }
 
-// Meta's rule (meta-capi-reference.md §5): the same event name and event ID reaching the same pixel within
-// 48 hours of the first copy is discarded, whichever side, browser or server, sent it.
-const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
-
+/** Browser and server copies merged in arrival order, then Meta's deduplication (graph-api.ts). */
 export function countAfterDedup(events: CountedEvent[]): CountedEvent[] {
-  const firstSeen = new Map<string, number>();
-  return [...events]
-    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
-    .filter((e) => {
-      if (e.eventId === null) return true;
-      const key = JSON.stringify([e.pixelId, e.eventName, e.eventId]);
-      const first = firstSeen.get(key);
-      const at = e.receivedAt.getTime();
-      if (first !== undefined && at - first < DEDUP_WINDOW_MS) return false;
-      firstSeen.set(key, at);
-      return true;
-    });
+  return afterDedup([...events].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime()));
 }
 
 export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMeta> {
