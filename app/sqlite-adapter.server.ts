@@ -4,7 +4,8 @@
 // caller was told it succeeded. Here every statement outside a transaction waits for the open one to end.
 // A statement runs synchronously inside the adapter's call (better-sqlite3 is synchronous), so the check
 // and the statement happen in one turn of the event loop and nothing can slip in between; with no
-// transaction open there is no wait at all.
+// transaction open there is no wait at all. So inside `$transaction(async (tx) => ...)` use only `tx`: a
+// query on the outer client would wait for the transaction, which waits for it.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 
 export function serialisedSqlite(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
