@@ -8,8 +8,8 @@ import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
 import { createRig, deliveredRounds, figure, pool, postWebhook, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
 

@@ -6,7 +6,7 @@ import { afterEach } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
-import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from "../fake-graph-api/server";
+import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from "../../dev/fake-meta/graph-api";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { appEnv, startApp, waitFor, type AppProcess } from "../helpers/app-process";
 import { killHard, startDirectProcess } from "../helpers/process-tree";

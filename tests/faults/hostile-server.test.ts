@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { freePort, peakRss, type AppProcess } from "../helpers/app-process";
 import { signedWebhookRequest } from "../helpers/webhook-request";
 import { ROOT } from "../../scripts/lib/app-process";

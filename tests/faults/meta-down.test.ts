@@ -2,8 +2,8 @@
 // while hundreds of orders arrive: `npm start` on SQLite keeps answering Shopify, every event reaches Meta
 // after the recovery, none is counted twice, and no retry comes sooner than the backoff allows.
 import { describe, expect, it } from "vitest";
-import type { Fault, FakeRequest } from "../fake-graph-api/server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import type { Fault, FakeRequest } from "../../dev/fake-meta/graph-api";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
 import { createRig, duplicatesAt, figure, pool, postWebhook, SHOP_A, statusCounts, trackCleanups } from "./harness";
 

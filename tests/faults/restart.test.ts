@@ -4,7 +4,7 @@
 // exit 0, and after a restart deliver everything, with no duplicate, since nothing died mid-request.
 import { request as httpRequest } from "node:http";
 import { describe, expect, it } from "vitest";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
 import { signedWebhookRequest } from "../helpers/webhook-request";
 import { createRig, duplicatesAt, figure, holdDeliveries, pool, postWebhook, SHOP_A, statusCounts, trackCleanups } from "./harness";

@@ -2,7 +2,7 @@
 // subscription or a replay) the same orders/paid, all at once, for two shops whose orders share IDs. Each
 // order must become one ledger row and one event at its own shop's pixel, sent with that shop's token.
 import { describe, expect, it } from "vitest";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
 import { createRig, duplicatesAt, figure, pool, postWebhook, scenarioSeed, seededShuffle, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
 

@@ -3,7 +3,7 @@
 // dead worker never recorded the answer): the at-least-once window the design allows, and no wider.
 // SQLite: `npm start` with its in-process worker is killed. PostgreSQL: an `npm run worker` process is.
 import { describe, expect, it } from "vitest";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
 import { createRig, duplicatesAt, figure, holdDeliveries, killHard, pool, postWebhook, SHOP_A, statusCounts, trackCleanups } from "./harness";
 

@@ -9,7 +9,7 @@ import { openToken, openTokenWith, sealToken, TokenDecryptError } from "~/lib/to
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { runCli } from "../../cli/run";
 import { createRig, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "../faults/harness";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY, TEST_ENCRYPTION_KEY_HEX } from "../helpers/app-env";
 import { waitFor } from "../helpers/app-process";
 

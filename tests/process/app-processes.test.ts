@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { startFakeGraphApi, type FakeGraphApi } from "../fake-graph-api/server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { appEnv, startApp, waitFor, type AppProcess } from "../helpers/app-process";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { createTestDatabase } from "../helpers/test-db";

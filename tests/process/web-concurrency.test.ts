@@ -5,8 +5,8 @@
 import { afterEach, expect, it } from "vitest";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { startFakeGraphApi } from "../fake-graph-api/server";
-import { nextOrderId, paidOrderJson } from "../factories/order";
+import { startFakeGraphApi } from "../../dev/fake-meta/graph-api";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { appEnv, startApp, waitFor, type AppProcess } from "../helpers/app-process";
 import { createTestDatabase } from "../helpers/test-db";
