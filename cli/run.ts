@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import type { Db } from "~/db.server";
 import { UNMAPPED_RETRY_REASON } from "~/lib/explain-delivery";
+import { parseJsonOr } from "~/lib/result";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
 import { listDeliveries, requeueFailedForOrder } from "~/models/delivery.server";
 import { listDataRequests } from "~/models/privacy.server";
@@ -154,12 +155,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         const requests = await listDataRequests(ctx.db, { shop });
         if (v.json) {
           // The reports as stored: what the merchant passes on to the customer who asked.
-          ctx.out(JSON.stringify(terminalSafeDeep(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: JSON.parse(r.report) }))), null, 2));
+          ctx.out(JSON.stringify(terminalSafeDeep(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: parseJsonOr(r.report, null) }))), null, 2));
         } else if (requests.length === 0) {
           ctx.out(`No customer data requests recorded for ${shop}.`);
         } else {
           const rows = requests.map((r) => {
-            const report = JSON.parse(r.report) as { deliveries?: unknown[]; browserEvents?: unknown[] };
+            const report = (parseJsonOr(r.report, null) ?? {}) as { deliveries?: unknown[]; browserEvents?: unknown[] };
             return [r.requestId, r.createdAt.toISOString(), String(report.deliveries?.length ?? 0), String(report.browserEvents?.length ?? 0)];
           });
           ctx.out(formatTable(rows, ["REQUEST", "RECEIVED", "DELIVERIES", "BROWSER EVENTS"]));

@@ -1,6 +1,7 @@
 // Which customer-information keys an event carried to Meta, read from the payload as it was sent.
 // Meta's Event Match Quality grows with these (meta-capi-reference.md §8); counting them locally is an
 // estimate a merchant can see per order and per period, without waiting for Events Manager.
+import { parseJsonOr } from "~/lib/result";
 
 export const MATCH_KEYS = [
   { key: "em", label: "Email", missing: "The order had no email address." },
@@ -30,12 +31,7 @@ export interface MatchKeyPresence {
 
 function userDataOf(payload: string | null | undefined): Record<string, unknown> | null {
   if (!payload) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload);
-  } catch {
-    return null;
-  }
+  const parsed = parseJsonOr(payload, null);
   if (typeof parsed !== "object" || parsed === null) return null;
   const userData = (parsed as { user_data?: unknown }).user_data;
   return typeof userData === "object" && userData !== null && !Array.isArray(userData)

@@ -1,6 +1,7 @@
 // Is our theme app embed switched on in the live theme? Shopify records app embeds in the theme's
 // config/settings_data.json under `current.blocks`, as {type: "shopify://apps/<app>/blocks/<handle>/<uuid>",
 // disabled: bool}. Pure: the Admin API call lives in services/theme-embed.server.ts.
+import { parseJsonOr } from "~/lib/result";
 
 export const APP_EMBED_HANDLE = "meta-pixel";
 
@@ -44,11 +45,7 @@ export function parseThemeJson(text: string): unknown {
       out += ch;
     }
   }
-  try {
-    return JSON.parse(out);
-  } catch {
-    return null;
-  }
+  return parseJsonOr(out, null);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import { hasEventToSend } from "~/lib/delivery-payload";
 import { displayStatus, explainDelivery, UNMAPPED_RETRY_REASON, type DisplayStatus, type Explanation, type Tone } from "~/lib/explain-delivery";
 import { formatAmount } from "~/lib/format";
 import { matchKeysOf, type MatchKeyPresence } from "~/lib/match-keys";
+import { parseJsonOr } from "~/lib/result";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import { findDeliveriesForOrder, listDeliveryPage, requeueFailedForOrder } from "~/models/delivery.server";
 import { findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
@@ -157,13 +158,9 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
 }
 
 function prettyPayload(payload: string): string | null {
-  try {
-    const parsed = JSON.parse(payload) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Object.keys(parsed).length === 0) return null;
-    return JSON.stringify(parsed, null, 2);
-  } catch {
-    return null;
-  }
+  const parsed = parseJsonOr(payload, null);
+  if (typeof parsed !== "object" || parsed === null || Object.keys(parsed).length === 0) return null;
+  return JSON.stringify(parsed, null, 2);
 }
 
 export type RetryResult =

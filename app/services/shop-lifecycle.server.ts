@@ -4,6 +4,7 @@
 import type { Db } from "~/db.server";
 import { customerKeyOf } from "~/lib/capi/customer-key";
 import { orderIdDigits, purchaseEventId } from "~/lib/event-id";
+import { parseJsonOr } from "~/lib/result";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import {
   CUSTOMER_REDACTED_REASON,
@@ -172,14 +173,10 @@ function purchaseEventIds(orderIds: string[], rows: Array<Pick<PrivacyRow, "even
 }
 
 function userDataOf(payload: string): Record<string, unknown> {
-  try {
-    const event = JSON.parse(payload) as { user_data?: unknown };
-    const userData = event?.user_data;
-    if (typeof userData === "object" && userData !== null && !Array.isArray(userData)) {
-      return userData as Record<string, unknown>;
-    }
-  } catch {
-    // An unreadable payload holds nothing we can report.
+  // An unreadable payload holds nothing we can report.
+  const userData = (parseJsonOr(payload, null) as { user_data?: unknown } | null)?.user_data;
+  if (typeof userData === "object" && userData !== null && !Array.isArray(userData)) {
+    return userData as Record<string, unknown>;
   }
   return {};
 }

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
+import { parseJson } from "../../app/lib/result";
 
 export type Fault =
   /** Answer with exactly this (a JSON-serialised body unless it is a string; no body if omitted). */
@@ -716,12 +717,9 @@ function parseParams(contentType: string | undefined, raw: string, query: URLSea
   const mediaType = (contentType ?? "").split(";")[0].trim().toLowerCase();
   if (raw.trim() !== "") {
     if (mediaType === "application/json") {
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return { error: "The request body is not valid JSON" };
-      }
+      const parsed = parseJson(raw);
+      if (!parsed.ok) return { error: "The request body is not valid JSON" };
+      const body = parsed.value;
       if (!isRecord(body)) return { error: "The JSON request body must be an object" };
       Object.assign(params, body);
     } else if (mediaType === "application/x-www-form-urlencoded") {
@@ -731,11 +729,9 @@ function parseParams(contentType: string | undefined, raw: string, query: URLSea
     }
   }
   if (typeof params.data === "string") {
-    try {
-      params.data = JSON.parse(params.data);
-    } catch {
-      return { error: "param data must be a JSON array" };
-    }
+    const data = parseJson(params.data);
+    if (!data.ok) return { error: "param data must be a JSON array" };
+    params.data = data.value;
   }
   return { params };
 }

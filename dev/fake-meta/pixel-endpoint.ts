@@ -5,6 +5,7 @@
 // form fields, a sendBeacon body), so every one of them is read into the same record. It validates nothing:
 // Meta's browser endpoint answers 200 to almost anything, and what matters here is what arrived.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseJson } from "../../app/lib/result";
 
 export interface BrowserPixelEvent {
   pixelId: string | null;
@@ -114,11 +115,8 @@ function bodyParams(contentType: string | undefined, body: string): Record<strin
   }
   const trimmed = body.trim();
   if (type === "application/json" || trimmed.startsWith("{")) {
-    try {
-      return flatten(JSON.parse(trimmed));
-    } catch {
-      return {};
-    }
+    const parsed = parseJson(trimmed);
+    return parsed.ok ? flatten(parsed.value) : {};
   }
   // Form fields, also when sendBeacon sent them as text/plain.
   return Object.fromEntries(new URLSearchParams(trimmed));

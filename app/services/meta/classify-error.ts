@@ -1,6 +1,7 @@
 // Turns whatever came back from the Graph API (or failed to) into one decision the delivery worker can act on:
 // retry later, split the batch, mark the shop disconnected, or stop and show the merchant what to fix.
 // Pure: no I/O, so every rule below is pinned by a unit test. Sources: meta-capi-reference.md §1 and §7.
+import { parseJsonOr } from "~/lib/result";
 
 export type GraphFailureKind = "transient" | "invalid_payload" | "auth" | "permission" | "config";
 
@@ -119,14 +120,7 @@ interface ParsedGraphError {
 }
 
 function readGraphError(body: unknown): ParsedGraphError | null {
-  let value = body;
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return null;
-    }
-  }
+  const value = typeof body === "string" ? parseJsonOr(body, null) : body;
   if (!isRecord(value) || !isRecord(value.error)) return null;
   const error = value.error;
   return {
@@ -174,12 +168,7 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
  */
 export function parseBucUsage(header: string | null | undefined): number | null {
   if (!header) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(header);
-  } catch {
-    return null;
-  }
+  const parsed = parseJsonOr(header, null);
   if (!isRecord(parsed)) return null;
   let maxMinutes: number | null = null;
   for (const entries of Object.values(parsed)) {

@@ -2,6 +2,7 @@
 // (meta-capi-reference.md §10): that SDK puts the token in the URL, keeps process-global tokens, has no timeout
 // and installs a crash reporter. This one is one function, per-call credentials, and never throws for anything
 // the network or Meta can do: every outcome is a value the delivery worker can switch on.
+import { parseJsonOr } from "~/lib/result";
 import { classifyGraphError, redactSecrets, type GraphFailure } from "./classify-error";
 
 export interface SendEventsInput {
@@ -67,7 +68,7 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       return { ok: false, ...failure };
     }
 
-    const parsed = parseJson(text);
+    const parsed = parseBody(text);
     const traceHeader = response.headers.get("x-fb-trace-id");
     if (response.ok && isRecord(parsed) && parsed.error === undefined) {
       const received = parsed.events_received;
@@ -148,13 +149,8 @@ function describeNetworkError(error: unknown): string {
   return error.message;
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === "") return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+function parseBody(text: string): unknown {
+  return text.trim() === "" ? null : parseJsonOr(text, null);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
