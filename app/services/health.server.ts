@@ -1,4 +1,5 @@
 import type { Db } from "~/db.server";
+import { pingDatabase } from "~/models/health.server";
 
 /**
  * True when the database answers `SELECT 1` within `timeoutMs`. A PostgreSQL server that accepts no
@@ -10,7 +11,7 @@ export async function checkDatabase(db: Db, timeoutMs = 3000): Promise<boolean> 
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([db.$queryRaw`SELECT 1`.then(() => true), timeout]);
+    return await Promise.race([pingDatabase(db).then(() => true), timeout]);
   } catch {
     return false;
   } finally {

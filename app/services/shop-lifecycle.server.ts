@@ -17,6 +17,7 @@ import {
   stopShopDeliveries,
   type PrivacyRow,
 } from "~/models/privacy.server";
+import { disconnectUninstalledShop, updateSessionScope } from "~/models/shop-lifecycle.server";
 
 export { CUSTOMER_REDACTED_REASON };
 
@@ -26,18 +27,7 @@ export { CUSTOMER_REDACTED_REASON };
  * record of what was sent, in case the merchant comes back; shop/redact, 48 hours later, erases it.
  */
 export async function handleAppUninstalled(db: Db, shop: string): Promise<{ stopped: number; scrubbed: number }> {
-  await db.$transaction([
-    db.session.deleteMany({ where: { shop } }),
-    db.shopSettings.updateMany({
-      where: { shop },
-      data: {
-        connectionState: "disconnected",
-        accessTokenSealed: null,
-        accessTokenHint: null,
-        connectionError: "App uninstalled",
-      },
-    }),
-  ]);
+  await disconnectUninstalledShop(db, shop);
   return stopShopDeliveries(db, shop);
 }
 
@@ -50,7 +40,7 @@ export async function handleScopesUpdate(
 ): Promise<void> {
   // No session: the shop uninstalled, or the delivery came from `shopify app webhook trigger`.
   if (!sessionId) return;
-  await db.session.updateMany({ where: { id: sessionId, shop }, data: { scope: currentScopes.toString() } });
+  await updateSessionScope(db, { shop, sessionId, scope: currentScopes.toString() });
 }
 
 /** Erases everything the app holds for the shop (sent 48 hours after uninstall). */

@@ -5,6 +5,7 @@ import type { RangeDays } from "~/lib/dashboard-stats";
 import { buildChecklist, type ChecklistItem } from "~/lib/onboarding";
 import { themeEditorUrl } from "~/lib/theme-embed";
 import { findLatestBrowserEvent } from "~/models/browser-event-reads.server";
+import { countShopDeliveriesByStatus } from "~/models/delivery-counts.server";
 import { findLatestSentDelivery, type DeliveryStatus } from "~/models/delivery.server";
 import { findAdminSettings, findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
 import type { AdminDeps } from "./admin-deps.server";
@@ -25,13 +26,13 @@ export interface ShopOverview {
 export async function getShopOverview(db: Db, shop: string): Promise<ShopOverview> {
   const [settings, groups] = await Promise.all([
     findShopSettings(db, shop),
-    db.delivery.groupBy({ by: ["status"], where: { shop }, _count: { _all: true } }),
+    countShopDeliveriesByStatus(db, shop),
   ]);
 
   const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
   for (const group of groups) {
     if ((DELIVERY_STATUSES as readonly string[]).includes(group.status)) {
-      counts[group.status as DeliveryStatus] = group._count._all;
+      counts[group.status as DeliveryStatus] = group.count;
     }
   }
 

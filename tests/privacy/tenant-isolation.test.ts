@@ -1,11 +1,14 @@
 // Tenant isolation. Structurally: every function a model exports takes the shop it acts on, except a short
 // list of documented exceptions (read from the source with the TypeScript parser, so a new model function
-// cannot slip through). Behaviourally: through the CLI and the public pixel beacon one shop can never read
+// cannot slip through), and no service queries the database itself, so every query passes that check.
+// Behaviourally: through the CLI and the public pixel beacon one shop can never read
 // or change another's settings or deliveries. The webhooks' side is in tests/routes/lifecycle-webhooks.test.ts
 // (every case there runs with a second shop whose rows must not move) and tests/faults/webhook-storm.test.ts
 // (two shops sharing order IDs, each event sent to its own pixel with its own token); the admin's routes
 // are covered in its own suite.
 import { readdirSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
@@ -17,6 +20,8 @@ import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 
 const MODELS = new URL("../../app/models/", import.meta.url);
+const SERVICES = new URL("../../app/services/", import.meta.url);
+const SCHEMA = new URL("../../prisma/schema.prisma", import.meta.url);
 
 // Functions that are scoped by something other than the shop, and why that is safe.
 const NOT_SHOP_SCOPED: Record<string, string> = {
@@ -35,6 +40,8 @@ const NOT_SHOP_SCOPED: Record<string, string> = {
   deleteExpiredDataRequests: "retention applies to all shops",
   // Re-sealing under a new key covers every shop; each write is scoped to its shop.
   listSealedTokens: "key rotation covers every shop",
+  // The health probe reads no table.
+  pingDatabase: "SELECT 1 reads no shop's data",
 };
 
 interface ExportedFunction {
@@ -104,6 +111,64 @@ describe("every model function is scoped to a shop", () => {
       expect(fn, `${name} is listed as an exception but no model exports it`).toBeDefined();
       expect(fn!.takesShop, `${name} takes a shop: remove it from the exceptions`).toBe(false);
     }
+  });
+});
+
+// The client's own entry points, and what a model delegate (`db.delivery`) is asked to do.
+const CLIENT_METHODS = new Set(["$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe", "$transaction", "$runCommandRaw"]);
+const DELEGATE_METHODS = new Set([
+  "findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "create", "createMany", "createManyAndReturn",
+  "update", "updateMany", "updateManyAndReturn", "upsert", "delete", "deleteMany", "count", "aggregate", "groupBy",
+]);
+const MODEL_DELEGATES = new Set(
+  [...readFileSync(SCHEMA, "utf8").matchAll(/^model (\w+) \{/gm)].map(([, name]) => name[0].toLowerCase() + name.slice(1)),
+);
+
+/** `file:line: text` for each database query written in the source (a client method, or a query on a model delegate). */
+function directQueries(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isPropertyAccessExpression(node)) {
+      const name = node.name.text;
+      const onDelegate =
+        DELEGATE_METHODS.has(name) && ts.isPropertyAccessExpression(node.expression) && MODEL_DELEGATES.has(node.expression.name.text);
+      if (CLIENT_METHODS.has(name) || onDelegate) {
+        const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+        found.push(`${file}:${line + 1}: ${node.getText()}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe("services query the database only through models", () => {
+  const root = fileURLToPath(SERVICES);
+  const files = (readdirSync(SERVICES, { recursive: true }) as string[])
+    .filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f))
+    .map((f) => relative(root, fileURLToPath(new URL(f, SERVICES))));
+
+  it("finds the queries it looks for", () => {
+    expect([...MODEL_DELEGATES]).toEqual(expect.arrayContaining(["session", "shopSettings", "delivery", "browserEvent"]));
+    const sample = [
+      "const a = await db.delivery.groupBy({ by: ['status'] });",
+      "await deps.db.session.updateMany({ where: {} });",
+      "await db.$transaction([]);",
+      "await db.$queryRaw`SELECT 1`;",
+      "const b = await findShopSettings(db, shop); const c = list.findMany; const d = db.delivery;",
+    ].join("\n");
+    expect(directQueries("sample.ts", sample).map((q) => q.split(": ")[0])).toEqual([
+      "sample.ts:1", "sample.ts:2", "sample.ts:3", "sample.ts:4",
+    ]);
+  });
+
+  it("no service (the delivery worker included) calls the database directly", () => {
+    expect(files.length).toBeGreaterThan(10);
+    expect(files).toContain("delivery/worker.server.ts");
+    const queries = files.flatMap((f) => directQueries(f, readFileSync(new URL(f, SERVICES), "utf8")));
+    expect(queries).toEqual([]);
   });
 });
 
