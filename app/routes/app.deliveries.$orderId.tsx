@@ -52,10 +52,9 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   }
   const deps = adminDeps();
   const result = await retryOrder(deps.db, { shop: session.shop, orderId: orderId.data, now: deps.now() });
-  if (!result.ok && result.status === 404) throw notFound();
-  return json(result.ok ? { ok: true as const, message: result.message } : { ok: false as const, message: result.message }, {
-    status: result.ok ? 200 : result.status,
-  });
+  if (result.ok) return json({ ok: true as const, message: result.value.message });
+  if (result.error.kind === "no-deliveries") throw notFound();
+  return json({ ok: false as const, message: result.error.message }, { status: 409 });
 };
 
 export default function OrderDeliveries() {

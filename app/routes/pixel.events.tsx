@@ -45,7 +45,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
   try {
     const outcome = await recordBrowserEvent(getDb(), input);
-    return "error" in outcome ? reply(outcome.status, { error: outcome.error }) : reply(outcome.status, { ok: true });
+    if (outcome.ok) return reply(outcome.value.created ? 201 : 200, { ok: true });
+    return outcome.error.kind === "invalid" ? reply(400, { error: outcome.error.message }) : reply(404, { error: "Unknown shop" });
   } catch {
     // The beacon is best effort and the caller never reads the answer; a database hiccup is not a 500 to log.
     return reply(503, { error: "Temporarily unavailable" });

@@ -7,7 +7,7 @@ import { hasEventToSend } from "~/lib/delivery-payload";
 import { displayStatus, explainDelivery, UNMAPPED_RETRY_REASON, type DisplayStatus, type Explanation, type Tone } from "~/lib/explain-delivery";
 import { formatAmount } from "~/lib/format";
 import { matchKeysOf, type MatchKeyPresence } from "~/lib/match-keys";
-import { parseJsonOr } from "~/lib/result";
+import { err, ok, parseJsonOr, type Result } from "~/lib/result";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import { findDeliveriesForOrder, listDeliveryPage, requeueFailedForOrder } from "~/models/delivery.server";
 import { findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
@@ -163,29 +163,25 @@ function prettyPayload(payload: string): string | null {
   return JSON.stringify(parsed, null, 2);
 }
 
-export type RetryResult =
-  | { ok: true; requeued: number; message: string }
-  | { ok: false; status: 404 | 409; message: string };
+/** Why nothing was queued: the order is not this shop's, or none of its rows can be sent again. */
+export type RetryRefusal = { kind: "no-deliveries" } | { kind: "nothing-to-retry"; message: string };
+
+export type RetryResult = Result<{ requeued: number; message: string }, RetryRefusal>;
 
 export async function retryOrder(db: Db, req: { shop: string; orderId: string; now: Date }): Promise<RetryResult> {
   const result = await requeueFailedForOrder(db, req.shop, req.orderId, req.now);
-  if (result.statuses.length === 0) return { ok: false, status: 404, message: "This order has no deliveries in this store." };
-  if (result.requeued === 0 && result.unmapped > 0) return { ok: false, status: 409, message: UNMAPPED_RETRY_REASON };
+  if (result.statuses.length === 0) return err({ kind: "no-deliveries" });
+  if (result.requeued === 0 && result.unmapped > 0) return err({ kind: "nothing-to-retry", message: UNMAPPED_RETRY_REASON });
   if (result.requeued === 0) {
     const now = [...new Set(result.statuses.map((status) => displayStatus({ status, attempts: 0 })))].join(", ");
-    return {
-      ok: false,
-      status: 409,
-      message: `Nothing to retry: only failed deliveries can be retried, and this order's are ${now}.`,
-    };
+    return err({ kind: "nothing-to-retry", message: `Nothing to retry: only failed deliveries can be retried, and this order's are ${now}.` });
   }
   const settings = await findShopSettings(db, req.shop);
   const held = settings?.connectionState !== "connected";
-  return {
-    ok: true,
+  return ok({
     requeued: result.requeued,
     message: held
       ? "Queued for another attempt. Your Meta connection is not working, so it will wait until you reconnect in Settings."
       : "Queued for another attempt; it is usually sent within a minute.",
-  };
+  });
 }

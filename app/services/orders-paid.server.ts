@@ -5,32 +5,33 @@ import { purchaseEventId } from "~/lib/event-id";
 import { customerKeyOfOrder } from "~/lib/capi/customer-key";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
-import { parseWebhookJson } from "~/lib/well-formed";
+import { err, ok, type Result } from "~/lib/result";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
 import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 
-export type OrderPaidOutcome =
-  | { httpStatus: 200; created: boolean; status: NewDelivery["status"]; statusReason: string | null; eventId: string }
-  | { httpStatus: 400; error: string };
+export interface OrderPaidRecorded {
+  /** False when the row was already there (Shopify redelivers). */
+  created: boolean;
+  status: NewDelivery["status"];
+  statusReason: string | null;
+  eventId: string;
+}
+
+/** The order carries no usable ID, so there is nothing to key a row on: the sender's fault, nothing stored. */
+export interface OrderPaidRejected {
+  kind: "unkeyable-order";
+  message: string;
+}
+
+export type OrderPaidOutcome = Result<OrderPaidRecorded, OrderPaidRejected>;
 
 export async function recordOrderPaid(
   db: Db,
-  // `order`: the body already parsed by parseWebhookJson (the route's authenticateWebhook did), else `rawBody`.
-  input: { shop: string; webhookId: string | null; now: Date } & ({ rawBody: string } | { order: unknown }),
+  // `order`: the body as parseWebhookJson returns it (lossless IDs, well-formed text), as the webhook route has it.
+  input: { shop: string; webhookId: string | null; now: Date; order: unknown },
 ): Promise<OrderPaidOutcome> {
-  let order: unknown;
-  if ("order" in input) {
-    order = input.order;
-  } else {
-    try {
-      // Well-formed text only: a lone surrogate in any field would make the insert fail on every retry.
-      order = parseWebhookJson(input.rawBody);
-    } catch {
-      return { httpStatus: 400, error: "Webhook body is not valid JSON" };
-    }
-  }
-
+  const { order } = input;
   const settings = await findShopSettingsForIngest(db, input.shop);
   const pixelId = settings?.pixelId ?? "";
   const mapped = mapOrderToPurchase(order, {
@@ -41,7 +42,7 @@ export async function recordOrderPaid(
 
   if (!mapped.ok && mapped.orderId === null) {
     // Without an order ID there is nothing to key the row on, and nothing Meta could deduplicate.
-    return { httpStatus: 400, error: `Order payload rejected: ${mapped.reason}` };
+    return err({ kind: "unkeyable-order", message: `Order payload rejected: ${mapped.reason}` });
   }
 
   let row: NewDelivery;
@@ -94,7 +95,7 @@ export async function recordOrderPaid(
   row.customerKey = customerKeyOfOrder(order);
   if (row.status === "skipped") row.payload = scrubRawIdentifiers(row.payload);
   const { created } = await recordDelivery(db, row);
-  return { httpStatus: 200, created, status: row.status, statusReason: row.statusReason, eventId: row.eventId };
+  return ok({ created, status: row.status, statusReason: row.statusReason, eventId: row.eventId });
 }
 
 function whySkip(facts: {

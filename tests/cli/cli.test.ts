@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { openToken } from "~/lib/token-crypto.server";
+import { parseWebhookJson } from "~/lib/well-formed";
 import { recordDelivery } from "~/models/delivery.server";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
@@ -301,8 +302,8 @@ describe("npm run cli (the real process)", () => {
       meta.setHandler(() => ({ kind: "graph-error", code: 100, subcode: 2804019, message: HOSTILE_META_MESSAGE }));
       await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
       const orderId = nextOrderId();
-      const recorded = await recordOrderPaid(db, { shop: SHOP, rawBody: paidOrderJson({ id: orderId }), webhookId: null, now: new Date() });
-      expect(recorded).toMatchObject({ httpStatus: 200, status: "pending" });
+      const recorded = await recordOrderPaid(db, { shop: SHOP, order: parseWebhookJson(paidOrderJson({ id: orderId })), webhookId: null, now: new Date() });
+      expect(recorded).toMatchObject({ ok: true, value: { status: "pending" } });
       await worker(meta).drain();
       // The ledger keeps Meta's answer as it came (the test bites only if the escape codes got this far).
       const stored = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId } });

@@ -4,6 +4,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
+import { parseWebhookJson } from "~/lib/well-formed";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
@@ -66,12 +67,12 @@ describe.each([
     const heldOrder = nextOrderId();
     const now = new Date();
     expect(
-      await recordOrderPaid(db, { shop: broken, rawBody: paidOrderJson({ id: heldOrder, paidAt: new Date(now.getTime() - 120_000) }), webhookId: `wh-${heldOrder}`, now: new Date(now.getTime() - 60_000) }),
+      await recordOrderPaid(db, { shop: broken, order: parseWebhookJson(paidOrderJson({ id: heldOrder, paidAt: new Date(now.getTime() - 120_000) })), webhookId: `wh-${heldOrder}`, now: new Date(now.getTime() - 60_000) }),
     ).toMatchObject({ status: "pending" });
 
     const orderId = nextOrderId();
-    const recorded = await recordOrderPaid(db, { shop: last, rawBody: paidOrderJson({ id: orderId, paidAt: now }), webhookId: `wh-${orderId}`, now });
-    expect(recorded).toMatchObject({ httpStatus: 200, created: true, status: "pending" });
+    const recorded = await recordOrderPaid(db, { shop: last, order: parseWebhookJson(paidOrderJson({ id: orderId, paidAt: now })), webhookId: `wh-${orderId}`, now });
+    expect(recorded).toMatchObject({ ok: true, value: { created: true, status: "pending" } });
     const setupMs = Date.now() - started;
 
     const worker = new DeliveryWorker({

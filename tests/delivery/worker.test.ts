@@ -4,6 +4,7 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { REMOVED_VALUE } from "~/lib/capi/scrub";
+import { parseWebhookJson } from "~/lib/well-formed";
 import { claimDueDeliveries } from "~/models/delivery.server";
 import { DeliveryWorker, type MetaSender, type WorkerOptions } from "~/services/delivery/worker.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
@@ -81,11 +82,11 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       ids.push(id);
       const outcome = await recordOrderPaid(db, {
         shop: SHOP,
-        rawBody: paidOrderJson({ id, paidAt: opts.paidAt ?? clock }),
+        order: parseWebhookJson(paidOrderJson({ id, paidAt: opts.paidAt ?? clock })),
         webhookId: `wh-${id}`,
         now: clock,
       });
-      expect(outcome).toMatchObject({ httpStatus: 200, created: true, status: "pending" });
+      expect(outcome).toMatchObject({ ok: true, value: { created: true, status: "pending" } });
     }
     return ids;
   }
@@ -402,7 +403,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect((await connectShop(db, TEST_ENCRYPTION_KEY, { shop: OTHER.shop, pixelId: OTHER.pixel, accessToken: OTHER.token })).ok).toBe(true);
     const otherOrder = async () => {
       const id = nextOrderId();
-      await recordOrderPaid(db, { shop: OTHER.shop, rawBody: paidOrderJson({ id, paidAt: clock }), webhookId: `wh-${id}`, now: clock });
+      await recordOrderPaid(db, { shop: OTHER.shop, order: parseWebhookJson(paidOrderJson({ id, paidAt: clock })), webhookId: `wh-${id}`, now: clock });
     };
     const meta = createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs: 2000 });
     const removeDuring = (removal: () => Promise<unknown>): MetaSender => ({

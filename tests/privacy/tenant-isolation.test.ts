@@ -235,7 +235,7 @@ describe("one shop cannot reach another's data", () => {
   it("through the public pixel beacon, an event for shop B is stored for B only", async () => {
     const before = await snapshotOf(A);
     const outcome = await recordBrowserEvent(db, { shop: B, eventName: "Purchase", eventId: "shopify_order_1001", source: "web-pixel" });
-    expect(outcome).toMatchObject({ status: 201 });
+    expect(outcome).toEqual({ ok: true, value: { created: true } });
     expect(await snapshotOf(A)).toBe(before);
     expect(await db.browserEvent.findMany({ select: { shop: true, eventId: true } })).toEqual([{ shop: B, eventId: "shopify_order_1001" }]);
   });

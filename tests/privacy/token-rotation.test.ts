@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnvironment, tokenKeys } from "~/env.server";
 import { openToken, openTokenWith, sealToken, TokenDecryptError } from "~/lib/token-crypto.server";
+import { parseWebhookJson } from "~/lib/well-formed";
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { runCli } from "../../cli/run";
 import { createRig, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "../faults/harness";
@@ -92,7 +93,7 @@ describe("the rotation procedure, with the real worker and CLI processes", () =>
     const rig = await createRig(cleanups);
     const order = async () => {
       const id = nextOrderId();
-      await recordOrderPaid(rig.db, { shop: SHOP_A.shop, rawBody: paidOrderJson({ id }), webhookId: id, now: new Date() });
+      await recordOrderPaid(rig.db, { shop: SHOP_A.shop, order: parseWebhookJson(paidOrderJson({ id })), webhookId: id, now: new Date() });
     };
     const rotating = { TOKEN_ENCRYPTION_KEY: NEW_HEX, TOKEN_ENCRYPTION_KEY_PREVIOUS: TEST_ENCRYPTION_KEY_HEX };
 
