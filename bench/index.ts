@@ -188,7 +188,7 @@ async function scratch(kind: DatabaseKind): Promise<{ url: string; db: Db; done(
 
 async function connect(db: Db, shop = SHOP): Promise<void> {
   const result = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
-  if (!result.ok) throw new Error(result.errors.join("; "));
+  if (!result.ok) throw new Error(result.error.join("; "));
 }
 
 async function stopAll(procs: AppProcess[]): Promise<void> {

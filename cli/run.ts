@@ -80,12 +80,13 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           testEventCode: v["test-event-code"],
         });
         if (!result.ok) {
-          for (const line of result.errors) ctx.err(`Error: ${line}`);
+          for (const line of result.error) ctx.err(`Error: ${line}`);
           return 1;
         }
+        const connection = result.value;
         ctx.out(
-          `Connected ${result.shop} to pixel ${result.pixelId} (access token ending in ${result.tokenHint}` +
-            `${result.testEventCode ? `, test event code ${result.testEventCode}` : ""}).`,
+          `Connected ${connection.shop} to pixel ${connection.pixelId} (access token ending in ${connection.tokenHint}` +
+            `${connection.testEventCode ? `, test event code ${connection.testEventCode}` : ""}).`,
         );
         return 0;
       }

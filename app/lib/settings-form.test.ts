@@ -27,7 +27,7 @@ describe("parseSettingsForm", () => {
   it("returns trimmed, typed input with events in Meta's canonical order", () => {
     expect(parseSettingsForm(form(valid))).toEqual({
       ok: true,
-      input: {
+      value: {
         pixelId: "123456789012345",
         accessToken: TOKEN,
         testEventCode: "TEST123",
@@ -40,7 +40,7 @@ describe("parseSettingsForm", () => {
 
   it("reads blank token and test code as 'keep the token' and 'no code', and a missing checkbox as off", () => {
     const result = parseSettingsForm(form({ ...valid, accessToken: "   ", testEventCode: "", limitedDataUse: undefined, enabledEvents: undefined }));
-    expect(result).toMatchObject({ ok: true, input: { accessToken: null, testEventCode: null, limitedDataUse: false, enabledEvents: [] } });
+    expect(result).toMatchObject({ ok: true, value: { accessToken: null, testEventCode: null, limitedDataUse: false, enabledEvents: [] } });
   });
 
   it.each([
@@ -54,8 +54,8 @@ describe("parseSettingsForm", () => {
     const result = parseSettingsForm(form({ ...valid, [field]: value }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.fieldErrors[field as keyof typeof result.fieldErrors]).toMatch(message);
-    expect(result.formError).toBe("Nothing was saved. Fix the fields marked below.");
+    expect(result.error.fieldErrors[field as keyof typeof result.error.fieldErrors]).toMatch(message);
+    expect(result.error.formError).toBe("Nothing was saved. Fix the fields marked below.");
   });
 
   it.each([
@@ -67,7 +67,7 @@ describe("parseSettingsForm", () => {
     ["a field sent twice", { testEventCode: ["A", "B"] }],
   ])("calls %s an altered form", (_name, overrides) => {
     const result = parseSettingsForm(form({ ...valid, ...overrides }));
-    expect(result).toMatchObject({ ok: false, formError: expect.stringMatching(/incomplete or altered/) });
+    expect(result).toMatchObject({ ok: false, error: { formError: expect.stringMatching(/incomplete or altered/) } });
   });
 
   it("never echoes the token in an error", () => {

@@ -1,5 +1,6 @@
 // How a posted settings form becomes validated input, with one message per field in the merchant's words.
 import { z } from "zod";
+import { err, ok, type Result } from "./result";
 import type { ConsentMode, MetaEventName } from "./settings-values";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "./settings-options";
 import { accessTokenSchema, pixelIdSchema, testEventCodeSchema } from "./validation";
@@ -19,9 +20,13 @@ export interface SettingsInput {
   limitedDataUse: boolean;
 }
 
-export type SettingsFormResult =
-  | { ok: true; input: SettingsInput }
-  | { ok: false; fieldErrors: Partial<Record<SettingsField, string>>; formError: string | null };
+/** Why nothing was saved: one message per field, and one for the form as a whole. */
+export interface SettingsFormErrors {
+  fieldErrors: Partial<Record<SettingsField, string>>;
+  formError: string;
+}
+
+export type SettingsFormResult = Result<SettingsInput, SettingsFormErrors>;
 
 const blankToNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
 
@@ -69,25 +74,21 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
       if (STRUCTURAL.includes(field) || issue.code === "invalid_type") malformed = true;
       fieldErrors[field] ??= `${LABELS[field] ?? field} ${issue.message}`;
     }
-    return {
-      ok: false,
+    return err({
       fieldErrors,
       formError: malformed
         ? "The form arrived incomplete or altered, so nothing was saved. Reload the page and try again."
         : "Nothing was saved. Fix the fields marked below.",
-    };
+    });
   }
   const data = parsed.data;
-  return {
-    ok: true,
-    input: {
-      pixelId: data.pixelId,
-      accessToken: data.accessToken,
-      testEventCode: data.testEventCode,
-      // Form order is whatever the browser sent; store the canonical order so equal settings compare equal.
-      enabledEvents: EVENT_NAMES.filter((name) => data.enabledEvents.includes(name)),
-      consentMode: data.consentMode,
-      limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
-    },
-  };
+  return ok({
+    pixelId: data.pixelId,
+    accessToken: data.accessToken,
+    testEventCode: data.testEventCode,
+    // Form order is whatever the browser sent; store the canonical order so equal settings compare equal.
+    enabledEvents: EVENT_NAMES.filter((name) => data.enabledEvents.includes(name)),
+    consentMode: data.consentMode,
+    limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
+  });
 }

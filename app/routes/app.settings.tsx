@@ -26,7 +26,7 @@ import { parseSettingsForm, type SettingsField } from "~/lib/settings-form";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
 import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
-import { loadSettings, saveSettings, sendTestEvent, type SaveSettingsResult, type TestEventResult } from "~/services/settings.server";
+import { loadSettings, saveSettings, sendTestEvent, type SaveRefusal, type SavedSettings, type TestEventResult } from "~/services/settings.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -35,7 +35,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 type ActionData =
-  | ({ intent: "save" } & SaveSettingsResult)
+  | ({ intent: "save"; ok: true } & SavedSettings)
+  | ({ intent: "save"; ok: false } & SaveRefusal)
   | ({ intent: "test-event" } & TestEventResult)
   | { intent: null; ok: false; formError: string };
 
@@ -59,14 +60,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
 
   const parsed = parseSettingsForm(form);
-  if (!parsed.ok) {
-    return json<ActionData>(
-      { intent: "save", ok: false, fieldErrors: parsed.fieldErrors, formError: parsed.formError ?? "Nothing was saved.", meta: null },
-      { status: 422 },
-    );
-  }
-  const result = await saveSettings(adminDeps(), { shop: session.shop, graphql: admin.graphql, input: parsed.input, userAgent });
-  return json<ActionData>({ intent: "save", ...result }, { status: result.ok ? 200 : 422 });
+  if (!parsed.ok) return json<ActionData>({ intent: "save", ok: false, ...parsed.error, meta: null }, { status: 422 });
+  const result = await saveSettings(adminDeps(), { shop: session.shop, graphql: admin.graphql, input: parsed.value, userAgent });
+  return result.ok
+    ? json<ActionData>({ intent: "save", ok: true, ...result.value })
+    : json<ActionData>({ intent: "save", ok: false, ...result.error }, { status: 422 });
 };
 
 const CONNECTION_BADGES = {
@@ -340,7 +338,7 @@ function SaveOutcome({ result }: { result: SaveData }) {
       {!result.storefront.ok ? (
         <Banner tone="warning" title="Your storefront was not updated">
           <BlockStack gap="100">
-            {result.storefront.errors.map((error) => (
+            {result.storefront.error.map((error) => (
               <p key={error}>{error}</p>
             ))}
             <p>Your settings are saved. Until the storefront is updated, the pixel may run with the previous settings. Save again to retry.</p>

@@ -3,7 +3,8 @@
 // a test event. The access token enters here from the form or the database and leaves only towards
 // Meta: never in a return value, a log record or an error text.
 import { explainMetaError, type Tone } from "~/lib/explain-delivery";
-import type { SettingsField, SettingsInput } from "~/lib/settings-form";
+import { err, ok, type Result } from "~/lib/result";
+import type { SettingsFormErrors, SettingsInput } from "~/lib/settings-form";
 import { buildTestEvent } from "~/lib/test-event";
 import { openToken, sealToken, tokenHint, TokenDecryptError } from "~/lib/token-crypto.server";
 import {
@@ -97,11 +98,20 @@ function answerView(result: SendEventsResult): MetaAnswerView {
 
 export type Verification = "verified" | "refused" | "inconclusive" | "no-test-code" | "unchanged";
 
-export type StorefrontOutcome = { ok: true; syncedAt: string } | { ok: false; errors: string[] };
+/** The error is one sentence per problem, for the merchant. */
+export type StorefrontOutcome = Result<{ syncedAt: string }, string[]>;
 
-export type SaveSettingsResult =
-  | { ok: false; fieldErrors: Partial<Record<SettingsField, string>>; formError: string; meta: MetaAnswerView | null }
-  | { ok: true; verification: Verification; meta: MetaAnswerView | null; storefront: StorefrontOutcome; settings: SettingsView };
+export interface SavedSettings {
+  verification: Verification;
+  meta: MetaAnswerView | null;
+  storefront: StorefrontOutcome;
+  settings: SettingsView;
+}
+
+/** Nothing was written; `meta` is Meta's refusal when that is the reason. */
+export type SaveRefusal = SettingsFormErrors & { meta: MetaAnswerView | null };
+
+export type SaveSettingsResult = Result<SavedSettings, SaveRefusal>;
 
 export interface SaveSettingsRequest {
   shop: string;
@@ -157,10 +167,10 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
       // New credentials Meta refuses must not replace working ones: nothing is written.
       logger.info({ shop, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId }, "settings not saved: Meta refused the credentials");
       const title = meta.ok ? "" : meta.title;
-      const fieldErrors: Partial<Record<SettingsField, string>> = {};
+      const fieldErrors: SettingsFormErrors["fieldErrors"] = {};
       if (result.code === 100 && result.subcode === 33) fieldErrors.pixelId = title;
       else if (result.kind === "auth" || result.kind === "permission") fieldErrors.accessToken = title;
-      return { ok: false, fieldErrors, formError: "Meta refused these settings, so nothing was saved.", meta };
+      return err({ fieldErrors, formError: "Meta refused these settings, so nothing was saved.", meta });
     } else {
       // The stored credentials still fail: save the other settings, keep the connection marked broken.
       verification = "refused";
@@ -190,10 +200,10 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
 
   const storefront = await pushToStorefront(deps, req.graphql, saved);
   const latest = storefront.ok ? await findAdminSettings(db, shop) : saved;
-  return { ok: true, verification, meta, storefront, settings: toSettingsView(latest) };
+  return ok({ verification, meta, storefront, settings: toSettingsView(latest) });
 
-  function refuse(fieldErrors: Partial<Record<SettingsField, string>>): SaveSettingsResult {
-    return { ok: false, fieldErrors, formError: "Nothing was saved. Fix the fields marked below.", meta: null };
+  function refuse(fieldErrors: SettingsFormErrors["fieldErrors"]): SaveSettingsResult {
+    return err({ fieldErrors, formError: "Nothing was saved. Fix the fields marked below.", meta: null });
   }
 }
 
@@ -215,15 +225,15 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
     if (error instanceof Response) throw error;
     // Anything else: the settings are saved either way, and saving again retries the push.
     logger.warn({ shop: saved.shop, err: error instanceof Error ? error.message : String(error) }, "storefront sync threw");
-    return { ok: false, errors: ["Shopify did not accept the update. Save again in a minute to retry."] };
+    return err(["Shopify did not accept the update. Save again in a minute to retry."]);
   }
   if (!result.ok) {
-    logger.warn({ shop: saved.shop, errors: result.errors }, "storefront sync failed");
-    return { ok: false, errors: result.errors };
+    logger.warn({ shop: saved.shop, errors: result.error }, "storefront sync failed");
+    return result;
   }
   const syncedAt = deps.now();
-  await recordStorefrontSync(db, saved.shop, { webPixelId: result.webPixelId, syncedAt });
-  return { ok: true, syncedAt: syncedAt.toISOString() };
+  await recordStorefrontSync(db, saved.shop, { webPixelId: result.value.webPixelId, syncedAt });
+  return ok({ syncedAt: syncedAt.toISOString() });
 }
 
 /** Field names only: the log says what changed, never a value that could be a secret. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "~/db.server";
 import { sealToken, tokenHint } from "~/lib/token-crypto.server";
+import { err, ok, type Result } from "~/lib/result";
 import { accessTokenSchema, describeIssues, pixelIdSchema, shopDomainSchema, testEventCodeSchema } from "~/lib/validation";
 import { saveConnection } from "~/models/shop-settings.server";
 
@@ -11,9 +12,15 @@ const connectSchema = z.object({
   testEventCode: testEventCodeSchema.nullish(),
 });
 
-export type ConnectResult =
-  | { ok: true; shop: string; pixelId: string; tokenHint: string; testEventCode: string | null }
-  | { ok: false; errors: string[] };
+export interface Connection {
+  shop: string;
+  pixelId: string;
+  tokenHint: string;
+  testEventCode: string | null;
+}
+
+/** The error is one sentence per invalid field. */
+export type ConnectResult = Result<Connection, string[]>;
 
 /**
  * Stores the shop's Meta connection (token sealed) and marks it connected, which also releases any
@@ -22,15 +29,14 @@ export type ConnectResult =
 export async function connectShop(db: Db, encryptionKey: Buffer, input: unknown): Promise<ConnectResult> {
   const parsed = connectSchema.safeParse(input);
   if (!parsed.success) {
-    return {
-      ok: false,
-      errors: describeIssues(parsed.error, {
+    return err(
+      describeIssues(parsed.error, {
         shop: "Shop",
         pixelId: "Pixel ID",
         accessToken: "Access token",
         testEventCode: "Test event code",
       }),
-    };
+    );
   }
   const { shop, pixelId, accessToken, testEventCode } = parsed.data;
   const saved = await saveConnection(db, shop, {
@@ -39,5 +45,5 @@ export async function connectShop(db: Db, encryptionKey: Buffer, input: unknown)
     accessTokenHint: tokenHint(accessToken),
     testEventCode: testEventCode ?? null,
   });
-  return { ok: true, shop, pixelId, tokenHint: saved.accessTokenHint ?? "", testEventCode: saved.testEventCode };
+  return ok({ shop, pixelId, tokenHint: saved.accessTokenHint ?? "", testEventCode: saved.testEventCode });
 }

@@ -53,7 +53,7 @@ describe("syncStorefront", () => {
   it("writes the embed's metafields on the app installation and creates the web pixel", async () => {
     const stub = stubAdmin(happy());
     const result = await syncStorefront(stub.admin, SETTINGS);
-    expect(result).toEqual({ ok: true, webPixelId: PIXEL_GID });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
     expect(stub.operations()).toEqual(["metaCapiAppInstallation", "metaCapiSetStorefrontMetafields", "metaCapiCreateWebPixel"]);
 
     expect(stub.calls[1].variables).toEqual({
@@ -87,7 +87,7 @@ describe("syncStorefront", () => {
   it("updates the known web pixel instead of creating another", async () => {
     const stub = stubAdmin(happy());
     const result = await syncStorefront(stub.admin, { ...SETTINGS, webPixelId: PIXEL_GID, limitedDataUse: false });
-    expect(result).toEqual({ ok: true, webPixelId: PIXEL_GID });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
     expect(stub.operations()).toEqual(["metaCapiAppInstallation", "metaCapiSetStorefrontMetafields", "metaCapiUpdateWebPixel"]);
     expect(stub.calls[2].variables?.id).toBe(PIXEL_GID);
     expect(JSON.parse((stub.calls[2].variables?.webPixel as { settings: string }).settings).limitedDataUse).toBe("false");
@@ -107,7 +107,7 @@ describe("syncStorefront", () => {
       metaCapiUpdateWebPixel: ok({ webPixelUpdate: { webPixel: null, userErrors: [{ field: ["id"], message: "Web pixel not found", code: "NOT_FOUND" }] } }),
     });
     const result = await syncStorefront(stub.admin, { ...SETTINGS, webPixelId: "gid://shopify/WebPixel/1" });
-    expect(result).toEqual({ ok: true, webPixelId: PIXEL_GID });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
     expect(stub.operations().slice(2)).toEqual(["metaCapiUpdateWebPixel", "metaCapiCreateWebPixel"]);
   });
 
@@ -118,7 +118,7 @@ describe("syncStorefront", () => {
       metaCapiWebPixel: ok({ webPixel: { id: "gid://shopify/WebPixel/77" } }),
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
-    expect(result).toEqual({ ok: true, webPixelId: "gid://shopify/WebPixel/77" });
+    expect(result).toEqual({ ok: true, value: { webPixelId: "gid://shopify/WebPixel/77" } });
     expect(stub.operations().slice(2)).toEqual(["metaCapiCreateWebPixel", "metaCapiWebPixel", "metaCapiUpdateWebPixel"]);
     expect(stub.calls[4].variables?.id).toBe("gid://shopify/WebPixel/77");
   });
@@ -131,7 +131,7 @@ describe("syncStorefront", () => {
       }),
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
-    expect(result).toEqual({ ok: false, errors: ["Shopify refused the storefront settings: Value can't be blank (metafields.0.value)"] });
+    expect(result).toEqual({ ok: false, error: ["Shopify refused the storefront settings: Value can't be blank (metafields.0.value)"] });
     expect(stub.operations()).toHaveLength(2);
   });
 
@@ -144,7 +144,7 @@ describe("syncStorefront", () => {
     });
     expect(await syncStorefront(stub.admin, SETTINGS)).toEqual({
       ok: false,
-      errors: ["Shopify refused to create the web pixel: Settings are invalid (settings)"],
+      error: ["Shopify refused to create the web pixel: Settings are invalid (settings)"],
     });
   });
 
@@ -155,7 +155,7 @@ describe("syncStorefront", () => {
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors[0]).toMatch(/while creating the web pixel: Access denied .*write_pixels/);
+    expect(!result.ok && result.error[0]).toMatch(/while creating the web pixel: Access denied .*write_pixels/);
   });
 
   it("reports what admin.graphql throws for GraphQL errors (GraphqlQueryError.body.errors)", async () => {
@@ -163,7 +163,7 @@ describe("syncStorefront", () => {
     const stub = stubAdmin({ ...happy(), metaCapiAppInstallation: thrown });
     expect(await syncStorefront(stub.admin, SETTINGS)).toEqual({
       ok: false,
-      errors: ["Shopify reported an error while reading the app installation: Throttled"],
+      error: ["Shopify reported an error while reading the app installation: Throttled"],
     });
   });
 
@@ -171,15 +171,15 @@ describe("syncStorefront", () => {
     const http = stubAdmin({ ...happy(), metaCapiSetStorefrontMetafields: new Response("Bad gateway", { status: 502 }) });
     expect(await syncStorefront(http.admin, SETTINGS)).toEqual({
       ok: false,
-      errors: ["Shopify answered HTTP 502 while saving the storefront settings; try saving again"],
+      error: ["Shopify answered HTTP 502 while saving the storefront settings; try saving again"],
     });
     const network = stubAdmin({ ...happy(), metaCapiAppInstallation: new TypeError("fetch failed") });
     expect(await syncStorefront(network.admin, SETTINGS)).toEqual({
       ok: false,
-      errors: ["Could not reach Shopify while reading the app installation: fetch failed"],
+      error: ["Could not reach Shopify while reading the app installation: fetch failed"],
     });
     const garbled = stubAdmin({ ...happy(), metaCapiAppInstallation: new Response("<html>", { status: 200 }) });
-    expect(await syncStorefront(garbled.admin, SETTINGS)).toMatchObject({ ok: false, errors: [expect.stringMatching(/unreadable/)] });
+    expect(await syncStorefront(garbled.admin, SETTINGS)).toMatchObject({ ok: false, error: [expect.stringMatching(/unreadable/)] });
   });
 
   it("lets the library's re-authentication Response through", async () => {
@@ -192,7 +192,7 @@ describe("syncStorefront", () => {
     const stub = stubAdmin(happy());
     expect(await syncStorefront(stub.admin, { ...SETTINGS, pixelId: "12345abc" })).toEqual({
       ok: false,
-      errors: ["Pixel ID must contain digits only (the dataset/pixel ID from Meta Events Manager)"],
+      error: ["Pixel ID must contain digits only (the dataset/pixel ID from Meta Events Manager)"],
     });
     expect(await syncStorefront(stub.admin, { ...SETTINGS, appUrl: "not a url" })).toMatchObject({ ok: false });
     expect(stub.calls).toHaveLength(0);
@@ -202,7 +202,7 @@ describe("syncStorefront", () => {
     const stub = stubAdmin({ ...happy(), metaCapiAppInstallation: ok({ currentAppInstallation: null }) });
     expect(await syncStorefront(stub.admin, SETTINGS)).toEqual({
       ok: false,
-      errors: ["Shopify did not return the app installation to store the settings on"],
+      error: ["Shopify did not return the app installation to store the settings on"],
     });
   });
 });

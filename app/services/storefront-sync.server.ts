@@ -3,6 +3,7 @@
 // Interface agreed between the browser side and the admin: the admin calls this on save and stores the
 // returned webPixelId. Shopify's answers become readable messages; only a thrown `Response` (the
 // library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
+import { err, ok, type Result } from "~/lib/result";
 import { pixelIdSchema } from "~/lib/validation";
 import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
 import { META_EVENTS } from "~/models/shop-settings.server";
@@ -22,7 +23,8 @@ export interface StorefrontSettings {
   webPixelId: string | null;
 }
 
-export type StorefrontSyncResult = { ok: true; webPixelId: string } | { ok: false; errors: string[] };
+/** The error is one sentence per problem, for the merchant. */
+export type StorefrontSyncResult = Result<{ webPixelId: string }, string[]>;
 
 /** The theme app embed reads `app.metafields.meta_pixel.<key>.value`. */
 export const METAFIELD_NAMESPACE = "meta_pixel";
@@ -81,11 +83,9 @@ interface UserError {
   code?: string | null;
 }
 
-type Step<T> = { ok: true; data: T } | { ok: false; errors: string[] };
-
 export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncResult> {
   const invalid = validate(settings);
-  if (invalid.length > 0) return { ok: false, errors: invalid };
+  if (invalid.length > 0) return err(invalid);
 
   const installation = await call<{ currentAppInstallation?: { id?: string } | null }>(
     admin,
@@ -94,8 +94,8 @@ export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSe
     "reading the app installation",
   );
   if (!installation.ok) return installation;
-  const ownerId = installation.data.currentAppInstallation?.id;
-  if (!ownerId) return { ok: false, errors: ["Shopify did not return the app installation to store the settings on"] };
+  const ownerId = installation.value.currentAppInstallation?.id;
+  if (!ownerId) return err(["Shopify did not return the app installation to store the settings on"]);
 
   const metafields = await call<{ metafieldsSet?: { userErrors?: UserError[] } | null }>(
     admin,
@@ -104,8 +104,8 @@ export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSe
     "saving the storefront settings",
   );
   if (!metafields.ok) return metafields;
-  const metafieldErrors = metafields.data.metafieldsSet?.userErrors ?? [];
-  if (metafieldErrors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused the storefront settings", metafieldErrors) };
+  const metafieldErrors = metafields.value.metafieldsSet?.userErrors ?? [];
+  if (metafieldErrors.length > 0) return err(describeUserErrors("Shopify refused the storefront settings", metafieldErrors));
 
   return upsertWebPixel(admin, settings);
 }
@@ -156,20 +156,20 @@ async function upsertWebPixel(admin: AdminGraphql, settings: StorefrontSettings)
 
   const created = await call<{ webPixelCreate?: PixelPayload }>(admin, CREATE_WEB_PIXEL, { webPixel }, "creating the web pixel");
   if (!created.ok) return created;
-  const payload = created.data.webPixelCreate;
+  const payload = created.value.webPixelCreate;
   const errors = payload?.userErrors ?? [];
   if (errors.some((e) => e.code === "TAKEN" || /already/i.test(e.message ?? ""))) {
     // One app pixel per shop: it exists but we lost its ID. Find it and update it instead.
     const current = await call<{ webPixel?: { id?: string } | null }>(admin, CURRENT_WEB_PIXEL, undefined, "looking up the web pixel");
     if (!current.ok) return current;
-    const id = current.data.webPixel?.id;
-    if (!id) return { ok: false, errors: describeUserErrors("Shopify refused to create the web pixel", errors) };
+    const id = current.value.webPixel?.id;
+    if (!id) return err(describeUserErrors("Shopify refused to create the web pixel", errors));
     const updated = await updatePixel(admin, id, webPixel);
-    return updated === "not-found" ? { ok: false, errors: [`Shopify could not find the web pixel ${id}`] } : updated;
+    return updated === "not-found" ? err([`Shopify could not find the web pixel ${id}`]) : updated;
   }
-  if (errors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused to create the web pixel", errors) };
+  if (errors.length > 0) return err(describeUserErrors("Shopify refused to create the web pixel", errors));
   const id = payload?.webPixel?.id;
-  return id ? { ok: true, webPixelId: id } : { ok: false, errors: ["Shopify did not return the new web pixel's ID"] };
+  return id ? ok({ webPixelId: id }) : err(["Shopify did not return the new web pixel's ID"]);
 }
 
 async function updatePixel(
@@ -179,13 +179,13 @@ async function updatePixel(
 ): Promise<StorefrontSyncResult | "not-found"> {
   const updated = await call<{ webPixelUpdate?: PixelPayload }>(admin, UPDATE_WEB_PIXEL, { id, webPixel }, "updating the web pixel");
   if (!updated.ok) {
-    return updated.errors.some((e) => /not (be )?found|does not exist|invalid id/i.test(e)) ? "not-found" : updated;
+    return updated.error.some((e) => /not (be )?found|does not exist|invalid id/i.test(e)) ? "not-found" : updated;
   }
-  const payload = updated.data.webPixelUpdate;
+  const payload = updated.value.webPixelUpdate;
   const errors = payload?.userErrors ?? [];
   if (errors.some((e) => e.code === "NOT_FOUND" || /not (be )?found/i.test(e.message ?? ""))) return "not-found";
-  if (errors.length > 0) return { ok: false, errors: describeUserErrors("Shopify refused the web pixel settings", errors) };
-  return { ok: true, webPixelId: payload?.webPixel?.id ?? id };
+  if (errors.length > 0) return err(describeUserErrors("Shopify refused the web pixel settings", errors));
+  return ok({ webPixelId: payload?.webPixel?.id ?? id });
 }
 
 async function call<T>(
@@ -193,27 +193,27 @@ async function call<T>(
   query: string,
   variables: Record<string, unknown> | undefined,
   doing: string,
-): Promise<Step<T>> {
+): Promise<Result<T, string[]>> {
   let response: Response;
   try {
     response = await admin(query, variables ? { variables } : undefined);
   } catch (error) {
     if (error instanceof Response) throw error;
-    return { ok: false, errors: thrownMessages(error, doing) };
+    return err(thrownMessages(error, doing));
   }
   if (!response.ok) {
-    return { ok: false, errors: [`Shopify answered HTTP ${response.status} while ${doing}; try saving again`] };
+    return err([`Shopify answered HTTP ${response.status} while ${doing}; try saving again`]);
   }
   let body: { data?: T | null; errors?: unknown };
   try {
     body = (await response.json()) as typeof body;
   } catch {
-    return { ok: false, errors: [`Shopify sent an unreadable answer while ${doing}; try saving again`] };
+    return err([`Shopify sent an unreadable answer while ${doing}; try saving again`]);
   }
   const graphqlErrors = graphqlMessages(body?.errors);
-  if (graphqlErrors.length > 0) return { ok: false, errors: graphqlErrors.map((m) => `Shopify reported an error while ${doing}: ${m}`) };
-  if (!body?.data) return { ok: false, errors: [`Shopify returned no data while ${doing}`] };
-  return { ok: true, data: body.data };
+  if (graphqlErrors.length > 0) return err(graphqlErrors.map((m) => `Shopify reported an error while ${doing}: ${m}`));
+  if (!body?.data) return err([`Shopify returned no data while ${doing}`]);
+  return ok(body.data);
 }
 
 // GraphqlQueryError (what admin.graphql throws on GraphQL errors) carries Shopify's errors in `body.errors`.

@@ -58,7 +58,7 @@ export async function createRig(
   cleanups.push(() => db.$disconnect());
   for (const s of shops) {
     const connected = await connectShop(db, TEST_ENCRYPTION_KEY, { shop: s.shop, pixelId: s.pixel, accessToken: s.token });
-    if (!connected.ok) throw new Error(connected.errors.join("; "));
+    if (!connected.ok) throw new Error(connected.error.join("; "));
   }
   const env = (overrides: Record<string, string> = {}) =>
     appEnv({ DATABASE_URL: database.url, META_GRAPH_API_URL: fake.url, ...overrides });

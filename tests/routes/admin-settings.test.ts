@@ -222,7 +222,7 @@ describe("saving settings", () => {
     app.api.on("metaCapiCreateWebPixel", { webPixelCreate: { webPixel: null, userErrors: [{ field: ["settings"], message: "Settings are invalid", code: "INVALID_SETTINGS" }] } });
     const result = await save(validForm({ testEventCode: "" }));
     expect(result.status).toBe(200);
-    expect(result.data).toMatchObject({ ok: true, storefront: { ok: false, errors: [expect.stringMatching(/Settings are invalid/)] } });
+    expect(result.data).toMatchObject({ ok: true, storefront: { ok: false, error: [expect.stringMatching(/Settings are invalid/)] } });
     expect(await stored()).toMatchObject({ pixelId: PIXEL, webPixelId: null, storefrontSyncedAt: null });
   });
 
