@@ -26,7 +26,7 @@ import { parseSettingsForm, type SettingsField } from "~/lib/settings-form";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
 import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
-import { loadSettings, saveSettings, sendTestEvent, type SaveRefusal, type SavedSettings, type TestEventResult } from "~/services/settings.server";
+import { loadSettings, saveSettings, sendTestEvent, type SaveRefusal, type SavedSettings, type TestEventFailure, type TestEventSent } from "~/services/settings.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -37,7 +37,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 type ActionData =
   | ({ intent: "save"; ok: true } & SavedSettings)
   | ({ intent: "save"; ok: false } & SaveRefusal)
-  | ({ intent: "test-event" } & TestEventResult)
+  | ({ intent: "test-event"; ok: true } & TestEventSent)
+  | ({ intent: "test-event"; ok: false } & TestEventFailure)
   | { intent: null; ok: false; formError: string };
 
 const intentSchema = z.enum(["save", "test-event"]);
@@ -56,7 +57,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
   if (intent.data === "test-event") {
     const result = await sendTestEvent(adminDeps(), { shop: session.shop, userAgent });
-    return json<ActionData>({ intent: "test-event", ...result }, { status: !result.ok && result.reason === "not-set-up" ? 409 : 200 });
+    if (result.ok) return json<ActionData>({ intent: "test-event", ok: true, ...result.value });
+    return json<ActionData>({ intent: "test-event", ok: false, ...result.error }, { status: result.error.reason === "not-set-up" ? 409 : 200 });
   }
 
   const parsed = parseSettingsForm(form);

@@ -2,6 +2,7 @@
 // cross-origin: sendBeacon posts text/plain from the shop's domain, the web pixel from Shopify's sandbox.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getDb } from "~/db.server";
+import { parseJson } from "~/lib/result";
 import { BodyTooLargeError, readBodyWithLimit } from "~/services/body-limit.server";
 import { recordBrowserEvent } from "~/services/browser-events.server";
 
@@ -36,15 +37,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     if (error instanceof BodyTooLargeError) return reply(413, { error: `Body larger than ${MAX_BODY_BYTES} bytes` });
     return reply(400, { error: "Body could not be read" });
   }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch {
-    return reply(400, { error: "Body must be JSON" });
-  }
+  const input = parseJson(text);
+  if (!input.ok) return reply(400, { error: "Body must be JSON" });
 
   try {
-    const outcome = await recordBrowserEvent(getDb(), input);
+    const outcome = await recordBrowserEvent(getDb(), input.value);
     if (outcome.ok) return reply(outcome.value.created ? 201 : 200, { ok: true });
     return outcome.error.kind === "invalid" ? reply(400, { error: outcome.error.message }) : reply(404, { error: "Unknown shop" });
   } catch {

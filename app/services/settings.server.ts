@@ -249,31 +249,36 @@ function changedFields(current: AdminSettingsRecord | null, input: SettingsInput
   return changed;
 }
 
-export type TestEventResult =
-  | { ok: true; testEventCode: string; answer: Extract<MetaAnswerView, { ok: true }> }
-  | { ok: false; reason: "not-set-up"; message: string }
-  | { ok: false; reason: "meta"; testEventCode: string; answer: Extract<MetaAnswerView, { ok: false }> };
+export interface TestEventSent {
+  testEventCode: string;
+  answer: Extract<MetaAnswerView, { ok: true }>;
+}
+
+export type TestEventFailure =
+  | { reason: "not-set-up"; message: string }
+  | { reason: "meta"; testEventCode: string; answer: Extract<MetaAnswerView, { ok: false }> };
+
+export type TestEventResult = Result<TestEventSent, TestEventFailure>;
 
 /** One PageView with the saved test event code, so it shows up in Events Manager → Test Events. */
 export async function sendTestEvent(deps: AdminDeps, req: { shop: string; userAgent: string | null }): Promise<TestEventResult> {
   const { db, logger } = deps;
   const settings = await findAdminSettings(db, req.shop);
   if (!settings?.pixelId || !settings.accessTokenSealed) {
-    return { ok: false, reason: "not-set-up", message: "Save your pixel ID and access token first." };
+    return err({ reason: "not-set-up", message: "Save your pixel ID and access token first." });
   }
   if (!settings.testEventCode) {
-    return {
-      ok: false,
+    return err({
       reason: "not-set-up",
       message: "Add the test event code from Events Manager → Test Events and save, then send the test event.",
-    };
+    });
   }
   let token: string;
   try {
     token = openToken(settings.accessTokenSealed, deps.decryptionKeys);
   } catch (error) {
     if (!(error instanceof TokenDecryptError)) throw error;
-    return { ok: false, reason: "not-set-up", message: "The stored access token can no longer be read. Paste it again in the form and save." };
+    return err({ reason: "not-set-up", message: "The stored access token can no longer be read. Paste it again in the form and save." });
   }
   const now = deps.now();
   const result = await deps.meta.sendEvents({
@@ -287,11 +292,11 @@ export async function sendTestEvent(deps: AdminDeps, req: { shop: string; userAg
 
   if (result.ok && answer.ok) {
     await markConnectionVerified(db, req.shop, { accessTokenSealed: settings.accessTokenSealed, pixelId: settings.pixelId, at: now });
-    return { ok: true, testEventCode: settings.testEventCode, answer };
+    return ok({ testEventCode: settings.testEventCode, answer });
   }
   if (!result.ok && (result.kind === "auth" || result.kind === "permission" || result.kind === "config")) {
     // Same rule as the worker: every event would fail this way, so hold them until the merchant reconnects.
     await markConnectionBroken(db, req.shop, { accessTokenSealed: settings.accessTokenSealed, reason: result.message });
   }
-  return { ok: false, reason: "meta", testEventCode: settings.testEventCode, answer: answer as Extract<MetaAnswerView, { ok: false }> };
+  return err({ reason: "meta", testEventCode: settings.testEventCode, answer: answer as Extract<MetaAnswerView, { ok: false }> });
 }
