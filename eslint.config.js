@@ -50,6 +50,7 @@ export default defineConfig(
       "extensions/*/dist/**",
       "prisma/generated/**",
       "prisma/postgres/generated/**",
+      "app/types/*.d.ts",
       ".shopify/**",
       ".cache/**",
       ".scratch-*/**",
