@@ -50,6 +50,7 @@ export default defineConfig(
       "extensions/*/dist/**",
       "prisma/generated/**",
       "prisma/postgres/generated/**",
+      "app/types/*.d.ts",
       ".shopify/**",
       ".cache/**",
       ".scratch-*/**",
@@ -100,8 +101,9 @@ export default defineConfig(
     files: ["**/*.tsx"],
     extends: [react.configs.flat.recommended, react.configs.flat["jsx-runtime"]],
     settings: { react: { version: "18.3" } },
-    // TypeScript types the props; PropTypes would only repeat them.
-    rules: { "react/prop-types": "off" },
+    // TypeScript types the props; PropTypes would only repeat them. App Bridge reads `variant` and `tone` on
+    // the buttons inside its elements (SaveBar, TitleBar), and @shopify/app-bridge-types types them.
+    rules: { "react/prop-types": "off", "react/no-unknown-property": ["error", { ignore: ["variant", "tone"] }] },
   },
   {
     files: ["**/*.tsx"],

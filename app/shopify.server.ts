@@ -15,8 +15,7 @@ const shopify = shopifyApp({
   scopes: config.SCOPES,
   appUrl: config.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  sessionStorage: new PrismaSessionStorage(getDb() as any),
+  sessionStorage: new PrismaSessionStorage(getDb()),
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
 });

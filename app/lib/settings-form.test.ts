@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as model from "~/models/shop-settings.server";
-import { parseSettingsForm } from "./settings-form";
+import { parseSettingsForm, savedFormValues, settingsFormChanged } from "./settings-form";
 import { CONSENT_MODES, META_EVENTS } from "./settings-values";
 
 const TOKEN = "EAAB" + "x".repeat(40);
@@ -74,6 +74,35 @@ describe("parseSettingsForm", () => {
     const bad = `${TOKEN} with spaces`;
     const result = parseSettingsForm(form({ ...valid, accessToken: bad }));
     expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+});
+
+describe("settingsFormChanged", () => {
+  const saved = savedFormValues({
+    pixelId: "123456789012345",
+    testEventCode: null,
+    enabledEvents: ["PageView", "Purchase"],
+    consentMode: "strict",
+    limitedDataUse: false,
+  });
+  const unchanged = { ...saved, accessToken: "" };
+
+  it("fills empty fields for what is not saved, and sees nothing to save in them", () => {
+    expect(saved.testEventCode).toBe("");
+    expect(settingsFormChanged(saved, unchanged)).toBe(false);
+    expect(settingsFormChanged(saved, { ...unchanged, enabledEvents: ["Purchase", "PageView"] })).toBe(false);
+  });
+
+  it.each([
+    ["an edited pixel ID", { pixelId: "123456789012346" }],
+    ["a pasted token", { accessToken: TOKEN }],
+    ["a test event code", { testEventCode: "TEST1" }],
+    ["one more event", { enabledEvents: ["PageView", "Purchase", "AddToCart"] as const }],
+    ["one event less", { enabledEvents: ["PageView"] as const }],
+    ["another consent mode", { consentMode: "customer-privacy" as const }],
+    ["Limited Data Use switched on", { limitedDataUse: true }],
+  ])("sees %s as a change", (_name, change) => {
+    expect(settingsFormChanged(saved, { ...unchanged, ...change })).toBe(true);
   });
 });
 

@@ -92,3 +92,47 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
   });
 }
+
+/** What the settings page's fields hold, apart from the write-only token. */
+export interface SettingsFormValues {
+  pixelId: string;
+  testEventCode: string;
+  enabledEvents: readonly MetaEventName[];
+  consentMode: ConsentMode;
+  limitedDataUse: boolean;
+}
+
+/** The fields as the saved settings fill them (what Discard restores). */
+export function savedFormValues(saved: {
+  pixelId: string | null;
+  testEventCode: string | null;
+  enabledEvents: readonly MetaEventName[];
+  consentMode: ConsentMode;
+  limitedDataUse: boolean;
+}): SettingsFormValues {
+  return {
+    pixelId: saved.pixelId ?? "",
+    testEventCode: saved.testEventCode ?? "",
+    enabledEvents: [...saved.enabledEvents],
+    consentMode: saved.consentMode,
+    limitedDataUse: saved.limitedDataUse,
+  };
+}
+
+/**
+ * Whether the form holds something Save would change: the contextual save bar shows while it does. A pasted
+ * token always counts (the stored one is never shown, so it cannot be compared); the order in which events
+ * were ticked does not.
+ */
+export function settingsFormChanged(saved: SettingsFormValues, current: SettingsFormValues & { accessToken: string }): boolean {
+  const sameEvents =
+    saved.enabledEvents.length === current.enabledEvents.length && saved.enabledEvents.every((name) => current.enabledEvents.includes(name));
+  return (
+    current.accessToken !== "" ||
+    current.pixelId !== saved.pixelId ||
+    current.testEventCode !== saved.testEventCode ||
+    !sameEvents ||
+    current.consentMode !== saved.consentMode ||
+    current.limitedDataUse !== saved.limitedDataUse
+  );
+}

@@ -17,12 +17,12 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import { useEffect, useState } from "react";
+import { SaveBar, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import { bannerTone } from "~/components/status-badge";
 import { formatDateTime } from "~/lib/format";
-import { parseSettingsForm, type SettingsField } from "~/lib/settings-form";
+import { parseSettingsForm, savedFormValues, settingsFormChanged, type SettingsField } from "~/lib/settings-form";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
 import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
@@ -82,16 +82,43 @@ export default function Settings() {
   const shopify = useAppBridge();
   const submittingIntent = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
 
-  const [pixelId, setPixelId] = useState(settings.pixelId ?? "");
+  const saved = savedFormValues(settings);
+  const [pixelId, setPixelId] = useState(saved.pixelId);
   const [accessToken, setAccessToken] = useState("");
-  const [testEventCode, setTestEventCode] = useState(settings.testEventCode ?? "");
-  const [enabledEvents, setEnabledEvents] = useState<MetaEventName[]>(settings.enabledEvents);
-  const [consentMode, setConsentMode] = useState<ConsentMode>(settings.consentMode);
-  const [limitedDataUse, setLimitedDataUse] = useState(settings.limitedDataUse);
+  const [testEventCode, setTestEventCode] = useState(saved.testEventCode);
+  const [enabledEvents, setEnabledEvents] = useState<readonly MetaEventName[]>(saved.enabledEvents);
+  const [consentMode, setConsentMode] = useState<ConsentMode>(saved.consentMode);
+  const [limitedDataUse, setLimitedDataUse] = useState(saved.limitedDataUse);
+  const formRef = useRef<HTMLFormElement>(null);
+  const resetFields = () => {
+    setPixelId(saved.pixelId);
+    setAccessToken("");
+    setTestEventCode(saved.testEventCode);
+    setEnabledEvents(saved.enabledEvents);
+    setConsentMode(saved.consentMode);
+    setLimitedDataUse(saved.limitedDataUse);
+  };
+  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse });
+
+  // Once a save lands, Remix reloads the settings: the fields take the stored values (normalised by the
+  // server), which hides the save bar. A refused save leaves the stored values, and the merchant's edits, alone.
+  const savedKey = JSON.stringify(saved);
+  const [loadedKey, setLoadedKey] = useState(savedKey);
+  if (savedKey !== loadedKey) {
+    setLoadedKey(savedKey);
+    resetFields();
+  }
 
   const saveResult = actionData?.intent === "save" ? actionData : null;
   const testResult = actionData?.intent === "test-event" ? actionData : null;
-  const fieldErrors: Partial<Record<SettingsField, string>> = saveResult && !saveResult.ok ? saveResult.fieldErrors : {};
+  // Discard also clears the complaints about the values it threw away.
+  const [discardedResult, setDiscardedResult] = useState<typeof saveResult>(null);
+  const refusedSave = saveResult && !saveResult.ok && saveResult !== discardedResult ? saveResult : null;
+  const fieldErrors: Partial<Record<SettingsField, string>> = refusedSave ? refusedSave.fieldErrors : {};
+  const discard = () => {
+    resetFields();
+    setDiscardedResult(saveResult);
+  };
 
   // The token field is write-only: once stored, it empties and the hint below it takes over. Done while
   // rendering the new answer (React's pattern for state that follows a prop), not in an effect after it.
@@ -113,7 +140,7 @@ export default function Settings() {
       <TitleBar title="Settings" />
       <BlockStack gap="500">
         {actionData?.intent === null ? <Banner tone="critical" title={actionData.formError} /> : null}
-        {saveResult ? <SaveOutcome result={saveResult} /> : null}
+        {saveResult && (saveResult.ok || refusedSave) ? <SaveOutcome result={saveResult} /> : null}
         {settings.connectionState === "broken" && !saveResult?.ok ? (
           <Banner tone="critical" title="Meta is refusing your connection: purchases are on hold">
             <p>
@@ -123,7 +150,16 @@ export default function Settings() {
           </Banner>
         ) : null}
 
-        <Form method="post" noValidate>
+        <SaveBar id="settings-save-bar" open={changed}>
+          <button variant="primary" loading={submittingIntent === "save" ? "" : undefined} onClick={() => formRef.current?.requestSubmit()}>
+            Save
+          </button>
+          <button disabled={submittingIntent === "save"} onClick={discard}>
+            Discard
+          </button>
+        </SaveBar>
+
+        <Form method="post" noValidate ref={formRef}>
           <input type="hidden" name="intent" value="save" />
           <Layout>
             <Layout.AnnotatedSection
@@ -236,14 +272,6 @@ export default function Settings() {
                 </BlockStack>
               </Card>
             </Layout.AnnotatedSection>
-
-            <Layout.Section>
-              <InlineStack align="end">
-                <Button submit variant="primary" loading={submittingIntent === "save"}>
-                  Save
-                </Button>
-              </InlineStack>
-            </Layout.Section>
           </Layout>
         </Form>
 

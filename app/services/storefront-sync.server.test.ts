@@ -29,7 +29,8 @@ const ok = (data: unknown) => json({ data });
 
 function stubAdmin(answers: Record<string, Answer | Answer[]>) {
   const calls: Call[] = [];
-  const admin: AdminGraphql = async (query, options) => {
+  const admin: AdminGraphql = async (operationText, options) => {
+    const query = String(operationText);
     const operation = /(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? "?";
     calls.push({ operation, query, variables: options?.variables });
     const entry = answers[operation];

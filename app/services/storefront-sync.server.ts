@@ -3,13 +3,21 @@
 // Interface agreed between the browser side and the admin: the admin calls this on save and stores the
 // returned webPixelId. Shopify's answers become readable messages; only a thrown `Response` (the
 // library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
+import type { AdminOperations } from "@shopify/admin-api-client";
+import type { AdminApiContext } from "@shopify/shopify-app-remix/server";
 import { err, ok, type Result } from "~/lib/result";
 import { pixelIdSchema } from "~/lib/validation";
 import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
 import { META_EVENTS } from "~/models/shop-settings.server";
 
-/** The `admin.graphql` function that `authenticate.admin` / `unauthenticated.admin` return. */
-export type AdminGraphql = (query: string, options?: { variables?: Record<string, unknown> }) => Promise<Response>;
+/**
+ * The `admin.graphql` function that `authenticate.admin` / `unauthenticated.admin` return. Typed per
+ * operation by app/types/admin.generated.d.ts (npm run graphql-codegen), keyed by the query's exact text.
+ */
+export type AdminGraphql = AdminApiContext["graphql"];
+type Operation = keyof AdminOperations & string;
+type Data<Q extends Operation> = AdminOperations[Q]["return"];
+type Variables<Q extends Operation> = AdminOperations[Q]["variables"];
 
 export interface StorefrontSettings {
   shop: string;
@@ -79,7 +87,7 @@ const CURRENT_WEB_PIXEL = `#graphql
 
 interface UserError {
   field?: string[] | null;
-  message?: string;
+  message: string;
   code?: string | null;
 }
 
@@ -87,22 +95,12 @@ export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSe
   const invalid = validate(settings);
   if (invalid.length > 0) return err(invalid);
 
-  const installation = await call<{ currentAppInstallation?: { id?: string } | null }>(
-    admin,
-    APP_INSTALLATION,
-    undefined,
-    "reading the app installation",
-  );
+  const installation = await call(admin, APP_INSTALLATION, undefined, "reading the app installation");
   if (!installation.ok) return installation;
   const ownerId = installation.value.currentAppInstallation?.id;
   if (!ownerId) return err(["Shopify did not return the app installation to store the settings on"]);
 
-  const metafields = await call<{ metafieldsSet?: { userErrors?: UserError[] } | null }>(
-    admin,
-    SET_METAFIELDS,
-    { metafields: metafieldInputs(ownerId, settings) },
-    "saving the storefront settings",
-  );
+  const metafields = await call(admin, SET_METAFIELDS, { metafields: metafieldInputs(ownerId, settings) }, "saving the storefront settings");
   if (!metafields.ok) return metafields;
   const metafieldErrors = metafields.value.metafieldsSet?.userErrors ?? [];
   if (metafieldErrors.length > 0) return err(describeUserErrors("Shopify refused the storefront settings", metafieldErrors));
@@ -143,8 +141,6 @@ function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
   ];
 }
 
-type PixelPayload = { webPixel?: { id?: string } | null; userErrors?: UserError[] } | null | undefined;
-
 async function upsertWebPixel(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncResult> {
   const webPixel = { settings: JSON.stringify(webPixelSettings(settings)) };
 
@@ -154,13 +150,13 @@ async function upsertWebPixel(admin: AdminGraphql, settings: StorefrontSettings)
     if (updated !== "not-found") return updated;
   }
 
-  const created = await call<{ webPixelCreate?: PixelPayload }>(admin, CREATE_WEB_PIXEL, { webPixel }, "creating the web pixel");
+  const created = await call(admin, CREATE_WEB_PIXEL, { webPixel }, "creating the web pixel");
   if (!created.ok) return created;
   const payload = created.value.webPixelCreate;
   const errors = payload?.userErrors ?? [];
   if (errors.some((e) => e.code === "TAKEN" || /already/i.test(e.message ?? ""))) {
     // One app pixel per shop: it exists but we lost its ID. Find it and update it instead.
-    const current = await call<{ webPixel?: { id?: string } | null }>(admin, CURRENT_WEB_PIXEL, undefined, "looking up the web pixel");
+    const current = await call(admin, CURRENT_WEB_PIXEL, undefined, "looking up the web pixel");
     if (!current.ok) return current;
     const id = current.value.webPixel?.id;
     if (!id) return err(describeUserErrors("Shopify refused to create the web pixel", errors));
@@ -177,7 +173,7 @@ async function updatePixel(
   id: string,
   webPixel: { settings: string },
 ): Promise<StorefrontSyncResult | "not-found"> {
-  const updated = await call<{ webPixelUpdate?: PixelPayload }>(admin, UPDATE_WEB_PIXEL, { id, webPixel }, "updating the web pixel");
+  const updated = await call(admin, UPDATE_WEB_PIXEL, { id, webPixel }, "updating the web pixel");
   if (!updated.ok) {
     return updated.error.some((e) => /not (be )?found|does not exist|invalid id/i.test(e)) ? "not-found" : updated;
   }
@@ -188,13 +184,13 @@ async function updatePixel(
   return ok({ webPixelId: payload?.webPixel?.id ?? id });
 }
 
-async function call<T>(
+async function call<Q extends Operation>(
   admin: AdminGraphql,
-  query: string,
-  variables: Record<string, unknown> | undefined,
+  query: Q,
+  variables: Variables<Q> | undefined,
   doing: string,
-): Promise<Result<T, string[]>> {
-  let response: Response;
+): Promise<Result<Data<Q>, string[]>> {
+  let response: Awaited<ReturnType<AdminGraphql>>;
   try {
     response = await admin(query, variables ? { variables } : undefined);
   } catch (error) {
@@ -204,7 +200,7 @@ async function call<T>(
   if (!response.ok) {
     return err([`Shopify answered HTTP ${response.status} while ${doing}; try saving again`]);
   }
-  let body: { data?: T | null; errors?: unknown };
+  let body: { data?: Data<Q> | null; errors?: unknown };
   try {
     body = (await response.json()) as typeof body;
   } catch {

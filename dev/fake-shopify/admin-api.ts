@@ -5,6 +5,24 @@
 //
 // Install it BEFORE importing ~/shopify.server (or the production build): Shopify's node adapter captures
 // globalThis.fetch once, at import time. Handlers and the call log are reset with reset().
+import type * as Admin from "../../app/types/admin.generated";
+
+/** What the app's Admin operations return, by operation name (app/types/admin.generated.d.ts). */
+export interface AdminAnswers {
+  metaCapiAppInstallation: Admin.MetaCapiAppInstallationQuery;
+  metaCapiSetStorefrontMetafields: Admin.MetaCapiSetStorefrontMetafieldsMutation;
+  metaCapiCreateWebPixel: Admin.MetaCapiCreateWebPixelMutation;
+  metaCapiUpdateWebPixel: Admin.MetaCapiUpdateWebPixelMutation;
+  metaCapiWebPixel: Admin.MetaCapiWebPixelQuery;
+  MetaCapiMainThemeSettings: Admin.MetaCapiMainThemeSettingsQuery;
+}
+
+// A canned answer for one of the app's operations must have the shape Shopify's schema gives it, so a
+// fake that drifts from the schema (or from the query) fails typecheck instead of passing tests.
+type Answer<Name extends string> = Name extends keyof AdminAnswers
+  ? AdminAnswers[Name] | ((call: AdminCall) => AdminAnswers[Name])
+  : AdminHandler | Record<string, unknown>;
+
 export interface AdminCall {
   shop: string;
   operationName: string | null;
@@ -16,7 +34,7 @@ export type AdminHandler = (call: AdminCall) => unknown;
 
 export interface AdminApiMock {
   /** Answers `operationName` with `data` (an object is sent as `{data}`; a function is called per request). */
-  on(operationName: string, answer: AdminHandler | Record<string, unknown>): void;
+  on<Name extends string>(operationName: Name, answer: Answer<Name>): void;
   /** Answers `operationName` with a top-level GraphQL `errors` array. */
   failWith(operationName: string, message: string): void;
   calls(operationName?: string): AdminCall[];
@@ -104,7 +122,7 @@ export function answerStorefrontSync(api: AdminApiMock, opts: { webPixelId?: str
     webPixelCreate: { webPixel: { id, settings: (call.variables?.webPixel as { settings: string }).settings }, userErrors: [] },
   }));
   api.on("metaCapiUpdateWebPixel", (call) => ({
-    webPixelUpdate: { webPixel: { id: call.variables?.id, settings: (call.variables?.webPixel as { settings: string }).settings }, userErrors: [] },
+    webPixelUpdate: { webPixel: { id: String(call.variables?.id), settings: (call.variables?.webPixel as { settings: string }).settings }, userErrors: [] },
   }));
   api.on("metaCapiWebPixel", { webPixel: { id } });
 }

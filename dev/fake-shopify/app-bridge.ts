@@ -2,7 +2,7 @@
 // admin outside the Shopify admin: the real script talks to the admin frame around the app and cannot
 // load without it. This one does what the app needs from it: adds the session token to the app's own
 // fetches, answers idToken(), shows toasts, follows the session-token bounce page, and draws the title bar
-// (and, for people browsing, the nav menu) where the admin would. Used by the admin browser tests and by
+// (and, for people browsing, the nav menu) and the contextual save bar where the admin would. Used by the admin browser tests and by
 // the local demo's admin (scripts/lib/demo/admin-server.ts).
 
 /** A desktop Chrome user agent: the library answers self-declared bots ("HeadlessChrome") with 410. */
@@ -81,6 +81,50 @@ export function appBridgeStub(opts: AppBridgeStubOptions): string {
       document.body.style.paddingTop = "48px";
       this.style.cssText = "position:fixed;top:0;right:0;height:47px;padding:0 20px;background:#fff;display:flex;gap:20px;align-items:center;z-index:401;font:550 13px Inter,-apple-system,sans-serif";
       for (const a of this.querySelectorAll("a")) a.style.cssText = "color:#303030;text-decoration:none";
+    }
+  });
+  // The contextual save bar: while shown, the admin draws "Unsaved changes" with Save and Discard over its
+  // top bar; clicking them clicks the element's own buttons (variant="primary" is Save, the other Discard),
+  // whose label, disabled and loading state they mirror.
+  customElements.define("ui-save-bar", class extends HTMLElement {
+    connectedCallback() {
+      // Only the buttons' changes: render() itself restyles this element, which would otherwise loop.
+      this.observer = new MutationObserver((records) => { if (records.some((r) => r.target !== this || r.type !== "attributes")) this.render(); });
+      this.observer.observe(this, { subtree: true, childList: true, characterData: true, attributes: true });
+      this.render();
+    }
+    disconnectedCallback() {
+      this.observer.disconnect();
+      if (this.open) { this.open = false; this.dispatchEvent(new Event("hide")); }
+    }
+    get showing() { return this.open === true; }
+    async show() { if (!this.open) { this.open = true; this.render(); this.dispatchEvent(new Event("show")); } }
+    async hide() { if (this.open) { this.open = false; this.render(); this.dispatchEvent(new Event("hide")); } }
+    async toggle() { return this.open ? this.hide() : this.show(); }
+    render() {
+      // A shadow root with no slot: the app's own buttons stay in the page, unseen, as App Bridge leaves them.
+      const root = this.shadowRoot || this.attachShadow({ mode: "open" });
+      if (!this.open) { this.style.display = "none"; root.replaceChildren(); return; }
+      this.setAttribute("data-fake-save-bar", "");
+      this.style.cssText = "display:flex;position:fixed;top:0;left:0;right:0;height:47px;z-index:500;align-items:center;gap:8px;padding:0 20px;background:#1a1a1a;font:550 13px Inter,-apple-system,sans-serif";
+      const title = document.createElement("span");
+      title.textContent = "Unsaved changes";
+      title.style.cssText = "color:#fff;margin-right:auto";
+      const buttons = [...this.querySelectorAll("button")];
+      const discard = buttons.find((b) => b.getAttribute("variant") !== "primary");
+      const save = buttons.find((b) => b.getAttribute("variant") === "primary");
+      const proxies = [[discard, "Discard"], [save, "Save"]].filter(([own]) => own).map(([own, fallback]) => {
+        const button = document.createElement("button");
+        const loading = own.hasAttribute("loading");
+        button.textContent = own.textContent.trim() || fallback;
+        button.disabled = own.disabled || loading;
+        if (loading) button.setAttribute("aria-busy", "true");
+        const primary = own === save;
+        button.style.cssText = "border:0;border-radius:8px;padding:6px 12px;font:inherit;cursor:pointer;" + (primary ? "background:#fff;color:#303030" : "background:#404040;color:#fff") + (button.disabled ? ";opacity:.6" : "");
+        button.addEventListener("click", () => own.click());
+        return button;
+      });
+      root.replaceChildren(title, ...proxies);
     }
   });
   customElements.define("ui-title-bar", class extends HTMLElement {

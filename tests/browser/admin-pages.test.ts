@@ -226,6 +226,70 @@ describe("settings", () => {
   });
 });
 
+describe("settings save bar", () => {
+  it("shows the save bar for a change, discards it without saving, then saves the next change", async () => {
+    await seedConnectedShop();
+    const posts: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST") posts.push(request.url());
+    });
+    await open("/app/settings");
+    const pixelField = page.getByLabel("Pixel (dataset) ID");
+    const bar = page.getByText("Unsaved changes");
+    await expect.poll(() => pixelField.inputValue()).toBe(PIXEL);
+    expect(await bar.count()).toBe(0);
+
+    await pixelField.fill("999999999999999");
+    await page.getByLabel("Limited Data Use (US state privacy laws)").check();
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await screenshot("settings-save-bar");
+
+    await page.getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => bar.count()).toBe(0);
+    expect(await pixelField.inputValue()).toBe(PIXEL);
+    expect(await page.getByLabel("Limited Data Use (US state privacy laws)").isChecked()).toBe(false);
+    expect(posts).toEqual([]);
+    expect(app.api.calls()).toEqual([]);
+    expect(await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({ pixelId: PIXEL, limitedDataUse: false });
+
+    // Back to the saved value by hand: nothing left to save, so no bar.
+    await pixelField.fill("999999999999999");
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await pixelField.fill(PIXEL);
+    await expect.poll(() => bar.count()).toBe(0);
+
+    await page.getByLabel("Initiate checkout").uncheck();
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => toasts(page)).toContain("Settings saved");
+    await expect.poll(() => bar.count()).toBe(0);
+    expect(await page.getByLabel("Initiate checkout").isChecked()).toBe(false);
+    expect(posts).toHaveLength(1);
+    const row = await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(row).toMatchObject({ pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,Purchase", limitedDataUse: false });
+    expect(app.api.calls("metaCapiUpdateWebPixel")).toHaveLength(1);
+  });
+
+  it("keeps a refused edit and its field error under the bar until it is discarded", async () => {
+    await seedConnectedShop();
+    await open("/app/settings");
+    const pixelField = page.getByLabel("Pixel (dataset) ID");
+    await expect.poll(() => pixelField.inputValue()).toBe(PIXEL);
+    await pixelField.fill("12345abc");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByText("Pixel ID must contain digits only").isVisible()).toBe(true);
+    expect(await pixelField.inputValue()).toBe("12345abc");
+    expect(await page.getByText("Unsaved changes").isVisible()).toBe(true);
+
+    await page.getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => page.getByText("Unsaved changes").count()).toBe(0);
+    expect(await pixelField.inputValue()).toBe(PIXEL);
+    expect(await page.getByText("Pixel ID must contain digits only").count()).toBe(0);
+    expect(await page.getByText("Nothing was saved. Fix the fields marked below.").count()).toBe(0);
+    expect((await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).pixelId).toBe(PIXEL);
+  });
+});
+
 describe("deliveries", () => {
   it("lists orders with their status and Meta's answer, filters by status, and explains a page out of range", async () => {
     await seedConnectedShop();
