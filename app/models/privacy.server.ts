@@ -1,8 +1,9 @@
 // The queries behind the privacy and lifecycle webhooks (app/services/shop-lifecycle.server.ts). Every
 // function is scoped to one shop: a privacy request from one shop can never reach another shop's rows.
 import { parse, stringify } from "lossless-json";
+import type { Prisma } from "@prisma/client";
 import type { Db } from "~/db.server";
-import { clearLease, rewriteShopPayloads } from "~/models/delivery.server";
+import { clearLease, rewriteShopPayloads } from "~/models/delivery-queue.server";
 import { slices } from "~/lib/slices";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 
@@ -29,20 +30,7 @@ const privacyRowSelect = {
   sentAt: true,
 } as const;
 
-export interface PrivacyRow {
-  id: number;
-  orderId: string | null;
-  orderName: string | null;
-  eventName: string;
-  eventId: string;
-  value: string | null;
-  currency: string | null;
-  status: string;
-  statusReason: string | null;
-  payload: string;
-  createdAt: Date;
-  sentAt: Date | null;
-}
+export type PrivacyRow = Prisma.DeliveryGetPayload<{ select: typeof privacyRowSelect }>;
 
 /**
  * The shop's rows of one customer: filed under their key, or of one of the listed orders. A customer can

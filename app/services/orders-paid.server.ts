@@ -7,7 +7,7 @@ import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 import { parseWebhookJson } from "~/lib/well-formed";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
-import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 
 export type OrderPaidOutcome =

@@ -7,7 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { openToken } from "~/lib/token-crypto.server";
-import { recordDelivery } from "~/models/delivery.server";
+import { recordDelivery } from "~/models/delivery-queue.server";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";

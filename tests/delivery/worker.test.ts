@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { REMOVED_VALUE } from "~/lib/capi/scrub";
-import { claimDueDeliveries } from "~/models/delivery.server";
+import { claimDueDeliveries } from "~/models/delivery-queue.server";
 import { DeliveryWorker, type MetaSender, type WorkerOptions } from "~/services/delivery/worker.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { handleAppUninstalled, redactCustomer } from "~/services/shop-lifecycle.server";

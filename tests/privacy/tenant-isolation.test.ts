@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import ts from "typescript";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { recordBrowserEvent } from "~/services/browser-events.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { runCli } from "../../cli/run";

@@ -16,7 +16,7 @@ import {
   releaseClaim,
   stillClaimed,
   type ClaimedDelivery,
-} from "~/models/delivery.server";
+} from "~/models/delivery-queue.server";
 import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.server";
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
 import { isTooOldForMeta, retryDelayMs } from "./backoff";

@@ -1,13 +1,13 @@
-// The delivery ledger: the queue the worker drains and the record the admin reads. Every write after a
-// claim is guarded by the claim token, so a worker whose lease expired can never overwrite the outcome
-// recorded by the worker that took the row over.
+// The delivery ledger as a queue: rows go in (insert-or-ignore), are claimed by the worker and get their
+// outcome. Every write after a claim is guarded by the claim token, so a worker whose lease expired can
+// never overwrite the outcome recorded by the worker that took the row over. The admin's reads of the
+// same table live in delivery-reads.server.ts.
 import type { Prisma } from "@prisma/client";
 import { providerOf, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
+import type { DeliveryStatus } from "~/lib/delivery-status";
 import { slices, sumOverSlices } from "~/lib/slices";
 import { Coalescer, Params } from "~/models/group-commit.server";
-
-export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
 
 export interface NewDelivery {
   shop: string;
@@ -27,18 +27,6 @@ export interface NewDelivery {
   webhookId: string | null;
   /** SHA-256 of the Shopify customer ID (app/lib/capi/customer-key.ts), for privacy requests. */
   customerKey?: string | null;
-}
-
-export interface ClaimedDelivery {
-  id: number;
-  shop: string;
-  pixelId: string;
-  eventName: string;
-  eventId: string;
-  orderId: string | null;
-  attempts: number;
-  eventTime: Date;
-  payload: string;
 }
 
 export interface Claim {
@@ -167,6 +155,8 @@ const claimedSelect = {
   eventTime: true,
   payload: true,
 } as const;
+
+export type ClaimedDelivery = Prisma.DeliveryGetPayload<{ select: typeof claimedSelect }>;
 
 /**
  * Claims up to `limit` rows that are due (sending with an expired lease: a crashed worker's rows, first;
@@ -427,43 +417,6 @@ export function releaseClaim(
   });
 }
 
-export interface DeliveryListItem {
-  orderId: string | null;
-  orderName: string | null;
-  eventName: string;
-  eventId: string;
-  status: string;
-  statusReason: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdAt: Date;
-  sentAt: Date | null;
-}
-
-export async function listDeliveries(
-  db: Db,
-  shop: string,
-  opts: { limit?: number; status?: DeliveryStatus } = {},
-): Promise<DeliveryListItem[]> {
-  return db.delivery.findMany({
-    where: { shop, ...(opts.status ? { status: opts.status } : {}) },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: opts.limit ?? 100,
-    select: {
-      orderId: true,
-      orderName: true,
-      eventName: true,
-      eventId: true,
-      status: true,
-      statusReason: true,
-      attempts: true,
-      lastError: true,
-      createdAt: true,
-      sentAt: true,
-    },
-  });
-}
-
 /**
  * Puts the order's failed rows back in the queue, due now (sent rows are never re-sent), except those
  * holding no event (`unmapped`: the order could not be mapped, so sending would put an empty event on the
@@ -486,131 +439,4 @@ export async function requeueFailedForOrder(
         });
   const rows = await db.delivery.findMany({ where: { shop, orderId }, select: { status: true } });
   return { requeued: count, statuses: rows.map((r) => r.status), unmapped: failed.length - sendable.length };
-}
-
-// ---- The embedded admin's reads --------------------------------------------------------------------------
-
-/** The admin's status filter: "retrying" is a pending row that has already been attempted. */
-export type DeliveryFilterStatus = "sent" | "pending" | "retrying" | "failed" | "skipped";
-
-// A claim counts an attempt up front, so a row in "sending" with one attempt is on its first try.
-function filterStatusWhere(status: DeliveryFilterStatus | null): Prisma.DeliveryWhereInput {
-  switch (status) {
-    case null:
-      return {};
-    case "pending":
-      return { OR: [{ status: "pending", attempts: 0 }, { status: "sending", attempts: { lte: 1 } }] };
-    case "retrying":
-      return { OR: [{ status: "pending", attempts: { gt: 0 } }, { status: "sending", attempts: { gt: 1 } }] };
-    default:
-      return { status };
-  }
-}
-
-const adminRowSelect = {
-  id: true,
-  orderId: true,
-  orderName: true,
-  eventName: true,
-  eventId: true,
-  value: true,
-  currency: true,
-  status: true,
-  statusReason: true,
-  attempts: true,
-  errorCode: true,
-  errorSubcode: true,
-  lastError: true,
-  eventsReceived: true,
-  fbtraceId: true,
-  createdAt: true,
-  sentAt: true,
-} as const;
-
-export type DeliveryAdminRow = Prisma.DeliveryGetPayload<{ select: typeof adminRowSelect }>;
-
-/** One page of the shop's ledger, newest first, counted and cut in the database. */
-export async function listDeliveryPage(
-  db: Db,
-  opts: {
-    shop: string;
-    status: DeliveryFilterStatus | null;
-    createdAt: { gte?: Date; lt?: Date };
-    skip: number;
-    take: number;
-  },
-): Promise<{ rows: DeliveryAdminRow[]; total: number }> {
-  const where: Prisma.DeliveryWhereInput = {
-    shop: opts.shop,
-    ...filterStatusWhere(opts.status),
-    ...(opts.createdAt.gte || opts.createdAt.lt ? { createdAt: opts.createdAt } : {}),
-  };
-  const [total, rows] = await Promise.all([
-    db.delivery.count({ where }),
-    db.delivery.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      skip: opts.skip,
-      take: opts.take,
-      select: adminRowSelect,
-    }),
-  ]);
-  return { rows, total };
-}
-
-const orderRowSelect = {
-  ...adminRowSelect,
-  pixelId: true,
-  eventTime: true,
-  nextAttemptAt: true,
-  updatedAt: true,
-  payload: true,
-} as const;
-
-export type DeliveryOrderRow = Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>;
-
-export async function findDeliveriesForOrder(db: Db, opts: { shop: string; orderId: string }): Promise<DeliveryOrderRow[]> {
-  return db.delivery.findMany({
-    where: { shop: opts.shop, orderId: opts.orderId },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: orderRowSelect,
-  });
-}
-
-/** Rows per raw status created in [since, until). */
-export async function countDeliveriesByStatus(
-  db: Db,
-  opts: { shop: string; eventName: string; since: Date; until?: Date },
-): Promise<{ status: string; count: number }[]> {
-  const groups = await db.delivery.groupBy({
-    by: ["status"],
-    where: { shop: opts.shop, eventName: opts.eventName, createdAt: { gte: opts.since, ...(opts.until ? { lt: opts.until } : {}) } },
-    _count: { _all: true },
-  });
-  return groups.map((g) => ({ status: g.status, count: g._count._all }));
-}
-
-/** The payloads of the latest sent rows since `since`: a bounded sample, however big the shop. */
-export async function recentSentPayloads(
-  db: Db,
-  opts: { shop: string; eventName: string; since: Date; limit: number },
-): Promise<string[]> {
-  const rows = await db.delivery.findMany({
-    where: { shop: opts.shop, eventName: opts.eventName, status: "sent", createdAt: { gte: opts.since } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: opts.limit,
-    select: { payload: true },
-  });
-  return rows.map((r) => r.payload);
-}
-
-export async function findLatestSentDelivery(
-  db: Db,
-  opts: { shop: string; eventName: string },
-): Promise<{ orderId: string | null; orderName: string | null; sentAt: Date | null } | null> {
-  return db.delivery.findFirst({
-    where: { shop: opts.shop, eventName: opts.eventName, status: "sent" },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: { orderId: true, orderName: true, sentAt: true },
-  });
 }
