@@ -1,6 +1,7 @@
 // The operator CLI. Thin like a route: parse and validate arguments, call one service, print.
 import { parseArgs } from "node:util";
 import type { Db } from "~/db.server";
+import { describeReason } from "~/lib/delivery-reasons";
 import { UNMAPPED_RETRY_REASON } from "~/lib/explain-delivery";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
 import { requeueFailedForOrder } from "~/models/delivery-queue.server";
@@ -112,7 +113,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           eventId: r.eventId,
           status: r.status,
           attempts: r.attempts,
-          lastError: r.lastError ?? (r.status === "skipped" || r.status === "failed" ? r.statusReason : null),
+          lastError: r.lastError ?? (r.status === "skipped" || r.status === "failed" ? describeReason(r) : null),
           createdAt: r.createdAt.toISOString(),
           sentAt: r.sentAt?.toISOString() ?? null,
         }));

@@ -5,6 +5,7 @@
 import type { Prisma } from "@prisma/client";
 import { providerOf, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
+import { checkedCode, reason, type FailureKind, type ReasonCode } from "~/lib/delivery-reasons";
 import type { DeliveryStatus } from "~/lib/delivery-status";
 import { slices, sumOverSlices } from "~/lib/slices";
 import { Coalescer, Params } from "~/models/group-commit.server";
@@ -19,7 +20,9 @@ export interface NewDelivery {
   value: string | null;
   currency: string | null;
   status: "pending" | "failed" | "skipped";
-  statusReason: string | null;
+  reasonCode: ReasonCode | null;
+  /** Only shown beside the reason (what made the order unmappable), never read back. */
+  reasonDetail?: string | null;
   eventTime: Date;
   // When the worker may first pick it up; the caller's clock, so one clock rules the whole pipeline.
   nextAttemptAt: Date;
@@ -46,10 +49,11 @@ function isUniqueViolation(error: unknown): boolean {
  * per new row, the first to ask.
  */
 export async function recordDelivery(db: Db, input: NewDelivery): Promise<{ created: boolean; id: number }> {
+  if (input.reasonCode !== null) checkedCode(input.reasonCode);
   return deliveryInserts(db).submit(input);
 }
 
-// 17 bound values a row: 50 rows stay under SQLite's 999 per statement.
+// 18 bound values a row: 50 rows stay under SQLite's 999 per statement.
 export const INSERT_BATCH_ROWS = 50;
 
 const deliveryInserts = Coalescer.perClient((db) => new Coalescer<NewDelivery, { created: boolean; id: number }>((rows) => insertBatch(db, rows), INSERT_BATCH_ROWS));
@@ -85,8 +89,8 @@ async function insertBatch(db: Db, rows: NewDelivery[]): Promise<({ created: boo
 }
 
 const INSERT_COLUMNS = [
-  "shop", "pixelId", "eventName", "eventId", "orderId", "orderName", "value", "currency", "status", "statusReason",
-  "eventTime", "nextAttemptAt", "payload", "webhookId", "customerKey", "createdAt", "updatedAt",
+  "shop", "pixelId", "eventName", "eventId", "orderId", "orderName", "value", "currency", "status", "reasonCode",
+  "reasonDetail", "eventTime", "nextAttemptAt", "payload", "webhookId", "customerKey", "createdAt", "updatedAt",
 ] as const;
 
 /** One statement for up to INSERT_BATCH_ROWS distinct rows; the IDs of new and existing rows by key. */
@@ -94,7 +98,13 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
   const now = new Date();
   const insert = new Params(db);
   const values = rows.map((row) => {
-    const record: Record<(typeof INSERT_COLUMNS)[number], unknown> = { ...row, customerKey: row.customerKey ?? null, createdAt: now, updatedAt: now };
+    const record: Record<(typeof INSERT_COLUMNS)[number], unknown> = {
+      ...row,
+      reasonDetail: row.reasonDetail ?? null,
+      customerKey: row.customerKey ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
     return `(${INSERT_COLUMNS.map((column) => insert.add(record[column])).join(", ")})`;
   });
   type KeyRow = { id: number | bigint; shop: string; pixelId: string; eventName: string; eventId: string };
@@ -265,6 +275,8 @@ export const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 
 export interface MetaAnswer {
   fbtraceId: string | null;
+  /** How app/services/meta/classify-error.ts classified the answer; null when Meta gave none. */
+  kind: FailureKind | null;
   errorCode?: number | null;
   errorSubcode?: number | null;
   message?: string | null;
@@ -273,6 +285,7 @@ export interface MetaAnswer {
 function answerFields(answer: MetaAnswer) {
   return {
     fbtraceId: answer.fbtraceId,
+    failureKind: answer.kind,
     errorCode: answer.errorCode ?? null,
     errorSubcode: answer.errorSubcode ?? null,
     lastError: answer.message ?? null,
@@ -346,7 +359,9 @@ export function markSent(
     token,
     {
       status: "sent",
-      statusReason: null,
+      reasonCode: null,
+      reasonDetail: null,
+      failureKind: null,
       eventsReceived: answer.eventsReceived,
       fbtraceId: answer.fbtraceId,
       sentAt: answer.sentAt,
@@ -366,24 +381,30 @@ export function markRetry(
 ): Promise<number> {
   return updateOwned(db, ids, token, {
     status: "pending",
-    statusReason: "Meta was unavailable; retrying",
+    ...reason("meta_unavailable"),
     nextAttemptAt: answer.nextAttemptAt,
     ...answerFields(answer),
   });
 }
 
-export function markFailed(db: Db, ids: number[], token: string, answer: MetaAnswer): Promise<number> {
-  return updateOwned(db, ids, token, { status: "failed", statusReason: "Meta rejected the event", ...answerFields(answer) });
+export function markFailed(
+  db: Db,
+  ids: number[],
+  token: string,
+  answer: MetaAnswer,
+  code: "meta_rejected" | "no_event" = "meta_rejected",
+): Promise<number> {
+  return updateOwned(db, ids, token, { status: "failed", ...reason(code), ...answerFields(answer) });
 }
 
 export function markSkipped(
   db: Db,
   ids: number[],
   token: string,
-  reason: string,
+  code: ReasonCode,
   rewrites: PayloadRewrite[] = [],
 ): Promise<number> {
-  return updateOwned(db, ids, token, { status: "skipped", statusReason: reason }, { rows: rewrites, status: "skipped" });
+  return updateOwned(db, ids, token, { status: "skipped", ...reason(code) }, { rows: rewrites, status: "skipped" });
 }
 
 /**
@@ -407,11 +428,12 @@ export function releaseClaim(
   db: Db,
   ids: number[],
   token: string,
-  opts: { reason?: string | null; countAttempt?: boolean; answer?: MetaAnswer } = {},
+  opts: { reason?: ReasonCode; countAttempt?: boolean; answer?: MetaAnswer } = {},
 ): Promise<number> {
   return updateOwned(db, ids, token, {
     status: "pending",
-    ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
+    // Without a reason (shutdown) the row keeps the one it had.
+    ...(opts.reason !== undefined ? reason(opts.reason) : {}),
     ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
     ...(opts.answer ? answerFields(opts.answer) : {}),
   });
@@ -435,7 +457,7 @@ export async function requeueFailedForOrder(
       ? { count: 0 }
       : await db.delivery.updateMany({
           where: { shop, id: { in: sendable }, status: "failed" },
-          data: { status: "pending", statusReason: "Retry requested", nextAttemptAt: now },
+          data: { status: "pending", ...reason("retry_requested"), nextAttemptAt: now },
         });
   const rows = await db.delivery.findMany({ where: { shop, orderId }, select: { status: true } });
   return { requeued: count, statuses: rows.map((r) => r.status), unmapped: failed.length - sendable.length };

@@ -2,6 +2,7 @@
 // dashboard's counts. Every query is scoped by shop. The queue side is delivery-queue.server.ts.
 import type { Prisma } from "@prisma/client";
 import type { Db } from "~/db.server";
+import { checkReasons, type Checked } from "~/lib/delivery-reasons";
 import type { DeliveryStatus } from "~/lib/delivery-status";
 import type { DisplayStatus } from "~/lib/explain-delivery";
 
@@ -28,10 +29,12 @@ const adminRowSelect = {
   value: true,
   currency: true,
   status: true,
-  statusReason: true,
+  reasonCode: true,
+  reasonDetail: true,
   attempts: true,
   errorCode: true,
   errorSubcode: true,
+  failureKind: true,
   lastError: true,
   eventsReceived: true,
   fbtraceId: true,
@@ -39,7 +42,7 @@ const adminRowSelect = {
   sentAt: true,
 } as const;
 
-export type DeliveryAdminRow = Prisma.DeliveryGetPayload<{ select: typeof adminRowSelect }>;
+export type DeliveryAdminRow = Checked<Prisma.DeliveryGetPayload<{ select: typeof adminRowSelect }>>;
 
 const logRowSelect = {
   orderId: true,
@@ -47,14 +50,15 @@ const logRowSelect = {
   eventName: true,
   eventId: true,
   status: true,
-  statusReason: true,
+  reasonCode: true,
+  reasonDetail: true,
   attempts: true,
   lastError: true,
   createdAt: true,
   sentAt: true,
 } as const;
 
-export type DeliveryLogRow = Prisma.DeliveryGetPayload<{ select: typeof logRowSelect }>;
+export type DeliveryLogRow = Checked<Prisma.DeliveryGetPayload<{ select: typeof logRowSelect }>>;
 
 /** The shop's latest rows, for the CLI. */
 export async function listDeliveries(
@@ -62,12 +66,13 @@ export async function listDeliveries(
   shop: string,
   opts: { limit?: number; status?: DeliveryStatus } = {},
 ): Promise<DeliveryLogRow[]> {
-  return db.delivery.findMany({
+  const rows = await db.delivery.findMany({
     where: { shop, ...(opts.status ? { status: opts.status } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: opts.limit ?? 100,
     select: logRowSelect,
   });
+  return rows.map(checkReasons);
 }
 
 /** One page of the shop's ledger, newest first, counted and cut in the database. */
@@ -96,7 +101,7 @@ export async function listDeliveryPage(
       select: adminRowSelect,
     }),
   ]);
-  return { rows, total };
+  return { rows: rows.map(checkReasons), total };
 }
 
 const orderRowSelect = {
@@ -108,14 +113,15 @@ const orderRowSelect = {
   payload: true,
 } as const;
 
-export type DeliveryOrderRow = Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>;
+export type DeliveryOrderRow = Checked<Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>>;
 
 export async function findDeliveriesForOrder(db: Db, opts: { shop: string; orderId: string }): Promise<DeliveryOrderRow[]> {
-  return db.delivery.findMany({
+  const rows = await db.delivery.findMany({
     where: { shop: opts.shop, orderId: opts.orderId },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: orderRowSelect,
   });
+  return rows.map(checkReasons);
 }
 
 /** Rows per raw status created in [since, until). */

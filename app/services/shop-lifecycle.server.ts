@@ -3,10 +3,10 @@
 // running it twice leaves the same state as running it once.
 import type { Db } from "~/db.server";
 import { customerKeyOf } from "~/lib/capi/customer-key";
+import { describeReason } from "~/lib/delivery-reasons";
 import { orderIdDigits, purchaseEventId } from "~/lib/event-id";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import {
-  CUSTOMER_REDACTED_REASON,
   deleteBrowserEventsFor,
   deleteDataRequestsFor,
   eraseShop,
@@ -16,8 +16,6 @@ import {
   stopShopDeliveries,
   type PrivacyRow,
 } from "~/models/privacy.server";
-
-export { CUSTOMER_REDACTED_REASON };
 
 /**
  * Signs the shop out, clears its Meta credentials and stops every event not yet sent, so nothing more
@@ -88,6 +86,7 @@ export interface CustomerDataReportRow {
   eventName: string;
   eventId: string;
   status: string;
+  /** The row's reason in words (app/lib/delivery-reasons.ts); the report is for people. */
   statusReason: string | null;
   value: string | null;
   currency: string | null;
@@ -115,7 +114,7 @@ export async function customerDataReport(
     eventName: row.eventName,
     eventId: row.eventId,
     status: row.status,
-    statusReason: row.statusReason,
+    statusReason: describeReason(row),
     value: row.value,
     currency: row.currency,
     customerData: userDataOf(row.payload),

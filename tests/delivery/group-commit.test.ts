@@ -23,7 +23,7 @@ function row(eventId: string, extra: Partial<NewDelivery> = {}): NewDelivery {
     value: "12.50",
     currency: "EUR",
     status: "pending",
-    statusReason: null,
+    reasonCode: null,
     eventTime: now,
     nextAttemptAt: now,
     payload: JSON.stringify({ event_id: eventId }),

@@ -127,7 +127,7 @@ describe("one shop cannot reach another's data", () => {
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: B, pixelId: "543210987654321", accessToken: "EAAB" + "b".repeat(60) });
     const row = (shop: string, orderId: string, status: NewDelivery["status"]): NewDelivery => ({
       shop, pixelId: "1", eventName: "Purchase", eventId: `shopify_order_${orderId}`, orderId, orderName: `#${orderId}`, value: "1.00",
-      currency: "USD", status, statusReason: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
+      currency: "USD", status, reasonCode: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
     });
     await recordDelivery(db, row(A, "1001", "failed"));
     await recordDelivery(db, row(A, "1002", "skipped"));
