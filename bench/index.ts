@@ -406,8 +406,8 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   try {
     await until(
       async () => {
-        const failed = await db.delivery.findFirst({ where: { shop: shopA, status: "failed" }, select: { lastError: true, statusReason: true } });
-        if (failed) throw new Error(`Meta rejected a benchmark event: ${failed.lastError ?? failed.statusReason}`);
+        const failed = await db.delivery.findFirst({ where: { shop: shopA, status: "failed" }, select: { lastError: true, reasonCode: true } });
+        if (failed) throw new Error(`Meta rejected a benchmark event: ${failed.lastError ?? failed.reasonCode}`);
         const sent = await db.delivery.count({ where: { shop: shopA, status: "sent" } });
         if (sent !== progress.sent) progress = { sent, at: performance.now() };
         // A worker that keeps failing its cycle makes no progress at all; say why instead of waiting out the timeout.

@@ -1,10 +1,12 @@
 // The operator CLI. Thin like a route: parse and validate arguments, call one service, print.
 import { parseArgs } from "node:util";
 import type { Db } from "~/db.server";
+import { describeReason } from "~/lib/delivery-reasons";
 import { UNMAPPED_RETRY_REASON } from "~/lib/explain-delivery";
 import { parseJsonOr } from "~/lib/result";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
-import { listDeliveries, requeueFailedForOrder } from "~/models/delivery.server";
+import { requeueFailedForOrder } from "~/models/delivery-queue.server";
+import { listDeliveries } from "~/models/delivery-reads.server";
 import { listDataRequests } from "~/models/privacy.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { resealTokens } from "~/services/token-keys.server";
@@ -113,7 +115,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           eventId: r.eventId,
           status: r.status,
           attempts: r.attempts,
-          lastError: r.lastError ?? (r.status === "skipped" || r.status === "failed" ? r.statusReason : null),
+          lastError: r.lastError ?? (r.status === "skipped" || r.status === "failed" ? describeReason(r) : null),
           createdAt: r.createdAt.toISOString(),
           sentAt: r.sentAt?.toISOString() ?? null,
         }));

@@ -7,7 +7,8 @@ const next = new Date("2026-11-20T10:35:00.000Z");
 
 const row = (overrides: Partial<TimelineRow>): TimelineRow => ({
   status: "pending",
-  statusReason: null,
+  reasonCode: null,
+  reasonDetail: null,
   attempts: 0,
   createdAt: created,
   updatedAt: updated,
@@ -62,12 +63,18 @@ describe("buildTimeline", () => {
     expect(entries[2].at).toBe(next.toISOString());
   });
 
-  it("shows a held row as on hold", () => {
-    expect(buildTimeline(row({ status: "pending", attempts: 1, statusReason: "Held: Session has expired" }))[1].label).toBe("On hold (1 attempt so far)");
+  it("shows a held row as on hold, whichever hold it is", () => {
+    for (const reasonCode of ["held_not_connected", "held_token_unreadable", "held_meta_refused"] as const) {
+      expect(buildTimeline(row({ status: "pending", attempts: 1, reasonCode }))[1].label).toBe("On hold (1 attempt so far)");
+    }
+    expect(buildTimeline(row({ status: "pending", attempts: 0, reasonCode: "held_not_connected" }))[1]).toMatchObject({
+      label: "Queued to send",
+      detail: "The shop's Meta connection is not active",
+    });
   });
 
   it("shows a requested retry before the queued attempt", () => {
-    expect(buildTimeline(row({ status: "pending", attempts: 0, statusReason: "Retry requested", errorCode: 190 })).map((e) => e.label)).toEqual([
+    expect(buildTimeline(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", errorCode: 190 })).map((e) => e.label)).toEqual([
       "Recorded from Shopify's paid-order notification",
       "Retry requested",
       "Queued to send",
@@ -75,15 +82,22 @@ describe("buildTimeline", () => {
   });
 
   it("shows a retry requested after a failure with the answer that failed it", () => {
-    const entries = buildTimeline(row({ status: "pending", attempts: 1, statusReason: "Retry requested", errorCode: 190, lastError: "Session has expired" }));
+    const entries = buildTimeline(row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, lastError: "Session has expired" }));
     expect(entries.slice(1)).toEqual([
       { at: updated.toISOString(), label: "Retry requested (after 1 attempt)", detail: "error 190 · Session has expired", tone: "info" },
       { at: next.toISOString(), label: "Queued to send", detail: null, tone: "info" },
     ]);
   });
 
+  it("shows a row that failed before reaching Meta with its reason and the stored detail", () => {
+    expect(buildTimeline(row({ status: "failed", reasonCode: "mapping_failed", reasonDetail: "no currency" }))[1]).toMatchObject({
+      label: "Could not be sent",
+      detail: "The order could not be turned into a Purchase: no currency",
+    });
+  });
+
   it("shows a skipped row with its reason and a row in flight as being sent", () => {
-    expect(buildTimeline(row({ status: "skipped", statusReason: "Test order: not sent to Meta" }))[1]).toMatchObject({ label: "Skipped", detail: "Test order: not sent to Meta" });
+    expect(buildTimeline(row({ status: "skipped", reasonCode: "test_order" }))[1]).toMatchObject({ label: "Skipped", detail: "Test order: not sent to Meta" });
     expect(buildTimeline(row({ status: "sending", attempts: 1 }))[1]).toMatchObject({ label: "Being sent now", at: updated.toISOString() });
   });
 });

@@ -1,11 +1,13 @@
 // The story of one ledger row, oldest first. The ledger keeps only Meta's latest answer per row (it is
 // a queue, not an audit log), so the timeline is rebuilt from its timestamps and that answer: it never
 // invents attempts it cannot date.
+import { describeReason, isHeld, type ReasonCode } from "./delivery-reasons";
 import { displayStatus, type Tone } from "./explain-delivery";
 
 export interface TimelineRow {
   status: string;
-  statusReason: string | null;
+  reasonCode: ReasonCode | null;
+  reasonDetail: string | null;
   attempts: number;
   createdAt: Date;
   updatedAt: Date;
@@ -39,6 +41,9 @@ export function buildTimeline(row: TimelineRow): TimelineEntry[] {
     { at: row.createdAt.toISOString(), label: "Recorded from Shopify's paid-order notification", detail: null, tone: "info" },
   ];
   const status = displayStatus(row);
+  const reason = describeReason(row);
+  const retryRequested = row.reasonCode === "retry_requested";
+  const held = isHeld(row.reasonCode);
   const attempts = row.attempts === 1 ? "1 attempt" : `${row.attempts} attempts`;
 
   switch (status) {
@@ -57,23 +62,23 @@ export function buildTimeline(row: TimelineRow): TimelineEntry[] {
       entries.push({
         at: row.updatedAt.toISOString(),
         label: row.attempts > 0 ? `Meta rejected it (${attempts})` : "Could not be sent",
-        detail: metaAnswer(row) ?? row.statusReason,
+        detail: metaAnswer(row) ?? reason,
         tone: "critical",
       });
       break;
     case "skipped":
-      entries.push({ at: row.updatedAt.toISOString(), label: "Skipped", detail: row.statusReason, tone: "info" });
+      entries.push({ at: row.updatedAt.toISOString(), label: "Skipped", detail: reason, tone: "info" });
       break;
     case "retrying":
-      if (row.statusReason === "Retry requested") {
+      if (retryRequested) {
         entries.push({ at: row.updatedAt.toISOString(), label: `Retry requested (after ${attempts})`, detail: metaAnswer(row), tone: "info" });
         entries.push({ at: row.nextAttemptAt.toISOString(), label: "Queued to send", detail: null, tone: "info" });
         break;
       }
       entries.push({
         at: row.updatedAt.toISOString(),
-        label: row.statusReason?.startsWith("Held") ? `On hold (${attempts} so far)` : `Last attempt did not go through (${attempts} so far)`,
-        detail: metaAnswer(row) ?? row.statusReason,
+        label: held ? `On hold (${attempts} so far)` : `Last attempt did not go through (${attempts} so far)`,
+        detail: metaAnswer(row) ?? reason,
         tone: "attention",
       });
       if (row.status === "pending") {
@@ -81,13 +86,13 @@ export function buildTimeline(row: TimelineRow): TimelineEntry[] {
       }
       break;
     case "pending":
-      if (row.statusReason === "Retry requested") {
+      if (retryRequested) {
         entries.push({ at: row.updatedAt.toISOString(), label: "Retry requested", detail: metaAnswer(row), tone: "info" });
       }
       entries.push({
         at: row.status === "sending" ? row.updatedAt.toISOString() : row.nextAttemptAt.toISOString(),
         label: row.status === "sending" ? "Being sent now" : "Queued to send",
-        detail: row.statusReason?.startsWith("Held") ? row.statusReason : null,
+        detail: held ? reason : null,
         tone: "info",
       });
       break;

@@ -3,7 +3,9 @@ import { displayStatus, explainDelivery, explainMetaError, type DeliveryFacts } 
 
 const row = (overrides: Partial<DeliveryFacts>): DeliveryFacts => ({
   status: "failed",
-  statusReason: "Meta rejected the event",
+  reasonCode: "meta_rejected",
+  reasonDetail: null,
+  failureKind: "invalid_payload",
   attempts: 1,
   errorCode: null,
   errorSubcode: null,
@@ -61,7 +63,7 @@ describe("explainMetaError", () => {
 
 describe("explainDelivery", () => {
   it("explains a sent row with Meta's count", () => {
-    expect(explainDelivery(row({ status: "sent", statusReason: null, eventsReceived: 1 }))).toMatchObject({
+    expect(explainDelivery(row({ status: "sent", reasonCode: null, failureKind: null, eventsReceived: 1 }))).toMatchObject({
       title: "Received by Meta",
       cause: expect.stringMatching(/events received: 1/),
       fix: null,
@@ -75,49 +77,55 @@ describe("explainDelivery", () => {
 
   it("explains a row that failed before reaching Meta by its own reason", () => {
     expect(
-      explainDelivery(row({ statusReason: "The order could not be turned into a Purchase: no currency", attempts: 0 })),
+      explainDelivery(row({ reasonCode: "mapping_failed", reasonDetail: "no currency", failureKind: null, attempts: 0 })),
     ).toMatchObject({ title: "Could not be prepared for Meta", cause: "The order could not be turned into a Purchase: no currency" });
   });
 
   it("says a retrying row is retried automatically", () => {
-    expect(explainDelivery(row({ status: "pending", attempts: 2, errorCode: 2, statusReason: "Meta was unavailable; retrying" }))).toMatchObject({
+    expect(explainDelivery(row({ status: "pending", attempts: 2, errorCode: 2, reasonCode: "meta_unavailable", failureKind: "transient" }))).toMatchObject({
       title: "Meta was unavailable; retrying",
       fix: "Nothing to do: we retry automatically with increasing pauses.",
     });
   });
 
   it("explains a held row by the connection problem and how to release it", () => {
-    const held = explainDelivery(row({ status: "pending", attempts: 1, errorCode: 190, statusReason: "Held: Session has expired" }));
+    const held = explainDelivery(row({ status: "pending", attempts: 1, errorCode: 190, reasonCode: "held_meta_refused", failureKind: "auth" }));
     expect(held.title).toBe("On hold until your Meta connection works again");
     expect(held.fix).toMatch(/new token/);
 
-    const heldWithoutAnswer = explainDelivery(row({ status: "pending", attempts: 0, statusReason: "Held: the shop's Meta connection is not active" }));
-    expect(heldWithoutAnswer).toMatchObject({ cause: "the shop's Meta connection is not active", fix: expect.stringMatching(/Reconnect in Settings/) });
+    const heldWithoutAnswer = explainDelivery(row({ status: "pending", attempts: 0, reasonCode: "held_not_connected", failureKind: null }));
+    expect(heldWithoutAnswer).toMatchObject({
+      title: "On hold until your Meta connection works again",
+      cause: "The shop's Meta connection is not active.",
+      fix: expect.stringMatching(/Reconnect in Settings/),
+    });
   });
 
   it.each([
-    ["The shop has not connected a Meta pixel", /Connect your pixel in Settings/],
-    ["The Purchase event is switched off in settings", /Switch the Purchase event on/],
-    ["Test order: not sent to Meta", null],
-    ["Paid more than 7 days ago: Meta no longer accepts it", null],
-  ])("explains a skip: %s", (reason, fix) => {
-    const explained = explainDelivery(row({ status: "skipped", statusReason: reason, attempts: 0 }));
-    expect(explained.cause).toBe(reason);
+    ["shop_not_connected", "The shop has not connected a Meta pixel", /Connect your pixel in Settings/],
+    ["no_pixel", "No Meta pixel is connected", /Connect your pixel in Settings/],
+    ["event_disabled", "The Purchase event is switched off in settings", /Switch the Purchase event on/],
+    ["test_order", "Test order: not sent to Meta", null],
+    ["too_old", "Older than 7 days: Meta no longer accepts it", null],
+    ["consent_declined", "The shopper declined marketing tracking", null],
+  ] as const)("explains a skip: %s", (reasonCode, cause, fix) => {
+    const explained = explainDelivery(row({ status: "skipped", reasonCode, failureKind: null, attempts: 0 }));
+    expect(explained.cause).toBe(cause);
     if (fix) expect(explained.fix).toMatch(fix);
     else expect(explained.fix).toBeNull();
   });
 
   it("reports a fresh row as waiting", () => {
-    expect(explainDelivery(row({ status: "pending", attempts: 0, statusReason: null })).title).toBe("Waiting to be sent");
+    expect(explainDelivery(row({ status: "pending", attempts: 0, reasonCode: null, failureKind: null })).title).toBe("Waiting to be sent");
   });
 
   it("reports a retried row as requested, with Meta's last answer, not as an outage", () => {
-    expect(explainDelivery(row({ status: "pending", attempts: 1, statusReason: "Retry requested", errorCode: 190 }))).toEqual({
+    expect(explainDelivery(row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, failureKind: "auth" }))).toEqual({
       title: "Retry requested: waiting to be sent",
       cause: "You asked for another attempt. Meta's last answer was: Meta no longer accepts your access token.",
       fix: null,
       tone: "info",
     });
-    expect(explainDelivery(row({ status: "pending", attempts: 0, statusReason: "Retry requested" })).cause).toBe("You asked for another attempt.");
+    expect(explainDelivery(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", failureKind: null })).cause).toBe("You asked for another attempt.");
   });
 });

@@ -1,13 +1,12 @@
 // The queries behind the privacy and lifecycle webhooks (app/services/shop-lifecycle.server.ts). Every
 // function is scoped to one shop: a privacy request from one shop can never reach another shop's rows.
 import { parse, stringify } from "lossless-json";
+import type { Prisma } from "@prisma/client";
 import type { Db } from "~/db.server";
-import { clearLease, rewriteShopPayloads } from "~/models/delivery.server";
+import { clearLease, rewriteShopPayloads } from "~/models/delivery-queue.server";
+import { checkReasons, reason, type Checked } from "~/lib/delivery-reasons";
 import { slices } from "~/lib/slices";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
-
-export const CUSTOMER_REDACTED_REASON = "Customer data redacted";
-export const UNINSTALLED_REASON = "App uninstalled: not sent to Meta";
 
 // Statuses of rows that could still reach Meta: a redaction or an uninstall must stop all of them,
 // including one a worker holds (its lease guard then refuses the worker's write, and the worker checks
@@ -23,26 +22,14 @@ const privacyRowSelect = {
   value: true,
   currency: true,
   status: true,
-  statusReason: true,
+  reasonCode: true,
+  reasonDetail: true,
   payload: true,
   createdAt: true,
   sentAt: true,
 } as const;
 
-export interface PrivacyRow {
-  id: number;
-  orderId: string | null;
-  orderName: string | null;
-  eventName: string;
-  eventId: string;
-  value: string | null;
-  currency: string | null;
-  status: string;
-  statusReason: string | null;
-  payload: string;
-  createdAt: Date;
-  sentAt: Date | null;
-}
+export type PrivacyRow = Checked<Prisma.DeliveryGetPayload<{ select: typeof privacyRowSelect }>>;
 
 /**
  * The shop's rows of one customer: filed under their key, or of one of the listed orders. A customer can
@@ -55,10 +42,10 @@ export async function findCustomerDeliveries(
   const found = new Map<number, PrivacyRow>();
   const keep = (rows: PrivacyRow[]) => rows.forEach((row) => found.set(row.id, row));
   if (input.customerKey) {
-    keep(await db.delivery.findMany({ where: { shop: input.shop, customerKey: input.customerKey }, select: privacyRowSelect }));
+    keep((await db.delivery.findMany({ where: { shop: input.shop, customerKey: input.customerKey }, select: privacyRowSelect })).map(checkReasons));
   }
   for (const slice of slices(input.orderIds)) {
-    keep(await db.delivery.findMany({ where: { shop: input.shop, orderId: { in: slice } }, select: privacyRowSelect }));
+    keep((await db.delivery.findMany({ where: { shop: input.shop, orderId: { in: slice } }, select: privacyRowSelect })).map(checkReasons));
   }
   return [...found.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id);
 }
@@ -83,7 +70,7 @@ export async function redactDeliveries(db: Db, input: { shop: string; rows: Priv
       // sent stays sent.
       db.delivery.updateMany({
         where: { shop: input.shop, id: { in: ids }, status: { in: UNSENT } },
-        data: { ...clearLease, status: "skipped", statusReason: CUSTOMER_REDACTED_REASON },
+        data: { ...clearLease, status: "skipped", ...reason("customer_redacted") },
       }),
     ]);
     redacted += cleared.count;
@@ -141,7 +128,7 @@ export async function listDataRequests(
 export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stopped: number; scrubbed: number }> {
   const { count: stopped } = await db.delivery.updateMany({
     where: { shop, status: { in: ["pending", "sending"] } },
-    data: { ...clearLease, status: "skipped", statusReason: UNINSTALLED_REASON },
+    data: { ...clearLease, status: "skipped", ...reason("uninstalled") },
   });
   // Only rows never sent can still hold raw identifiers (sent and skipped rows are scrubbed as they
   // change status); after the update above that is the failed rows and the ones just stopped.
@@ -152,7 +139,7 @@ export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stoppe
       where: {
         shop,
         id: { gt: afterId },
-        OR: [{ status: "failed" }, { status: "skipped", statusReason: UNINSTALLED_REASON }],
+        OR: [{ status: "failed" }, { status: "skipped", reasonCode: "uninstalled" }],
       },
       orderBy: { id: "asc" },
       take: 200,

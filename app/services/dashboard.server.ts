@@ -2,7 +2,7 @@
 import type { Db } from "~/db.server";
 import { dayBuckets, foldStatuses, summarize, type RangeDays, type StatusCounts, type WindowSummary } from "~/lib/dashboard-stats";
 import { matchKeyShares, type MatchKeyShare } from "~/lib/match-keys";
-import { countDeliveriesByStatus, recentSentPayloads } from "~/models/delivery.server";
+import { countDeliveriesByStatus, recentSentPayloads } from "~/models/delivery-reads.server";
 
 // Enough for a stable percentage; bounded so a shop with 100k orders a month costs the same.
 export const MATCH_KEY_SAMPLE = 500;

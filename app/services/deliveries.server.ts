@@ -9,7 +9,8 @@ import { formatAmount } from "~/lib/format";
 import { matchKeysOf, type MatchKeyPresence } from "~/lib/match-keys";
 import { err, ok, parseJsonOr, type Result } from "~/lib/result";
 import { findBrowserEvents } from "~/models/browser-event.server";
-import { findDeliveriesForOrder, listDeliveryPage, requeueFailedForOrder } from "~/models/delivery.server";
+import { requeueFailedForOrder } from "~/models/delivery-queue.server";
+import { findDeliveriesForOrder, listDeliveryPage } from "~/models/delivery-reads.server";
 import { findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
 
 export interface DeliveryListItem {

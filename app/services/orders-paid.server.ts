@@ -5,16 +5,17 @@ import { purchaseEventId } from "~/lib/event-id";
 import { customerKeyOfOrder } from "~/lib/capi/customer-key";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
+import type { ReasonCode } from "~/lib/delivery-reasons";
 import { err, ok, type Result } from "~/lib/result";
 import { isTooOldForMeta } from "~/services/delivery/backoff";
-import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 
 export interface OrderPaidRecorded {
   /** False when the row was already there (Shopify redelivers). */
   created: boolean;
   status: NewDelivery["status"];
-  statusReason: string | null;
+  reasonCode: ReasonCode | null;
   eventId: string;
 }
 
@@ -57,7 +58,8 @@ export async function recordOrderPaid(
       value: null,
       currency: null,
       status: "failed",
-      statusReason: `The order could not be turned into a Purchase: ${mapped.reason}`,
+      reasonCode: "mapping_failed",
+      reasonDetail: mapped.reason,
       eventTime: input.now,
       nextAttemptAt: input.now,
       payload: "{}",
@@ -82,7 +84,7 @@ export async function recordOrderPaid(
       value: mapped.value,
       currency: mapped.currency,
       status: skipReason ? "skipped" : "pending",
-      statusReason: skipReason,
+      reasonCode: skipReason,
       eventTime: mapped.eventTime,
       nextAttemptAt: input.now,
       // A shopper who declined is not tracked: not even their hashed details stay in the ledger.
@@ -95,7 +97,7 @@ export async function recordOrderPaid(
   row.customerKey = customerKeyOfOrder(order);
   if (row.status === "skipped") row.payload = scrubRawIdentifiers(row.payload);
   const { created } = await recordDelivery(db, row);
-  return ok({ created, status: row.status, statusReason: row.statusReason, eventId: row.eventId });
+  return ok({ created, status: row.status, reasonCode: row.reasonCode, eventId: row.eventId });
 }
 
 function whySkip(facts: {
@@ -105,13 +107,13 @@ function whySkip(facts: {
   consentDenied: boolean;
   isTest: boolean;
   tooOld: boolean;
-}): string | null {
-  if (!facts.known) return "The shop has not connected a Meta pixel";
-  if (!facts.hasPixel) return "No Meta pixel is connected";
+}): ReasonCode | null {
+  if (!facts.known) return "shop_not_connected";
+  if (!facts.hasPixel) return "no_pixel";
   // Checked before the settings-based reasons: it is the one a merchant must never "fix" by re-sending.
-  if (facts.consentDenied) return "The shopper declined marketing tracking";
-  if (!facts.purchaseOn) return "The Purchase event is switched off in settings";
-  if (facts.isTest) return "Test order: not sent to Meta";
-  if (facts.tooOld) return "Paid more than 7 days ago: Meta no longer accepts it";
+  if (facts.consentDenied) return "consent_declined";
+  if (!facts.purchaseOn) return "event_disabled";
+  if (facts.isTest) return "test_order";
+  if (facts.tooOld) return "too_old";
   return null;
 }

@@ -82,7 +82,7 @@ function answerView(result: SendEventsResult): MetaAnswerView {
     code: result.code,
     subcode: result.subcode,
     message: result.message,
-    transient: result.kind === "transient",
+    kind: result.kind,
   });
   return {
     ok: false,

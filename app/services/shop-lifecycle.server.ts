@@ -3,11 +3,11 @@
 // running it twice leaves the same state as running it once.
 import type { Db } from "~/db.server";
 import { customerKeyOf } from "~/lib/capi/customer-key";
+import { describeReason } from "~/lib/delivery-reasons";
 import { orderIdDigits, purchaseEventId } from "~/lib/event-id";
 import { parseJsonOr } from "~/lib/result";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import {
-  CUSTOMER_REDACTED_REASON,
   deleteBrowserEventsFor,
   deleteDataRequestsFor,
   eraseShop,
@@ -18,8 +18,6 @@ import {
   type PrivacyRow,
 } from "~/models/privacy.server";
 import { disconnectUninstalledShop, updateSessionScope } from "~/models/shop-lifecycle.server";
-
-export { CUSTOMER_REDACTED_REASON };
 
 /**
  * Signs the shop out, clears its Meta credentials and stops every event not yet sent, so nothing more
@@ -79,6 +77,7 @@ export interface CustomerDataReportRow {
   eventName: string;
   eventId: string;
   status: string;
+  /** The row's reason in words (app/lib/delivery-reasons.ts); the report is for people. */
   statusReason: string | null;
   value: string | null;
   currency: string | null;
@@ -106,7 +105,7 @@ export async function customerDataReport(
     eventName: row.eventName,
     eventId: row.eventId,
     status: row.status,
-    statusReason: row.statusReason,
+    statusReason: describeReason(row),
     value: row.value,
     currency: row.currency,
     customerData: userDataOf(row.payload),

@@ -147,7 +147,7 @@ describe("home", () => {
     }
     for (const h of [20, 50, 90]) await createDelivery(app.db, { shop: SHOP, status: "failed", errorCode: 100, errorSubcode: 2804050, createdAt: hoursAgo(h) });
     await createDelivery(app.db, { shop: SHOP, status: "pending", createdAt: hoursAgo(0.1) });
-    await createDelivery(app.db, { shop: SHOP, status: "skipped", statusReason: "Test order: not sent to Meta", createdAt: hoursAgo(30) });
+    await createDelivery(app.db, { shop: SHOP, status: "skipped", reasonCode: "test_order", createdAt: hoursAgo(30) });
 
     await open("/app");
     await expect.poll(() => page.getByText("4 of 5 done").isVisible()).toBe(true);
@@ -301,7 +301,8 @@ describe("deliveries", () => {
       orderName: "#1047",
       errorCode: 2,
       lastError: "Service temporarily unavailable",
-      statusReason: "Meta was unavailable; retrying",
+      reasonCode: "meta_unavailable",
+      failureKind: "transient",
       createdAt: hoursAgo(1),
     });
     await createDelivery(app.db, {
@@ -315,7 +316,7 @@ describe("deliveries", () => {
       keys: ["ct", "country", "client_user_agent"],
       createdAt: hoursAgo(2),
     });
-    await createDelivery(app.db, { shop: SHOP, status: "skipped", orderName: "#1045", statusReason: "Test order: not sent to Meta", createdAt: hoursAgo(3) });
+    await createDelivery(app.db, { shop: SHOP, status: "skipped", orderName: "#1045", reasonCode: "test_order", createdAt: hoursAgo(3) });
     await createDelivery(app.db, { shop: SHOP, status: "pending", attempts: 0, orderName: "#1044", createdAt: hoursAgo(0.1) });
     for (let i = 0; i < 8; i++) await createDelivery(app.db, { shop: SHOP, status: "sent", orderName: `#10${30 + i}`, createdAt: hoursAgo(5 + i) });
     await createDelivery(app.db, { shop: OTHER_SHOP, status: "failed", orderName: "#9999", createdAt: hoursAgo(0.2) });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { openToken } from "~/lib/token-crypto.server";
 import { parseWebhookJson } from "~/lib/well-formed";
-import { recordDelivery } from "~/models/delivery.server";
+import { recordDelivery } from "~/models/delivery-queue.server";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
@@ -91,7 +91,7 @@ function row(orderId: string, status: "pending" | "failed" | "skipped", extra: P
     value: "10.00",
     currency: "USD",
     status,
-    statusReason: status === "skipped" ? "Test order: not sent to Meta" : null,
+    reasonCode: status === "skipped" ? "test_order" : null,
     eventTime: new Date(),
     nextAttemptAt: new Date(),
     payload: purchasePayload(orderId),
@@ -163,7 +163,7 @@ describe("deliveries:list", () => {
   it("lists the shop's rows as JSON with the documented fields, newest first, and no other shop's", async () => {
     await row("1001", "failed", { lastError: "Invalid parameter" } as never);
     await row("1002", "skipped");
-    await recordDelivery(db, { shop: "other.myshopify.com", pixelId: "1", eventName: "Purchase", eventId: "shopify_order_9", orderId: "9", orderName: null, value: null, currency: null, status: "pending", statusReason: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null });
+    await recordDelivery(db, { shop: "other.myshopify.com", pixelId: "1", eventName: "Purchase", eventId: "shopify_order_9", orderId: "9", orderName: null, value: null, currency: null, status: "pending", reasonCode: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null });
     const result = await cli("deliveries:list", "--shop", SHOP, "--json");
     expect(result.code).toBe(0);
     const items = JSON.parse(result.out);
@@ -207,7 +207,7 @@ describe("deliveries:retry", () => {
 
   it("refuses an order that could not be mapped, says why, and nothing reaches Meta", async () => {
     // What the webhook path stores for an order it could not turn into a Purchase: failed, payload "{}".
-    await row("1003", "failed", { payload: "{}", statusReason: "The order could not be turned into a Purchase: no line items" });
+    await row("1003", "failed", { payload: "{}", reasonCode: "mapping_failed", reasonDetail: "no line items" });
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
     const result = await cli("deliveries:retry", "--shop", SHOP, "--order", "1003");
     expect(result.code).toBe(1);

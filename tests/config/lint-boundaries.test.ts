@@ -22,9 +22,9 @@ const use = (name: string) => `\nexport const used = ${name};\n`;
 
 describe("routes never import models", () => {
   it.each([
-    ["app/routes/app.fixture.tsx", `import { listDeliveries } from "~/models/delivery.server";`],
-    ["app/routes/app.fixture.tsx", `import { listDeliveries } from "../models/delivery.server";`],
-    ["app/routes/auth.fixture/route.tsx", `import { listDeliveries } from "../../models/delivery.server";`],
+    ["app/routes/app.fixture.tsx", `import { listDeliveries } from "~/models/delivery-reads.server";`],
+    ["app/routes/app.fixture.tsx", `import { listDeliveries } from "../models/delivery-reads.server";`],
+    ["app/routes/auth.fixture/route.tsx", `import { listDeliveries } from "../../models/delivery-reads.server";`],
   ])("%s: %s fails", async (file, line) => {
     const messages = await lint(file, line + use("listDeliveries"));
     expect(messages).toEqual([expect.objectContaining({ rule: "no-restricted-imports", line: 1 })]);

@@ -2,7 +2,7 @@
 // SQLite the deliveries table's query is answered from the (shop, status, createdAt) index.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { countDeliveriesByStatus, findDeliveriesForOrder, listDeliveryPage, recentSentPayloads } from "~/models/delivery.server";
+import { countDeliveriesByStatus, findDeliveriesForOrder, listDeliveryPage, recentSentPayloads } from "~/models/delivery-reads.server";
 import { createDelivery } from "../factories/delivery";
 import { createTestDatabase } from "../helpers/test-db";
 

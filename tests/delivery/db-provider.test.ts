@@ -23,7 +23,7 @@ describe.each(["sqlite", "postgresql"] as const)("providerOf on %s", (kind) => {
     try {
       expect(other.providerOf(db)).toBe(kind);
       // The statement that used to be built in the wrong dialect: a payload rewrite after a claim.
-      const { markSent } = await import("~/models/delivery.server");
+      const { markSent } = await import("~/models/delivery-queue.server");
       const row = await db.delivery.create({
         data: {
           shop: "bright-socks.myshopify.com",

@@ -5,7 +5,7 @@
 // told it created it; and one bad row in a batch fails alone, its neighbours are stored.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 
@@ -23,7 +23,7 @@ function row(eventId: string, extra: Partial<NewDelivery> = {}): NewDelivery {
     value: "12.50",
     currency: "EUR",
     status: "pending",
-    statusReason: null,
+    reasonCode: null,
     eventTime: now,
     nextAttemptAt: now,
     payload: JSON.stringify({ event_id: eventId }),

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openDb, type Db } from "~/db.server";
 import { REMOVED_VALUE } from "~/lib/capi/scrub";
 import { parseWebhookJson } from "~/lib/well-formed";
-import { claimDueDeliveries } from "~/models/delivery.server";
+import { claimDueDeliveries } from "~/models/delivery-queue.server";
+import { getOrderDeliveries, listDeliveriesView } from "~/services/deliveries.server";
 import { DeliveryWorker, type MetaSender, type WorkerOptions } from "~/services/delivery/worker.server";
 import { recordOrderPaid } from "~/services/orders-paid.server";
 import { handleAppUninstalled, redactCustomer } from "~/services/shop-lifecycle.server";
@@ -250,6 +251,25 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect(fake.received()).toHaveLength(3);
   });
 
+  it("a row it holds reads as held in the admin: the worker writes a code and the admin renders from it", async () => {
+    const [orderId] = await paidOrders(1);
+    fake.expireToken(PIXEL);
+    expect((await worker().runOnce()).held).toBe(1);
+    expect(await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId } })).toMatchObject({
+      status: "pending",
+      reasonCode: "held_meta_refused",
+      failureKind: "auth",
+      errorCode: 190,
+    });
+
+    const view = await getOrderDeliveries(db, { shop: SHOP, orderId });
+    expect(view!.deliveries[0].explanation).toMatchObject({ title: "On hold until your Meta connection works again", tone: "warning" });
+    expect(view!.deliveries[0].explanation.fix).toMatch(/new token/);
+    expect(view!.deliveries[0].timeline.map((e) => e.label)).toContain("On hold (1 attempt so far)");
+    const list = await listDeliveriesView(db, { shop: SHOP, search: new URLSearchParams() });
+    expect(list.rows.find((r) => r.orderId === orderId)).toMatchObject({ answer: "On hold until your Meta connection works again", answerTone: "warning" });
+  });
+
   it("a 190 for the old token, answered after the merchant saved a new one, does not break the new connection", async () => {
     await paidOrders(3);
     const NEW_TOKEN = "EAAB" + "z".repeat(60);
@@ -300,7 +320,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     const stats = await worker().runOnce();
     expect(stats).toMatchObject({ skipped: 2, sent: 1 });
     const skipped = await db.delivery.findMany({ where: { shop: SHOP, status: "skipped" } });
-    expect(skipped.every((r) => /older than 7 days/i.test(r.statusReason ?? ""))).toBe(true);
+    expect(skipped.every((r) => r.reasonCode === "too_old")).toBe(true);
     expect(fake.received()).toHaveLength(1);
   });
 
@@ -422,7 +442,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect(atPixel()).toHaveLength(2);
     expect(await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: redactedOrder } })).toMatchObject({
       status: "skipped",
-      statusReason: "Customer data redacted",
+      reasonCode: "customer_redacted",
     });
 
     // Uninstall: the same, for every row of the shop, including rows already claimed.

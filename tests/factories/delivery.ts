@@ -2,6 +2,7 @@
 // webhook path stores (customer data hashed), so the pages read what production would show.
 import { createHash } from "node:crypto";
 import type { Db } from "~/db.server";
+import type { FailureKind, ReasonCode } from "~/lib/delivery-reasons";
 
 const sha = (value: string) => createHash("sha256").update(value).digest("hex");
 
@@ -48,7 +49,9 @@ export interface DeliveryFixture {
   orderName?: string;
   status: "pending" | "sending" | "sent" | "failed" | "skipped";
   attempts?: number;
-  statusReason?: string | null;
+  reasonCode?: ReasonCode | null;
+  reasonDetail?: string | null;
+  failureKind?: FailureKind | null;
   errorCode?: number | null;
   errorSubcode?: number | null;
   lastError?: string | null;
@@ -77,7 +80,9 @@ export async function createDelivery(db: Db, f: DeliveryFixture): Promise<{ id: 
       value: f.value ?? "59.90",
       currency: f.currency ?? "EUR",
       status: f.status,
-      statusReason: f.statusReason ?? null,
+      reasonCode: f.reasonCode ?? null,
+      reasonDetail: f.reasonDetail ?? null,
+      failureKind: f.failureKind ?? null,
       attempts: f.attempts ?? (f.status === "pending" ? 0 : 1),
       nextAttemptAt: createdAt,
       eventTime: createdAt,

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { recordDelivery, type NewDelivery } from "~/models/delivery.server";
+import { recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { recordBrowserEvent } from "~/services/browser-events.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { runCli } from "../../cli/run";
@@ -192,7 +192,7 @@ describe("one shop cannot reach another's data", () => {
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: B, pixelId: "543210987654321", accessToken: "EAAB" + "b".repeat(60) });
     const row = (shop: string, orderId: string, status: NewDelivery["status"]): NewDelivery => ({
       shop, pixelId: "1", eventName: "Purchase", eventId: `shopify_order_${orderId}`, orderId, orderName: `#${orderId}`, value: "1.00",
-      currency: "USD", status, statusReason: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
+      currency: "USD", status, reasonCode: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
     });
     await recordDelivery(db, row(A, "1001", "failed"));
     await recordDelivery(db, row(A, "1002", "skipped"));

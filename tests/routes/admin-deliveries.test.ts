@@ -81,8 +81,8 @@ async function seedMany() {
       attempts: kind === "retrying" ? 2 : kind === "pending" ? 0 : 1,
       createdAt: new Date(now - i * 6 * 60 * 60 * 1000),
       ...(kind === "failed" ? { errorCode: 190, errorSubcode: 463, lastError: "Session has expired", fbtraceId: "AFailTrace" } : {}),
-      ...(kind === "retrying" ? { errorCode: 2, lastError: "Service temporarily unavailable", statusReason: "Meta was unavailable; retrying" } : {}),
-      ...(kind === "skipped" ? { statusReason: "Test order: not sent to Meta" } : {}),
+      ...(kind === "retrying" ? { errorCode: 2, lastError: "Service temporarily unavailable", reasonCode: "meta_unavailable", failureKind: "transient" } : {}),
+      ...(kind === "skipped" ? { reasonCode: "test_order" } : {}),
     });
     ids.push(created.orderId);
   }
@@ -251,7 +251,7 @@ describe("retry now", () => {
     expect(result.status).toBe(200);
     expect(result.data).toMatchObject({ ok: true, message: expect.stringMatching(/Queued for another attempt/) });
     const row = await app.db.delivery.findUniqueOrThrow({ where: { id } });
-    expect(row).toMatchObject({ status: "pending", statusReason: "Retry requested" });
+    expect(row).toMatchObject({ status: "pending", reasonCode: "retry_requested" });
     expect(row.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(row.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
 
@@ -289,7 +289,8 @@ describe("retry now", () => {
       status: "failed",
       attempts: 0,
       payload: "{}",
-      statusReason: "The order could not be turned into a Purchase: total_price is not a number",
+      reasonCode: "mapping_failed",
+      reasonDetail: "total_price is not a number",
     });
 
     const page = await getOrder(orderId);
@@ -315,7 +316,7 @@ describe("retry now", () => {
     const result = await retry(orderId);
     expect(result.status).toBe(409);
     expect(result.data).toEqual({ ok: false, message: view.retryUnavailable });
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", payload: "{}", statusReason: expect.stringMatching(/could not be turned/) });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", payload: "{}", reasonCode: "mapping_failed", reasonDetail: "total_price is not a number" });
   });
 
   it("shows the Retry now button for a failed order that holds its event", async () => {

@@ -174,7 +174,7 @@ describe("app/uninstalled", () => {
     // Nothing more goes to Meta: the pending row is stopped for good, the failed one keeps its status but,
     // like it, loses the raw IP it no longer needs; the hashed keys stay until shop/redact.
     const rows = Object.fromEntries((await db.delivery.findMany({ where: { shop: SHOP } })).map((r) => [r.orderId, r]));
-    expect(rows[BIG_ORDER]).toMatchObject({ status: "skipped", statusReason: "App uninstalled: not sent to Meta" });
+    expect(rows[BIG_ORDER]).toMatchObject({ status: "skipped", reasonCode: "uninstalled" });
     expect(rows[UNLISTED_ORDER].status).toBe("failed");
     for (const orderId of [BIG_ORDER, UNLISTED_ORDER]) {
       expect(userDataOf(rows[orderId].payload)).toEqual({ em: "abc", client_ip_address: REMOVED_VALUE });
@@ -273,12 +273,12 @@ describe("customers/redact", () => {
     const byOrder = Object.fromEntries(rows.map((r) => [r.orderId, r]));
 
     // Pending, with an 18-digit ID that JSON.parse would have rounded to …500: found and stopped.
-    expect(byOrder[BIG_ORDER]).toMatchObject({ status: "skipped", statusReason: "Customer data redacted" });
+    expect(byOrder[BIG_ORDER]).toMatchObject({ status: "skipped", reasonCode: "customer_redacted" });
     expect(byOrder[BIG_ORDER].payload).toBe(
       `{"event_name":"Purchase","event_id":"shopify_order_${BIG_ORDER}","user_data":{},"custom_data":{"value":12.50,"order_id":${BIG_ORDER}}}`,
     );
     // Already sent: Meta has it, the ledger keeps saying so, but our copy loses the customer data.
-    expect(byOrder[SMALL_ORDER]).toMatchObject({ status: "sent", statusReason: null });
+    expect(byOrder[SMALL_ORDER]).toMatchObject({ status: "sent", reasonCode: null });
     expect(JSON.parse(byOrder[SMALL_ORDER].payload).user_data).toEqual({});
     // Not listed: untouched.
     expect(byOrder[UNLISTED_ORDER]).toEqual(before.deliveries.find((d) => d.shop === SHOP && d.orderId === UNLISTED_ORDER));
@@ -290,9 +290,9 @@ describe("customers/redact", () => {
 
   it("is idempotent", async () => {
     await send("customers/redact", body);
-    const once = await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, statusReason: true, payload: true } });
+    const once = await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, reasonCode: true, payload: true } });
     expect((await send("customers/redact", body)).status).toBe(200);
-    expect(await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, statusReason: true, payload: true } })).toEqual(once);
+    expect(await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, reasonCode: true, payload: true } })).toEqual(once);
   });
 
   it("finds the customer's rows by hashed customer ID too, stops one a worker holds, and drops the related rows", async () => {
@@ -322,7 +322,7 @@ describe("customers/redact", () => {
 
     expect(await db.delivery.findUniqueOrThrow({ where: { id: inFlight.id } })).toMatchObject({
       status: "skipped",
-      statusReason: "Customer data redacted",
+      reasonCode: "customer_redacted",
       leaseOwner: null,
       customerKey: null,
       // The page URL keeps its path, not the per-subscriber query of the marketing link.

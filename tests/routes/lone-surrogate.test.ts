@@ -84,7 +84,7 @@ describe.each(["sqlite", "postgresql"] as const)("lone surrogates in signed webh
     const body = String.raw`{"shop_domain":"${SHOP}","customer":{"id":"5\udc00"},"orders_to_redact":["${orderId}","1\ud800"]}`;
     expect((await post("customers/redact", body)).status).toBe(200);
     const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId } });
-    expect(row.statusReason).toBe("Customer data redacted");
+    expect(row.reasonCode).toBe("customer_redacted");
     expect(JSON.parse(row.payload).user_data ?? {}).toEqual({});
   });
 

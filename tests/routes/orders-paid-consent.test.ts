@@ -52,7 +52,7 @@ describe("orders/paid and the shopper's storefront consent", () => {
       { name: "_mc_consent", value: "denied" },
     ]);
     expect(row.status).toBe("skipped");
-    expect(row.statusReason).toBe("The shopper declined marketing tracking");
+    expect(row.reasonCode).toBe("consent_declined");
     expect(row.payload).toBe("{}");
   });
 

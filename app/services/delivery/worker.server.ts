@@ -16,7 +16,7 @@ import {
   releaseClaim,
   stillClaimed,
   type ClaimedDelivery,
-} from "~/models/delivery.server";
+} from "~/models/delivery-queue.server";
 import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.server";
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
 import { isTooOldForMeta, retryDelayMs } from "./backoff";
@@ -202,7 +202,7 @@ export class DeliveryWorker {
     const { db, logger } = this.opts;
     const settings = await findShopSettings(db, shop);
     if (!settings || settings.connectionState !== "connected" || !settings.accessTokenSealed) {
-      stats.held += await releaseClaim(db, ids(rows), token, { reason: "Held: the shop's Meta connection is not active" });
+      stats.held += await releaseClaim(db, ids(rows), token, { reason: "held_not_connected" });
       return;
     }
 
@@ -215,7 +215,7 @@ export class DeliveryWorker {
     } catch (error) {
       if (!(error instanceof TokenDecryptError)) throw error;
       await markConnectionBroken(db, shop, { accessTokenSealed: settings.accessTokenSealed, reason: error.message });
-      stats.held += await releaseClaim(db, ids(rows), token, { reason: `Held: ${error.message}` });
+      stats.held += await releaseClaim(db, ids(rows), token, { reason: "held_token_unreadable" });
       logger.error({ shop }, "stored access token cannot be decrypted; shop marked broken");
       return;
     }
@@ -223,7 +223,7 @@ export class DeliveryWorker {
     const now = this.now();
     const stale = rows.filter((row) => isTooOldForMeta(row.eventTime, now));
     if (stale.length > 0) {
-      stats.skipped += await markSkipped(db, ids(stale), token, "Older than 7 days: Meta no longer accepts it", scrubbed(stale));
+      stats.skipped += await markSkipped(db, ids(stale), token, "too_old", scrubbed(stale));
     }
     const fresh = rows.filter((row) => !isTooOldForMeta(row.eventTime, now));
     if (fresh.length === 0) return;
@@ -251,10 +251,7 @@ export class DeliveryWorker {
       // A row that never held an event (an unmapped order re-queued by an older version) must fail here
       // rather than put an empty event on the wire.
       if (!hasEventToSend(row.payload)) {
-        stats.failed += await markFailed(db, [row.id], token, {
-          fbtraceId: null,
-          message: "Stored payload holds no event to send",
-        });
+        stats.failed += await markFailed(db, [row.id], token, { fbtraceId: null, kind: null }, "no_event");
         continue;
       }
       events.push(dropRemovedValues(JSON.parse(row.payload)));
@@ -285,7 +282,7 @@ export class DeliveryWorker {
       return;
     }
 
-    const answer = { fbtraceId: result.fbtraceId, errorCode: result.code, errorSubcode: result.subcode, message: result.message };
+    const answer = { fbtraceId: result.fbtraceId, kind: result.kind, errorCode: result.code, errorSubcode: result.subcode, message: result.message };
     const logFields = { shop: target.shop, pixelId: target.pixelId, events: sendable.length, kind: result.kind, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId };
 
     switch (result.kind) {
@@ -326,7 +323,7 @@ export class DeliveryWorker {
         // this request was in flight, and then the rows go back to the queue to be sent with it.
         const broken = await markConnectionBroken(db, target.shop, { accessTokenSealed: target.accessTokenSealed, reason: result.message });
         stats.held += await releaseClaim(db, ids(sendable), token, {
-          reason: broken ? `Held: ${result.message}` : "Meta refused a replaced access token; retrying with the current one",
+          reason: broken ? "held_meta_refused" : "token_replaced",
           countAttempt: true,
           answer,
         });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { classifyGraphError, parseBucUsage, parseRetryAfter, redactSecrets } from "./classify-error";
+import {
+  classifyGraphError,
+  classifyMetaCode,
+  explainMetaError,
+  META_WORDS,
+  metaProblemOf,
+  parseBucUsage,
+  parseRetryAfter,
+  redactSecrets,
+  type MetaProblem,
+} from "./classify-error";
 
 const graphBody = (error: Record<string, unknown>) => ({ error: { type: "OAuthException", ...error } });
 const TOKEN = "EAABsbCS1iHgBO7ZCxyz0123456789abcdefABCDEF";
@@ -338,5 +348,36 @@ describe("access tokens never reach the message", () => {
   it("leaves ordinary text alone", () => {
     const text = "The ct parameter isn't hashed. Hash all user parameters as SHA256 (#100) fb.1.1554763741205.IwAR2F4";
     expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe("one table for the worker and the admin", () => {
+  const CODES: Array<[number, number | null]> = [
+    [1, null], [2, null], [4, null], [17, null], [32, null], [341, null], [368, null], [613, null], [80004, null],
+    [102, null], [104, null], [190, 463], [2635, null], [100, 33], [100, null], [100, 2804016], [100, 2804001],
+    [100, 2804003], [100, 2804050], [3, null], [10, null], [200, null], [299, null], [12345, null],
+  ];
+
+  it.each(CODES)("code %s/%s: the kind the worker acts on is the kind the admin explains", (code, subcode) => {
+    const failure = classifyGraphError({ httpStatus: 400, body: graphBody({ code, error_subcode: subcode ?? undefined, message: "m" }) });
+    const rule = classifyMetaCode(code, subcode, { isTransient: null, httpStatus: 400 });
+    expect(failure.kind).toBe(rule.kind);
+    // What the ledger keeps (code, subcode, kind) is enough to name the same problem again later.
+    expect(metaProblemOf({ code, subcode, kind: failure.kind })).toBe(rule.problem);
+  });
+
+  it("has words for every problem it can name", () => {
+    const problems = Object.keys(META_WORDS) as MetaProblem[];
+    expect(problems.length).toBeGreaterThan(5);
+    for (const problem of problems) {
+      expect(META_WORDS[problem].title).not.toBe("");
+      expect(META_WORDS[problem].cause).not.toBe("");
+    }
+  });
+
+  it("explains a transient answer as Meta being unavailable, whatever its code", () => {
+    expect(explainMetaError({ code: 100, subcode: 2804050, message: null, kind: "transient" }).title).toBe("Meta was unavailable");
+    expect(explainMetaError({ code: 12345, subcode: null, message: null, kind: "transient" }).title).toBe("Meta was unavailable");
+    expect(explainMetaError({ code: 12345, subcode: null, message: null, kind: "config" }).title).toBe("Meta refused the event (error 12345)");
   });
 });

@@ -1,9 +1,12 @@
 // Turns whatever came back from the Graph API (or failed to) into one decision the delivery worker can act on:
 // retry later, split the batch, mark the shop disconnected, or stop and show the merchant what to fix.
-// Pure: no I/O, so every rule below is pinned by a unit test. Sources: meta-capi-reference.md §1 and §7.
+// This is the one table of Meta's error codes: the kind the worker acts on and stores, the problem the admin
+// names, and the words for it. Pure: no I/O, so every rule below is pinned by a unit test.
+// Sources: meta-capi-reference.md §1 and §7.
+import { SETTINGS_PAGE, type Explanation, type FailureKind } from "~/lib/delivery-reasons";
 import { parseJsonOr } from "~/lib/result";
 
-export type GraphFailureKind = "transient" | "invalid_payload" | "auth" | "permission" | "config";
+export type GraphFailureKind = FailureKind;
 
 export type GraphFailure = {
   /**
@@ -80,20 +83,8 @@ export function classifyGraphError(input: ClassifyGraphErrorInput): GraphFailure
   }
 
   if (graph && graph.code !== null) {
-    const { code, subcode } = graph;
-    const message = graph.message ?? `Meta returned error code ${code}`;
-    if (TRANSIENT_CODES.has(code) || isBucThrottle(code)) return make("transient", message);
-    if (AUTH_CODES.has(code)) return make("auth", message);
-    if (code === DEPRECATED_VERSION) return make("config", message);
-    if (code === INVALID_PARAMETER && subcode === OBJECT_NOT_FOUND_SUBCODE) return make("config", message);
-    // Meta's own hint outranks the rest of the table: it knows whether this particular failure is temporary.
-    if (graph.isTransient === true) return make("transient", message);
-    if (code === INVALID_PARAMETER) return make("invalid_payload", message);
-    if (isPermissionCode(code)) return make("permission", message);
-    if (httpStatus !== null && (httpStatus >= 500 || httpStatus === 429)) return make("transient", message);
-    // An error code we do not know: terminal, because guessing "retry" could hammer Meta forever and guessing
-    // "invalid_payload" would make the worker bisect a batch for a problem no single event causes.
-    return make("config", message);
+    const message = graph.message ?? `Meta returned error code ${graph.code}`;
+    return make(classifyMetaCode(graph.code, graph.subcode, { isTransient: graph.isTransient, httpStatus }).kind, message);
   }
 
   const detail = graph?.message ? `: ${graph.message}` : "";
@@ -109,6 +100,142 @@ export function classifyGraphError(input: ClassifyGraphErrorInput): GraphFailure
   if (httpStatus >= 300)
     return make("config", `Meta answered with a redirect (HTTP ${httpStatus}); check the Graph API URL`);
   return make("transient", `Meta answered HTTP ${httpStatus} without a usable body${detail}`);
+}
+
+/** What Meta's answer means to a merchant; each has its words in META_WORDS. */
+export type MetaProblem =
+  | "token_invalid"
+  | "pixel_not_found"
+  | "api_version_retired"
+  | "permission_missing"
+  | "unhashed_field"
+  | "malformed_fbc"
+  | "event_too_old"
+  | "too_little_customer_info"
+  | "unavailable"
+  | "invalid_event"
+  | "unknown_error";
+
+const INVALID_EVENT_SUBCODES = new Map<number, MetaProblem>([
+  [2804016, "unhashed_field"],
+  [2804001, "malformed_fbc"],
+  [2804003, "event_too_old"],
+  [2804050, "too_little_customer_info"],
+]);
+
+/** Meta's error code (with its subcode and hints) as what the worker does about it and what it means. */
+export function classifyMetaCode(
+  code: number,
+  subcode: number | null,
+  hints: { isTransient: boolean | null; httpStatus: number | null },
+): { kind: FailureKind; problem: MetaProblem } {
+  if (TRANSIENT_CODES.has(code) || isBucThrottle(code)) return { kind: "transient", problem: "unavailable" };
+  if (AUTH_CODES.has(code)) return { kind: "auth", problem: "token_invalid" };
+  if (code === DEPRECATED_VERSION) return { kind: "config", problem: "api_version_retired" };
+  if (code === INVALID_PARAMETER && subcode === OBJECT_NOT_FOUND_SUBCODE) return { kind: "config", problem: "pixel_not_found" };
+  // Meta's own hint outranks the rest of the table: it knows whether this particular failure is temporary.
+  if (hints.isTransient === true) return { kind: "transient", problem: "unavailable" };
+  if (code === INVALID_PARAMETER) {
+    return { kind: "invalid_payload", problem: (subcode !== null && INVALID_EVENT_SUBCODES.get(subcode)) || "invalid_event" };
+  }
+  if (isPermissionCode(code)) return { kind: "permission", problem: "permission_missing" };
+  if (hints.httpStatus !== null && (hints.httpStatus >= 500 || hints.httpStatus === 429)) return { kind: "transient", problem: "unavailable" };
+  // An error code we do not know: terminal, because guessing "retry" could hammer Meta forever and guessing
+  // "invalid_payload" would make the worker bisect a batch for a problem no single event causes.
+  return { kind: "config", problem: "unknown_error" };
+}
+
+/**
+ * The problem behind a stored answer (a ledger row's errorCode, errorSubcode and failureKind) or a fresh one.
+ * No code means Meta never answered with one (a timeout, an outage): it was unavailable.
+ */
+export function metaProblemOf(answer: { code: number | null; subcode: number | null; kind?: FailureKind | null }): MetaProblem {
+  if (answer.code === null) return "unavailable";
+  return classifyMetaCode(answer.code, answer.subcode, { isTransient: answer.kind === "transient" ? true : null, httpStatus: null }).problem;
+}
+
+export const META_WORDS: Record<MetaProblem, Explanation> = {
+  token_invalid: {
+    title: "Meta no longer accepts your access token",
+    cause: "The Conversions API access token expired, was revoked, or was pasted incompletely.",
+    fix: `Generate a new token in Meta Events Manager (your dataset → Settings → Conversions API) and paste it in ${SETTINGS_PAGE}. Held events are sent as soon as the new token works.`,
+    tone: "critical",
+  },
+  pixel_not_found: {
+    title: "Meta cannot find this pixel for your token",
+    cause: "Either the pixel (dataset) ID is wrong, or the system user that owns the token has not been given access to this pixel.",
+    fix: `Check the pixel ID in ${SETTINGS_PAGE}. In Meta Business Settings → System users, assign the pixel to the system user that created the token, then send a test event.`,
+    tone: "critical",
+  },
+  api_version_retired: {
+    title: "The app is using a Meta API version Meta has retired",
+    cause: "Meta stopped accepting the Graph API version this app calls.",
+    fix: "Update the app (or set META_GRAPH_API_VERSION to a current version, e.g. v25.0) and retry the failed orders.",
+    tone: "critical",
+  },
+  permission_missing: {
+    title: "Your token lacks permission to send events for this pixel",
+    cause: "Meta refused the request for missing permissions.",
+    fix: `Create the token from the pixel's own Conversions API settings in Events Manager (it gets the right permissions) and paste it in ${SETTINGS_PAGE}.`,
+    tone: "critical",
+  },
+  unhashed_field: {
+    title: "A customer field reached Meta unhashed",
+    cause: "Meta requires customer details (email, phone, name, address) to be SHA-256 hashed, and one was not.",
+    fix: "This is a fault in the app, not in your store: contact support with the fbtrace ID below. Retrying will fail the same way until the app is fixed.",
+    tone: "critical",
+  },
+  malformed_fbc: {
+    title: "The ad click ID (fbc) was malformed",
+    cause: "The _fbc cookie captured for this order did not have Meta's fb.1.<time>.<click id> shape, often because another script rewrote it.",
+    fix: "Check for other Meta pixel apps or custom scripts that set the _fbc cookie. This order cannot be fixed by retrying.",
+    tone: "critical",
+  },
+  event_too_old: {
+    title: "Too old for Meta",
+    cause: "Meta only accepts events from the last 7 days, and this purchase is older.",
+    fix: "Nothing can be done for this order. Keep the app connected so new orders are sent within minutes.",
+    tone: "warning",
+  },
+  too_little_customer_info: {
+    title: "Too little customer information to match",
+    cause: "The order carried too few customer details (no email, phone or browser ID) for Meta to accept it.",
+    fix: "Nothing to fix for this order. Keep the app embed and web pixel switched on so browser IDs (fbp/fbc) reach future orders.",
+    tone: "warning",
+  },
+  unavailable: {
+    title: "Meta was unavailable",
+    cause: "Meta did not accept the request this time (an outage, a timeout or rate limiting).",
+    fix: "Nothing to do: we retry automatically with increasing pauses.",
+    tone: "attention",
+  },
+  invalid_event: {
+    title: "Meta rejected the event as invalid",
+    cause: "Meta found a field it does not accept.",
+    fix: "Retrying will not help until the cause is fixed. Contact support with the fbtrace ID below.",
+    tone: "critical",
+  },
+  unknown_error: {
+    title: "Meta refused the event",
+    cause: "Meta answered with an error this app does not know.",
+    fix: "Contact support with the fbtrace ID below.",
+    tone: "critical",
+  },
+};
+
+/** Meta's answer explained, for a delivery row or for the admin's test event; Meta's own message is quoted. */
+export function explainMetaError(answer: {
+  code: number | null;
+  subcode: number | null;
+  message: string | null;
+  kind?: FailureKind | null;
+}): Explanation {
+  const problem = metaProblemOf(answer);
+  const words = META_WORDS[problem];
+  const said = answer.message ? ` Meta said: "${answer.message}"` : "";
+  const title =
+    problem === "unknown_error" ? `${words.title} (error ${answer.code}${answer.subcode ? `/${answer.subcode}` : ""})` : words.title;
+  return { ...words, title, cause: `${words.cause}${said}` };
 }
 
 interface ParsedGraphError {

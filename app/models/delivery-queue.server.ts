@@ -1,13 +1,14 @@
-// The delivery ledger: the queue the worker drains and the record the admin reads. Every write after a
-// claim is guarded by the claim token, so a worker whose lease expired can never overwrite the outcome
-// recorded by the worker that took the row over.
+// The delivery ledger as a queue: rows go in (insert-or-ignore), are claimed by the worker and get their
+// outcome. Every write after a claim is guarded by the claim token, so a worker whose lease expired can
+// never overwrite the outcome recorded by the worker that took the row over. The admin's reads of the
+// same table live in delivery-reads.server.ts.
 import type { Prisma } from "@prisma/client";
 import { providerOf, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
+import { checkedCode, reason, type FailureKind, type ReasonCode } from "~/lib/delivery-reasons";
+import type { DeliveryStatus } from "~/lib/delivery-status";
 import { slices, sumOverSlices } from "~/lib/slices";
 import { Coalescer, Params } from "~/models/group-commit.server";
-
-export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
 
 export interface NewDelivery {
   shop: string;
@@ -19,7 +20,9 @@ export interface NewDelivery {
   value: string | null;
   currency: string | null;
   status: "pending" | "failed" | "skipped";
-  statusReason: string | null;
+  reasonCode: ReasonCode | null;
+  /** Only shown beside the reason (what made the order unmappable), never read back. */
+  reasonDetail?: string | null;
   eventTime: Date;
   // When the worker may first pick it up; the caller's clock, so one clock rules the whole pipeline.
   nextAttemptAt: Date;
@@ -27,18 +30,6 @@ export interface NewDelivery {
   webhookId: string | null;
   /** SHA-256 of the Shopify customer ID (app/lib/capi/customer-key.ts), for privacy requests. */
   customerKey?: string | null;
-}
-
-export interface ClaimedDelivery {
-  id: number;
-  shop: string;
-  pixelId: string;
-  eventName: string;
-  eventId: string;
-  orderId: string | null;
-  attempts: number;
-  eventTime: Date;
-  payload: string;
 }
 
 export interface Claim {
@@ -58,10 +49,11 @@ function isUniqueViolation(error: unknown): boolean {
  * per new row, the first to ask.
  */
 export async function recordDelivery(db: Db, input: NewDelivery): Promise<{ created: boolean; id: number }> {
+  if (input.reasonCode !== null) checkedCode(input.reasonCode);
   return deliveryInserts(db).submit(input);
 }
 
-// 17 bound values a row: 50 rows stay under SQLite's 999 per statement.
+// 18 bound values a row: 50 rows stay under SQLite's 999 per statement.
 export const INSERT_BATCH_ROWS = 50;
 
 const deliveryInserts = Coalescer.perClient((db) => new Coalescer<NewDelivery, { created: boolean; id: number }>((rows) => insertBatch(db, rows), INSERT_BATCH_ROWS));
@@ -97,8 +89,8 @@ async function insertBatch(db: Db, rows: NewDelivery[]): Promise<({ created: boo
 }
 
 const INSERT_COLUMNS = [
-  "shop", "pixelId", "eventName", "eventId", "orderId", "orderName", "value", "currency", "status", "statusReason",
-  "eventTime", "nextAttemptAt", "payload", "webhookId", "customerKey", "createdAt", "updatedAt",
+  "shop", "pixelId", "eventName", "eventId", "orderId", "orderName", "value", "currency", "status", "reasonCode",
+  "reasonDetail", "eventTime", "nextAttemptAt", "payload", "webhookId", "customerKey", "createdAt", "updatedAt",
 ] as const;
 
 /** One statement for up to INSERT_BATCH_ROWS distinct rows; the IDs of new and existing rows by key. */
@@ -106,7 +98,13 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
   const now = new Date();
   const insert = new Params(db);
   const values = rows.map((row) => {
-    const record: Record<(typeof INSERT_COLUMNS)[number], unknown> = { ...row, customerKey: row.customerKey ?? null, createdAt: now, updatedAt: now };
+    const record: Record<(typeof INSERT_COLUMNS)[number], unknown> = {
+      ...row,
+      reasonDetail: row.reasonDetail ?? null,
+      customerKey: row.customerKey ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
     return `(${INSERT_COLUMNS.map((column) => insert.add(record[column])).join(", ")})`;
   });
   type KeyRow = { id: number | bigint; shop: string; pixelId: string; eventName: string; eventId: string };
@@ -167,6 +165,8 @@ const claimedSelect = {
   eventTime: true,
   payload: true,
 } as const;
+
+export type ClaimedDelivery = Prisma.DeliveryGetPayload<{ select: typeof claimedSelect }>;
 
 /**
  * Claims up to `limit` rows that are due (sending with an expired lease: a crashed worker's rows, first;
@@ -275,6 +275,8 @@ export const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 
 export interface MetaAnswer {
   fbtraceId: string | null;
+  /** How app/services/meta/classify-error.ts classified the answer; null when Meta gave none. */
+  kind: FailureKind | null;
   errorCode?: number | null;
   errorSubcode?: number | null;
   message?: string | null;
@@ -283,6 +285,7 @@ export interface MetaAnswer {
 function answerFields(answer: MetaAnswer) {
   return {
     fbtraceId: answer.fbtraceId,
+    failureKind: answer.kind,
     errorCode: answer.errorCode ?? null,
     errorSubcode: answer.errorSubcode ?? null,
     lastError: answer.message ?? null,
@@ -356,7 +359,9 @@ export function markSent(
     token,
     {
       status: "sent",
-      statusReason: null,
+      reasonCode: null,
+      reasonDetail: null,
+      failureKind: null,
       eventsReceived: answer.eventsReceived,
       fbtraceId: answer.fbtraceId,
       sentAt: answer.sentAt,
@@ -376,24 +381,30 @@ export function markRetry(
 ): Promise<number> {
   return updateOwned(db, ids, token, {
     status: "pending",
-    statusReason: "Meta was unavailable; retrying",
+    ...reason("meta_unavailable"),
     nextAttemptAt: answer.nextAttemptAt,
     ...answerFields(answer),
   });
 }
 
-export function markFailed(db: Db, ids: number[], token: string, answer: MetaAnswer): Promise<number> {
-  return updateOwned(db, ids, token, { status: "failed", statusReason: "Meta rejected the event", ...answerFields(answer) });
+export function markFailed(
+  db: Db,
+  ids: number[],
+  token: string,
+  answer: MetaAnswer,
+  code: "meta_rejected" | "no_event" = "meta_rejected",
+): Promise<number> {
+  return updateOwned(db, ids, token, { status: "failed", ...reason(code), ...answerFields(answer) });
 }
 
 export function markSkipped(
   db: Db,
   ids: number[],
   token: string,
-  reason: string,
+  code: ReasonCode,
   rewrites: PayloadRewrite[] = [],
 ): Promise<number> {
-  return updateOwned(db, ids, token, { status: "skipped", statusReason: reason }, { rows: rewrites, status: "skipped" });
+  return updateOwned(db, ids, token, { status: "skipped", ...reason(code) }, { rows: rewrites, status: "skipped" });
 }
 
 /**
@@ -417,50 +428,14 @@ export function releaseClaim(
   db: Db,
   ids: number[],
   token: string,
-  opts: { reason?: string | null; countAttempt?: boolean; answer?: MetaAnswer } = {},
+  opts: { reason?: ReasonCode; countAttempt?: boolean; answer?: MetaAnswer } = {},
 ): Promise<number> {
   return updateOwned(db, ids, token, {
     status: "pending",
-    ...(opts.reason !== undefined ? { statusReason: opts.reason } : {}),
+    // Without a reason (shutdown) the row keeps the one it had.
+    ...(opts.reason !== undefined ? reason(opts.reason) : {}),
     ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
     ...(opts.answer ? answerFields(opts.answer) : {}),
-  });
-}
-
-export interface DeliveryListItem {
-  orderId: string | null;
-  orderName: string | null;
-  eventName: string;
-  eventId: string;
-  status: string;
-  statusReason: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdAt: Date;
-  sentAt: Date | null;
-}
-
-export async function listDeliveries(
-  db: Db,
-  shop: string,
-  opts: { limit?: number; status?: DeliveryStatus } = {},
-): Promise<DeliveryListItem[]> {
-  return db.delivery.findMany({
-    where: { shop, ...(opts.status ? { status: opts.status } : {}) },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: opts.limit ?? 100,
-    select: {
-      orderId: true,
-      orderName: true,
-      eventName: true,
-      eventId: true,
-      status: true,
-      statusReason: true,
-      attempts: true,
-      lastError: true,
-      createdAt: true,
-      sentAt: true,
-    },
   });
 }
 
@@ -482,135 +457,8 @@ export async function requeueFailedForOrder(
       ? { count: 0 }
       : await db.delivery.updateMany({
           where: { shop, id: { in: sendable }, status: "failed" },
-          data: { status: "pending", statusReason: "Retry requested", nextAttemptAt: now },
+          data: { status: "pending", ...reason("retry_requested"), nextAttemptAt: now },
         });
   const rows = await db.delivery.findMany({ where: { shop, orderId }, select: { status: true } });
   return { requeued: count, statuses: rows.map((r) => r.status), unmapped: failed.length - sendable.length };
-}
-
-// ---- The embedded admin's reads --------------------------------------------------------------------------
-
-/** The admin's status filter: "retrying" is a pending row that has already been attempted. */
-export type DeliveryFilterStatus = "sent" | "pending" | "retrying" | "failed" | "skipped";
-
-// A claim counts an attempt up front, so a row in "sending" with one attempt is on its first try.
-function filterStatusWhere(status: DeliveryFilterStatus | null): Prisma.DeliveryWhereInput {
-  switch (status) {
-    case null:
-      return {};
-    case "pending":
-      return { OR: [{ status: "pending", attempts: 0 }, { status: "sending", attempts: { lte: 1 } }] };
-    case "retrying":
-      return { OR: [{ status: "pending", attempts: { gt: 0 } }, { status: "sending", attempts: { gt: 1 } }] };
-    default:
-      return { status };
-  }
-}
-
-const adminRowSelect = {
-  id: true,
-  orderId: true,
-  orderName: true,
-  eventName: true,
-  eventId: true,
-  value: true,
-  currency: true,
-  status: true,
-  statusReason: true,
-  attempts: true,
-  errorCode: true,
-  errorSubcode: true,
-  lastError: true,
-  eventsReceived: true,
-  fbtraceId: true,
-  createdAt: true,
-  sentAt: true,
-} as const;
-
-export type DeliveryAdminRow = Prisma.DeliveryGetPayload<{ select: typeof adminRowSelect }>;
-
-/** One page of the shop's ledger, newest first, counted and cut in the database. */
-export async function listDeliveryPage(
-  db: Db,
-  opts: {
-    shop: string;
-    status: DeliveryFilterStatus | null;
-    createdAt: { gte?: Date; lt?: Date };
-    skip: number;
-    take: number;
-  },
-): Promise<{ rows: DeliveryAdminRow[]; total: number }> {
-  const where: Prisma.DeliveryWhereInput = {
-    shop: opts.shop,
-    ...filterStatusWhere(opts.status),
-    ...(opts.createdAt.gte || opts.createdAt.lt ? { createdAt: opts.createdAt } : {}),
-  };
-  const [total, rows] = await Promise.all([
-    db.delivery.count({ where }),
-    db.delivery.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      skip: opts.skip,
-      take: opts.take,
-      select: adminRowSelect,
-    }),
-  ]);
-  return { rows, total };
-}
-
-const orderRowSelect = {
-  ...adminRowSelect,
-  pixelId: true,
-  eventTime: true,
-  nextAttemptAt: true,
-  updatedAt: true,
-  payload: true,
-} as const;
-
-export type DeliveryOrderRow = Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>;
-
-export async function findDeliveriesForOrder(db: Db, opts: { shop: string; orderId: string }): Promise<DeliveryOrderRow[]> {
-  return db.delivery.findMany({
-    where: { shop: opts.shop, orderId: opts.orderId },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: orderRowSelect,
-  });
-}
-
-/** Rows per raw status created in [since, until). */
-export async function countDeliveriesByStatus(
-  db: Db,
-  opts: { shop: string; eventName: string; since: Date; until?: Date },
-): Promise<{ status: string; count: number }[]> {
-  const groups = await db.delivery.groupBy({
-    by: ["status"],
-    where: { shop: opts.shop, eventName: opts.eventName, createdAt: { gte: opts.since, ...(opts.until ? { lt: opts.until } : {}) } },
-    _count: { _all: true },
-  });
-  return groups.map((g) => ({ status: g.status, count: g._count._all }));
-}
-
-/** The payloads of the latest sent rows since `since`: a bounded sample, however big the shop. */
-export async function recentSentPayloads(
-  db: Db,
-  opts: { shop: string; eventName: string; since: Date; limit: number },
-): Promise<string[]> {
-  const rows = await db.delivery.findMany({
-    where: { shop: opts.shop, eventName: opts.eventName, status: "sent", createdAt: { gte: opts.since } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: opts.limit,
-    select: { payload: true },
-  });
-  return rows.map((r) => r.payload);
-}
-
-export async function findLatestSentDelivery(
-  db: Db,
-  opts: { shop: string; eventName: string },
-): Promise<{ orderId: string | null; orderName: string | null; sentAt: Date | null } | null> {
-  return db.delivery.findFirst({
-    where: { shop: opts.shop, eventName: opts.eventName, status: "sent" },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: { orderId: true, orderName: true, sentAt: true },
-  });
 }
