@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isInteger, isSafeNumber, parse } from "lossless-json";
 import { describe, expect, it } from "vitest";
 import { parseOrderJson, readShopifyOrder, shopifyOrderSchema } from "./order-payload";
 
@@ -54,5 +55,29 @@ describe("readShopifyOrder", () => {
     expect(read).toStrictEqual(shopifyOrderSchema.parse(withProto));
     expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
     expect((read as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe("parseOrderJson", () => {
+  const lossless = (raw: string) => parse(raw, undefined, (value) => (isSafeNumber(value) ? Number(value) : isInteger(value) ? value : Number(value)));
+
+  it("keeps every integer past 2^53 exact, and parses all else as the lossless parser does", () => {
+    const raws = [
+      readFileSync(new URL("../../../dev/fake-shopify/orders-paid.json", import.meta.url), "utf8"),
+      '{"id": 820982911946154508, "ids": [820982911946154508,-820982911946154509 ,1234567890123456], "f": 12345678901234567890.5, "e": 12345678901234567e2}',
+      // Digit runs inside strings, in every position the quoting looks for, stay as written.
+      '{"note": "a:12345678901234567890,", "b": "[12345678901234567890]", "c": ", 99999999999999999}", "id": 99999999999999999}',
+      '{"s": "\\":12345678901234567890,", "id": 820982911946154508}',
+      '[{"x": 1}, 820982911946154508 ]',
+    ];
+    for (const raw of raws) expect(parseOrderJson(raw)).toStrictEqual(lossless(raw));
+    expect(parseOrderJson('{"id": 820982911946154508}')).toStrictEqual({ id: "820982911946154508" });
+    expect(parseOrderJson('{"note": "a:12345678901234567890,"}')).toStrictEqual({ note: "a:12345678901234567890," });
+  });
+
+  it("refuses bad JSON with a SyntaxError, big integers or not", () => {
+    for (const raw of ['{"id": 0820982911946154508}', '{"id": 820982911946154508', '{820982911946154508: 1}', '{"a": "x" 820982911946154508}', "{"]) {
+      expect(() => parseOrderJson(raw)).toThrow(SyntaxError);
+    }
   });
 });

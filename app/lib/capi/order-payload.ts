@@ -12,8 +12,22 @@ export function parseOrderJson(raw: string): unknown {
   // Every integer under 16 digits is exact as a JS number, so a body without a 16-digit run parses the
   // same with the native parser, which is several times faster than the lossless one on the webhook path.
   if (!/\d{16}/.test(raw)) return JSON.parse(raw);
-  return parse(raw, undefined, parseNumber);
+  // Otherwise the unsafe integers in value positions are quoted and the native parser still does the work.
+  // A run quoted inside a string would leave a number right after a string, which no JSON allows, so a
+  // body that parses after quoting had every quote land outside strings; anything else (including bad
+  // JSON, for its error) goes to the lossless parser.
+  const quoted = raw.replace(BIG_INTEGER, (match, before: string, digits: string) =>
+    Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`,
+  );
+  try {
+    return JSON.parse(quoted);
+  } catch {
+    return parse(raw, undefined, parseNumber);
+  }
 }
+
+// An integer literal of 16 digits or more where JSON puts a value: after `:`, `,` or `[`, before `,`, `}` or `]`.
+const BIG_INTEGER = /([:,[]\s*)(-?[1-9]\d{15,})(?=\s*[,}\]])/g;
 
 function parseNumber(value: string): number | string {
   if (isSafeNumber(value)) return Number(value);
