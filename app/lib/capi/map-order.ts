@@ -265,12 +265,12 @@ function buildUserData(o: ShopifyOrder): CapiUserData {
   const email = [o.email, o.contact_email, customer?.email].map(normalizeEmail).find(Boolean);
 
   // Each phone is read with the country of the address it came with, so its calling code is the right one.
-  const phone = firstDefined(
-    normalizePhone(o.phone, anyCountry()),
-    normalizePhone(billing?.phone, anyCountry(billing)),
-    normalizePhone(shipping?.phone, anyCountry(shipping)),
-    normalizePhone(customer?.phone, anyCountry(home)),
-  );
+  // In turn, stopping at the first that reads: parsing a phone number is one of the costlier steps here.
+  const phone =
+    normalizePhone(o.phone, anyCountry()) ??
+    normalizePhone(billing?.phone, anyCountry(billing)) ??
+    normalizePhone(shipping?.phone, anyCountry(shipping)) ??
+    normalizePhone(customer?.phone, anyCountry(home));
 
   // fn and ln come from one source so they describe the same person (billing first: shipping may be a gift).
   const names = [billing, shipping, customer]
