@@ -13,6 +13,9 @@ import { bootEnv, isPostgresUrl } from "~/env.server";
 import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
+import { answerOrderPaid, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
+import { fastWebhook } from "~/services/webhook-fast-path.server";
+import { BUSY, webhooksInFlight } from "~/services/webhook-auth.server";
 
 const config = bootEnv();
 // React, Express and the Shopify library choose their development or production behaviour from this, not
@@ -83,6 +86,13 @@ app.use((req, res, next) => {
   if (req.method === "GET" || req.method === "HEAD" || !WEBHOOK_PATH.test(req.path) || req.headers["x-shopify-hmac-sha256"]) return next();
   refuseUnread(req, res, 401, "Missing X-Shopify-Hmac-Sha256 header");
 });
+// At the in-flight bound a delivery is turned away on arrival, before its body is read or the Remix
+// pipeline is entered: shedding must cost next to nothing, or a flood still saturates the process.
+app.use((req, res, next) => {
+  if (req.method !== "POST" || !WEBHOOK_PATH.test(req.path) || webhooksInFlight() < config.WEBHOOK_MAX_IN_FLIGHT) return next();
+  res.set("Retry-After", BUSY.headers!["Retry-After"]);
+  refuseUnread(req, res, BUSY.status, BUSY.body!);
+});
 // Past this many body bytes held at once across all requests, new ones are turned away for a moment
 // (Shopify retries a 503); the budget is taken before the body is read and given back when the response ends.
 const budget = new BodyBudget(config.MAX_BODY_BYTES_IN_FLIGHT);
@@ -96,6 +106,12 @@ app.use((req, res, next) => {
   }
   res.once("close", () => budget.release(bytes));
   next();
+});
+// The hot webhook, answered without Remix (webhook-fast-path.server.ts): same checks, bound and handler as
+// app/routes/webhooks.orders.paid.tsx, which `shopify app dev` still serves.
+const ordersPaid = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid);
+app.post("/webhooks/orders/paid", (req, res, next) => {
+  ordersPaid(req, res).catch(next);
 });
 app.all("*", createRequestHandler({ build, mode: config.NODE_ENV }));
 // Whatever throws outside Remix (a malformed URL in the static layer, a body that breaks the adapter)

@@ -41,8 +41,39 @@ export async function readBodyWithLimit(request: Request, limit = MAX_REQUEST_BO
     if (size <= limit) chunks.push(value);
   }
   if (size > limit) throw new BodyTooLargeError(limit);
-  // TextDecoder, as Request.text() decodes: the HMAC check and the lossless parse must see the same text.
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return decodeBody(chunks);
+}
+
+/**
+ * readBodyWithLimit for a Node request stream (the server's webhook fast path): the same cap, the same
+ * draining past it, the same text.
+ */
+export function readNodeBodyWithLimit(stream: NodeJS.ReadableStream, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN_BYTES) {
+        stream.removeListener("data", onData);
+        stream.pause();
+        reject(new BodyTooLargeError(limit));
+      } else if (size <= limit) {
+        chunks.push(chunk);
+      }
+    };
+    stream.on("data", onData);
+    stream.once("error", reject);
+    stream.once("end", () => (size > limit ? reject(new BodyTooLargeError(limit)) : resolve(decodeBody(chunks))));
+  });
+}
+
+const decoder = new TextDecoder();
+
+// TextDecoder, as Request.text() decodes (a leading BOM dropped, bad bytes replaced): the HMAC check and
+// the lossless parse must see the same text whichever HTTP layer read the body.
+function decodeBody(chunks: Uint8Array[]): string {
+  return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
 }
 
 /**

@@ -12,7 +12,6 @@ import { ShopifyEventsHeader, ShopifyHeader, type Session } from "@shopify/shopi
 import { BodyTooLargeError, readBodyWithLimit } from "~/services/body-limit.server";
 import { parseWebhookJson, wellFormed } from "~/lib/well-formed";
 import { env } from "~/env.server";
-import { sessionStorage } from "~/shopify.server";
 
 export interface AuthenticatedWebhook {
   shop: string;
@@ -70,9 +69,10 @@ const HEADER_SETS = [
 ] as const;
 
 /**
- * Deliveries being handled in this process (from arrival to their route's answer). Bounded so that a flood
- * past what the database can take waits in Shopify's retry queue instead of in our memory, with latency
- * growing without limit: past `WEBHOOK_MAX_IN_FLIGHT`, new ones get 503 + Retry-After at once.
+ * Deliveries being handled in this process (from arrival to their answer). Bounded so that a flood past
+ * what the database can take waits in Shopify's retry queue instead of in our memory, with latency growing
+ * without limit: past `WEBHOOK_MAX_IN_FLIGHT`, new ones get 503 + Retry-After at once. On globalThis: the
+ * Remix build and the server's fast path (webhook-fast-path.server.ts) are two copies of this module.
  */
 const inFlight = Symbol.for("meta-capi.webhooks-in-flight");
 type Counter = { [inFlight]?: number };
@@ -82,25 +82,66 @@ export function webhooksInFlight(): number {
   return counter[inFlight] ?? 0;
 }
 
+/** Takes one of the `WEBHOOK_MAX_IN_FLIGHT` slots, or returns false (taking nothing) when all are held. */
+export function tryTakeWebhookSlot(): boolean {
+  if (webhooksInFlight() >= env().WEBHOOK_MAX_IN_FLIGHT) return false;
+  counter[inFlight] = webhooksInFlight() + 1;
+  return true;
+}
+
+export function releaseWebhookSlot(): void {
+  counter[inFlight] = webhooksInFlight() - 1;
+}
+
+/** What a delivery turned away before its handler gets: nothing was read or stored, Shopify delivers it again. */
+export const BUSY: WebhookReply = {
+  status: 503,
+  body: "Server busy: too many webhooks in flight; retry shortly",
+  headers: { "Retry-After": "5" },
+};
+
+/** An answer to a webhook, independent of the HTTP layer that sends it (Remix, or the fast path). */
+export interface WebhookReply {
+  status: number;
+  /** Sent as text/plain; none: an empty body. */
+  body?: string;
+  statusText?: string;
+  headers?: Record<string, string>;
+}
+
+/** A delivery refused by the checks: thrown by verifyWebhook, answered as is. */
+export class WebhookRefusal extends Error {
+  constructor(readonly reply: WebhookReply) {
+    super(reply.body ?? reply.statusText ?? String(reply.status));
+    this.name = "WebhookRefusal";
+  }
+}
+
+export function replyResponse(reply: WebhookReply): Response {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.body !== undefined) headers["Content-Type"] = "text/plain; charset=utf-8";
+  return new Response(reply.body ?? null, { status: reply.status, statusText: reply.statusText, headers });
+}
+
 /**
  * Runs a webhook route's work under the in-flight bound. Thrown Responses (4xx) propagate as Remix
  * expects. The slot is given back when `handle` settles.
  */
 async function withWebhookSlot(handle: () => Promise<Response>): Promise<Response> {
-  const limit = env().WEBHOOK_MAX_IN_FLIGHT;
-  if (webhooksInFlight() >= limit) {
-    // Nothing was read or stored: Shopify delivers it again later, so nothing is lost.
-    throw new Response("Server busy: too many webhooks in flight; retry shortly", {
-      status: 503,
-      headers: { "Retry-After": "5", "Content-Type": "text/plain" },
-    });
-  }
-  counter[inFlight] = webhooksInFlight() + 1;
+  if (!tryTakeWebhookSlot()) throw replyResponse(BUSY);
   try {
     return await handle();
   } finally {
-    counter[inFlight] = webhooksInFlight() - 1;
+    releaseWebhookSlot();
   }
+}
+
+/** A delivery as any HTTP layer hands it over: header names are matched case-insensitively by `header`. */
+export interface WebhookInput {
+  method: string;
+  header(name: string): string | null | undefined;
+  /** The body as UTF-8 text, read with the 2 MB cap (throws BodyTooLargeError past it). */
+  readBody(): Promise<string>;
 }
 
 /**
@@ -114,29 +155,42 @@ export async function authenticateWebhook(
   expectedTopic: string,
   options: WebhookOptions = {},
 ): Promise<AuthenticatedWebhook> {
-  if (request.method !== "POST") throw new Response(undefined, { status: 405, statusText: "Method not allowed" });
+  try {
+    return await verifyWebhook(
+      { method: request.method, header: (name) => request.headers.get(name), readBody: () => readBodyWithLimit(request) },
+      expectedTopic,
+      options,
+    );
+  } catch (error) {
+    if (error instanceof WebhookRefusal) throw replyResponse(error.reply);
+    throw error;
+  }
+}
+
+/** authenticateWebhook's checks, for any HTTP layer; refusals are thrown as WebhookRefusal. */
+export async function verifyWebhook(input: WebhookInput, expectedTopic: string, options: WebhookOptions = {}): Promise<AuthenticatedWebhook> {
+  if (input.method !== "POST") throw new WebhookRefusal({ status: 405, statusText: "Method not allowed" });
   let rawBody: string;
   try {
     // Read once, with a cap (a body without Content-Length could otherwise be any size).
-    rawBody = await readBodyWithLimit(request);
+    rawBody = await input.readBody();
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new Response(error.message, { status: 413 });
+    if (error instanceof BodyTooLargeError) throw new WebhookRefusal({ status: 413, body: error.message });
     throw error;
   }
 
-  const headers = request.headers;
-  const names = headers.get(HEADER_SETS[0].hmac) ? HEADER_SETS[0] : HEADER_SETS[1];
-  const hmac = headers.get(names.hmac);
+  const names = input.header(HEADER_SETS[0].hmac) ? HEADER_SETS[0] : HEADER_SETS[1];
+  const hmac = input.header(names.hmac);
   if (!rawBody.length || !hmac) throw badRequest();
   if (!signatureMatches(rawBody, hmac, env().SHOPIFY_API_SECRET)) {
-    throw new Response(undefined, { status: 401, statusText: "Unauthorized" });
+    throw new WebhookRefusal({ status: 401, statusText: "Unauthorized" });
   }
 
-  const topicHeader = headers.get(names.topic);
-  const domain = headers.get(names.domain);
-  const apiVersion = headers.get(names.apiVersion);
-  const webhookId = headers.get(names.webhookId);
-  const eventId = headers.get(names.eventId) || undefined;
+  const topicHeader = input.header(names.topic);
+  const domain = input.header(names.domain);
+  const apiVersion = input.header(names.apiVersion);
+  const webhookId = input.header(names.webhookId);
+  const eventId = input.header(names.eventId) || undefined;
   if (!topicHeader || !domain || !apiVersion || !webhookId || (names.eventIdRequired && !eventId)) throw badRequest();
   // Shopify only ever names a shop by its myshopify.com domain; anything else is not a delivery we can file.
   const shop = domain.toLowerCase();
@@ -145,7 +199,7 @@ export async function authenticateWebhook(
   // As the library's topicForStorage: "orders/paid" → "ORDERS_PAID".
   const topic = topicHeader.toUpperCase().replace(/\/|\./g, "_");
   if (topic !== expectedTopic) {
-    throw new Response(`This endpoint only accepts ${expectedTopic} webhooks`, { status: 400 });
+    throw new WebhookRefusal({ status: 400, body: `This endpoint only accepts ${expectedTopic} webhooks` });
   }
 
   let payload: unknown;
@@ -154,12 +208,14 @@ export async function authenticateWebhook(
     // fixes them itself. A RangeError is nesting too deep for it: the sender's payload, not our failure.
     payload = options.lossless ? parseWebhookJson(rawBody) : wellFormed(JSON.parse(rawBody));
   } catch {
-    throw new Response("Webhook body is not valid JSON", { status: 400 });
+    throw new WebhookRefusal({ status: 400, body: "Webhook body is not valid JSON" });
   }
 
   let session: Session | undefined;
   if (options.loadSession) {
-    // The library's storage and the library's offline session ID (`offline_<shop>`).
+    // The library's storage and the library's offline session ID (`offline_<shop>`). Imported here, not at
+    // the top: the server's fast path loads this module and has no use for a second Shopify app instance.
+    const { sessionStorage } = await import("~/shopify.server");
     session = await sessionStorage.loadSession(`offline_${shop}`);
   }
 
@@ -168,7 +224,7 @@ export async function authenticateWebhook(
     topic,
     webhookId,
     eventId,
-    triggeredAt: headers.get(names.triggeredAt) || undefined,
+    triggeredAt: input.header(names.triggeredAt) || undefined,
     apiVersion,
     rawBody,
     payload,
@@ -183,8 +239,8 @@ function signatureMatches(rawBody: string, hmac: string, secret: string): boolea
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function badRequest(): Response {
-  return new Response(undefined, { status: 400, statusText: "Bad Request" });
+function badRequest(): WebhookRefusal {
+  return new WebhookRefusal({ status: 400, statusText: "Bad Request" });
 }
 
 /**

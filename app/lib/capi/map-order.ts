@@ -13,7 +13,7 @@ import {
   normalizeState,
   normalizeZip,
 } from "./normalize";
-import { parseOrderJson, shopifyOrderSchema, type ShopifyAddress, type ShopifyOrder } from "./order-payload";
+import { parseOrderJson, readShopifyOrder, type ShopifyAddress, type ShopifyOrder } from "./order-payload";
 import type { CapiContent, CapiPurchaseEvent, CapiUserData } from "./types";
 
 export interface MapContext {
@@ -77,11 +77,8 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return { ok: false, orderId: null, reason: "payload is not a JSON object" };
   }
-  const parsed = shopifyOrderSchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, orderId: null, reason: "payload is not a Shopify order object" };
-  }
-  const o = parsed.data;
+  const o = readShopifyOrder(input);
+  if (!o) return { ok: false, orderId: null, reason: "payload is not a Shopify order object" };
 
   const resolved = resolveOrderId((input as Record<string, unknown>).id, o.admin_graphql_api_id);
   if (!resolved.ok) return { ok: false, orderId: null, reason: resolved.reason };
@@ -268,12 +265,12 @@ function buildUserData(o: ShopifyOrder): CapiUserData {
   const email = [o.email, o.contact_email, customer?.email].map(normalizeEmail).find(Boolean);
 
   // Each phone is read with the country of the address it came with, so its calling code is the right one.
-  const phone = firstDefined(
-    normalizePhone(o.phone, anyCountry()),
-    normalizePhone(billing?.phone, anyCountry(billing)),
-    normalizePhone(shipping?.phone, anyCountry(shipping)),
-    normalizePhone(customer?.phone, anyCountry(home)),
-  );
+  // In turn, stopping at the first that reads: parsing a phone number is one of the costlier steps here.
+  const phone =
+    normalizePhone(o.phone, anyCountry()) ??
+    normalizePhone(billing?.phone, anyCountry(billing)) ??
+    normalizePhone(shipping?.phone, anyCountry(shipping)) ??
+    normalizePhone(customer?.phone, anyCountry(home));
 
   // fn and ln come from one source so they describe the same person (billing first: shipping may be a gift).
   const names = [billing, shipping, customer]

@@ -1,0 +1,148 @@
+// The production server answers orders/paid from a node:http handler ahead of Remix
+// (app/services/webhook-fast-path.server.ts). Every kind of delivery is sent to both it and the Remix route,
+// and both must answer alike and leave the same rows.
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "~/db.server";
+import { setAppEnv } from "../helpers/app-env";
+import { createTestDatabase } from "../helpers/test-db";
+import { signedWebhookRequest, type SignedWebhookOptions } from "../helpers/webhook-request";
+import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
+
+const SHOP = "fast-path.myshopify.com";
+
+let database: { url: string; cleanup(): Promise<void> };
+let db: Db;
+let server: Server;
+let baseUrl: string;
+let action: (args: { request: Request; params: object; context: object }) => Promise<Response>;
+let slots: typeof import("~/services/webhook-auth.server");
+
+interface Answer {
+  status: number;
+  body: string;
+  retryAfter: string | null;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase("sqlite");
+  setAppEnv({ DATABASE_URL: database.url, WEBHOOK_MAX_IN_FLIGHT: "4" });
+  db = (await import("~/db.server")).getDb();
+  action = (await import("~/routes/webhooks.orders.paid")).action as never;
+  slots = await import("~/services/webhook-auth.server");
+  const { fastWebhook } = await import("~/services/webhook-fast-path.server");
+  const { answerOrderPaid, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } = await import("~/services/orders-paid-webhook.server");
+  const handle = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid);
+  server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      res.statusCode = 500;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await (await import("~/db.server")).closeDb();
+  await database.cleanup();
+});
+
+async function viaRemix(request: Request): Promise<Answer> {
+  let response: Response;
+  try {
+    response = await action({ request, params: {}, context: {} });
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    response = thrown;
+  }
+  return { status: response.status, body: await response.text(), retryAfter: response.headers.get("retry-after") };
+}
+
+/** Sent with node:http so the body can be streamed without Content-Length, as a chunked upload is. */
+function viaFastPath(request: Request, body: string | Buffer, opts: { chunked?: boolean } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    if (!opts.chunked) headers["content-length"] = String(Buffer.byteLength(body));
+    const req = httpRequest(`${baseUrl}/webhooks/orders/paid`, { method: request.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString("utf8"), retryAfter: (res.headers["retry-after"] as string) ?? null }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function delivery(overrides: Partial<SignedWebhookOptions> = {}) {
+  const body = (overrides.body as string | undefined) ?? paidOrderJson({ id: nextOrderId() });
+  return { body, request: () => signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body, ...overrides }) };
+}
+
+const storedFor = (orderId: string) => db.delivery.findMany({ where: { shop: SHOP, orderId }, select: { status: true, eventId: true, payload: true } });
+
+describe("orders/paid fast path", () => {
+  it("stores a signed order as the Remix route does, once however often it is delivered", async () => {
+    for (const send of ["fast", "remix"] as const) {
+      const orderId = nextOrderId();
+      const { body, request } = delivery({ body: paidOrderJson({ id: orderId }), webhookId: `same-${orderId}` });
+      for (let i = 0; i < 2; i++) {
+        const answer = send === "fast" ? await viaFastPath(request(), body) : await viaRemix(request());
+        expect(answer).toEqual({ status: 200, body: "", retryAfter: null });
+      }
+      const rows = await storedFor(orderId);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].status).toBe("skipped"); // no pixel connected for this shop
+    }
+  });
+
+  it.each([
+    ["a bad signature", { secret: "not-the-secret" }],
+    ["another topic", { topic: "orders/create" }],
+    ["a missing webhook ID header", { headers: { "X-Shopify-Webhook-Id": null } }],
+    ["a shop that is not a myshopify.com domain", { shop: "example.com" }],
+    ["a body that is not JSON", { body: '{"id": 820982911946154508' }],
+    ["an order without an ID", { body: JSON.stringify({ name: "#1001" }) }],
+  ])("answers %s exactly as the Remix route does, storing nothing", async (_what, overrides) => {
+    const before = await db.delivery.count();
+    const { body, request } = delivery(overrides as Partial<SignedWebhookOptions>);
+    const fast = await viaFastPath(request(), body);
+    const remix = await viaRemix(request());
+    expect(fast.status).toBeGreaterThanOrEqual(400);
+    expect(fast.status).toBeLessThan(500);
+    expect(fast).toEqual(remix);
+    expect(await db.delivery.count()).toBe(before);
+  });
+
+  it("answers 413 to a streamed body past 2 MB, and stays up for the next delivery", async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x20);
+    const { request } = delivery();
+    const answer = await viaFastPath(request(), big, { chunked: true });
+    expect(answer.status).toBe(413);
+    const next = delivery();
+    expect((await viaFastPath(next.request(), next.body)).status).toBe(200);
+  });
+
+  it("answers 503 with Retry-After when every slot is taken, and takes deliveries again once one is free", async () => {
+    const taken: number[] = [];
+    while (slots.tryTakeWebhookSlot()) taken.push(1);
+    try {
+      expect(taken).toHaveLength(4);
+      const { body, request } = delivery();
+      const answer = await viaFastPath(request(), body);
+      expect(answer.status).toBe(503);
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+      expect((await viaRemix(request())).status).toBe(503);
+    } finally {
+      for (const _ of taken) slots.releaseWebhookSlot();
+    }
+    expect(slots.webhooksInFlight()).toBe(0);
+    const { body, request } = delivery();
+    expect((await viaFastPath(request(), body)).status).toBe(200);
+  });
+});
