@@ -9,11 +9,13 @@ import {
   CUSTOMER_REDACTED_REASON,
   deleteBrowserEventsFor,
   deleteDataRequestsFor,
+  deleteStorefrontEventsFor,
   eraseShop,
   findCustomerDeliveries,
   redactDeliveries,
   saveDataRequest,
   stopShopDeliveries,
+  stopShopStorefrontEvents,
   type PrivacyRow,
 } from "~/models/privacy.server";
 
@@ -37,6 +39,7 @@ export async function handleAppUninstalled(db: Db, shop: string): Promise<{ stop
       },
     }),
   ]);
+  await stopShopStorefrontEvents(db, shop);
   return stopShopDeliveries(db, shop);
 }
 
@@ -72,14 +75,15 @@ export async function redactCustomer(
   shop: string,
   orderIds: string[],
   customer: CustomerRef = {},
-): Promise<{ redacted: number; browserEvents: number; dataRequests: number }> {
+): Promise<{ redacted: number; browserEvents: number; dataRequests: number; storefrontEvents: number }> {
   const customerKey = customerKeyOf(customer.id);
   const ids = matchableOrderIds(orderIds);
   const rows = await findCustomerDeliveries(db, { shop, customerKey, orderIds: ids });
   const redacted = await redactDeliveries(db, { shop, rows });
   const browserEvents = await deleteBrowserEventsFor(db, { shop, eventIds: purchaseEventIds(ids, rows) });
   const dataRequests = await deleteDataRequestsFor(db, { shop, customerKey });
-  return { redacted, browserEvents, dataRequests };
+  const storefrontEvents = await deleteStorefrontEventsFor(db, { shop, customerKey });
+  return { redacted, browserEvents, dataRequests, storefrontEvents };
 }
 
 export interface CustomerDataReportRow {
