@@ -137,7 +137,8 @@ function lastLoggedError(proc: AppProcess): string | null {
 }
 
 const sleep = (milliseconds: number) => new Promise((r) => setTimeout(r, milliseconds));
-const local = localAppEnv({ LOG_LEVEL: "info" });
+// The proxy's per-shop limit is for one real shop's traffic; the bench sends one shop's load far past it.
+const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
 
 interface Meta {
   graphUrl: string;
@@ -189,6 +190,8 @@ async function scratch(kind: DatabaseKind): Promise<{ url: string; db: Db; done(
 async function connect(db: Db, shop = SHOP): Promise<void> {
   const result = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
   if (!result.ok) throw new Error(result.errors.join("; "));
+  // Installed: the app proxy stores nothing for a shop without an offline session.
+  await db.session.upsert({ where: { id: `offline_${shop}` }, create: { id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "shpat_bench" }, update: {} });
 }
 
 async function stopAll(procs: AppProcess[]): Promise<void> {
@@ -213,7 +216,7 @@ interface ServerFigures {
 }
 
 const WEBHOOK_PATH = "/webhooks/orders/paid";
-const BEACON_PATH = "/pixel/events";
+const BEACON_PATH = "/proxy/events";
 
 async function loadPhases(
   url: string,
@@ -237,7 +240,7 @@ async function loadPhases(
 
   let beacons: LoadResult | undefined;
   if (opts.beacons) {
-    const source = beaconSource({ shop: SHOP });
+    const source = beaconSource({ shop: SHOP, secret: local.apiSecret });
     await paced(source, BEACON_PATH, 200, 1);
     log(`    storefront beacons: ${BEACON_RATE.toLocaleString("en-US")} events/s offered, evenly paced, for ${PLAN.beaconS} s…`);
     beacons = await paced(source, BEACON_PATH, BEACON_RATE, PLAN.beaconS);
