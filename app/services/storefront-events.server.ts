@@ -79,7 +79,9 @@ export class ProxyIngest {
     const { shop, request, now } = input;
     const clientIp = firstForwardedAddress(request.headers.get("x-forwarded-for"));
     const nowMs = now.getTime();
-    if (!this.shops.take(shop, nowMs) || (clientIp && !this.ips.take(`${shop}\u0000${clientIp}`, nowMs))) {
+    // The shopper's bucket first: one address flooding must not spend the budget of the shop's other shoppers.
+    // Requests without a usable address share one bucket.
+    if (!this.ips.take(`${shop}\u0000${clientIp ?? "-"}`, nowMs) || !this.shops.take(shop, nowMs)) {
       this.counters.add(shop, "rate_limited");
       this.warn(shop, nowMs);
       return { status: 429, body: { error: "Too many requests" } };

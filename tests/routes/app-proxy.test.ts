@@ -234,6 +234,30 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     expect(await db.storefrontEvent.count()).toBe(statuses.filter((s) => s === 202).length + 1);
   });
 
+  it("answers 429 past the per-shop limit, and one address's flood does not spend the shop's budget", async () => {
+    const { ProxyIngest } = await import("~/services/storefront-events.server");
+    const receive = (ingest: InstanceType<typeof ProxyIngest>, ip: string) =>
+      ingest.receive(db, {
+        shop: SHOP,
+        loggedInCustomerId: null,
+        now: new Date(),
+        request: new Request(APP_URL, { method: "POST", body: JSON.stringify({ events: [event()] }), headers: { "X-Forwarded-For": ip, "User-Agent": UA } }),
+      });
+    const perShop = new ProxyIngest({ shopRate: 1, shopBurst: 3, ipRate: 100, ipBurst: 100 });
+    const shopStatuses = [];
+    for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]) shopStatuses.push((await receive(perShop, ip)).status);
+    expect(shopStatuses).toEqual([202, 202, 202, 429]);
+    expect(perShop.counters.forShop(SHOP)).toEqual({ rate_limited: 1 });
+
+    const both = new ProxyIngest({ shopRate: 1, shopBurst: 3, ipRate: 1, ipBurst: 1 });
+    const flood = [];
+    for (let i = 0; i < 3; i++) flood.push((await receive(both, "192.0.2.9")).status);
+    expect(flood).toEqual([202, 429, 429]);
+    // The flood's refused requests took nothing from the shop's bucket: two other shoppers still get in.
+    expect([(await receive(both, "192.0.2.10")).status, (await receive(both, "192.0.2.11")).status]).toEqual([202, 202]);
+    expect(await db.storefrontEvent.count()).toBe(6);
+  });
+
   it("drops each bad event with its index and reason, and keeps the good one", async () => {
     const now = Math.floor(Date.now() / 1000);
     const bad = [
