@@ -186,6 +186,21 @@ export async function stopShopStorefrontEvents(db: Db, shop: string): Promise<nu
   return count;
 }
 
+/**
+ * customers/data_request: the customer's storefront events (filed under their hashed ID), newest first, with
+ * the customer data a row still holds (only rows not yet sent keep their payload). At most a week's worth
+ * exists (retention); `limit` bounds the report all the same.
+ */
+export async function findCustomerStorefrontEvents(db: Db, input: { shop: string; customerKey: string | null; limit?: number }) {
+  if (!input.customerKey) return [];
+  return db.storefrontEvent.findMany({
+    where: { shop: input.shop, customerKey: input.customerKey },
+    orderBy: { id: "desc" },
+    take: input.limit ?? 10_000,
+    select: { eventName: true, eventId: true, status: true, eventTime: true, createdAt: true, payload: true },
+  });
+}
+
 /** customers/redact: the customer's storefront events (filed under their hashed ID) go altogether. */
 export async function deleteStorefrontEventsFor(db: Db, input: { shop: string; customerKey: string | null }): Promise<number> {
   if (!input.customerKey) return 0;

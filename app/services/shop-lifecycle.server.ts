@@ -12,6 +12,7 @@ import {
   deleteStorefrontEventsFor,
   eraseShop,
   findCustomerDeliveries,
+  findCustomerStorefrontEvents,
   redactDeliveries,
   saveDataRequest,
   stopShopDeliveries,
@@ -132,7 +133,9 @@ const REPORT_NOTE =
   "Purchase events this app recorded for the customer and sent (or was to send) to Meta's Conversions API. " +
   "Email, phone, name, address and customer ID are held only as SHA-256 hashes of the normalised value; " +
   "IP address, browser user agent and Meta browser IDs (fbp, fbc) are held only until the event is sent, " +
-  'then shown as "[removed]". Rows are deleted after the retention period.';
+  'then shown as "[removed]". Rows are deleted after the retention period. Storefront events (page and product ' +
+  "views, add-to-carts, checkouts) seen while the customer was signed in are kept at most 7 days; their customer " +
+  "data is held only until they are sent.";
 
 /**
  * customers/data_request: builds the report and keeps it (once per request ID) for the merchant, who owes
@@ -141,14 +144,18 @@ const REPORT_NOTE =
 export async function recordCustomerDataRequest(
   db: Db,
   input: { shop: string; requestId: string; orderIds: string[]; customer?: CustomerRef; now: Date },
-): Promise<{ created: boolean; deliveries: number; browserEvents: number }> {
+): Promise<{ created: boolean; deliveries: number; browserEvents: number; storefrontEvents: number }> {
   const customerKey = customerKeyOf(input.customer?.id);
   // Neither a customer ID nor an order: nothing of ours can be about this person, and an empty report
   // kept for every such delivery would only be noise.
-  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0 };
+  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0, storefrontEvents: 0 };
   const deliveries = await customerDataReport(db, input.shop, input.orderIds, input.customer);
   const eventIds = purchaseEventIds(matchableOrderIds(input.orderIds), deliveries);
   const browserEvents = eventIds.length > 0 ? await findBrowserEvents(db, { shop: input.shop, eventIds }) : [];
+  const storefrontEvents = (await findCustomerStorefrontEvents(db, { shop: input.shop, customerKey })).map(({ payload, ...row }) => ({
+    ...row,
+    customerData: payload ? userDataOf(payload) : {},
+  }));
   const report = JSON.stringify({
     shop: input.shop,
     requestId: input.requestId,
@@ -157,9 +164,10 @@ export async function recordCustomerDataRequest(
     note: REPORT_NOTE,
     deliveries,
     browserEvents,
+    storefrontEvents,
   });
   const { created } = await saveDataRequest(db, { shop: input.shop, requestId: input.requestId, customerKey, report });
-  return { created, deliveries: deliveries.length, browserEvents: browserEvents.length };
+  return { created, deliveries: deliveries.length, browserEvents: browserEvents.length, storefrontEvents: storefrontEvents.length };
 }
 
 // The browser half of a Purchase carries the same event ID, so the order IDs find those rows too.

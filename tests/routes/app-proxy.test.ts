@@ -120,6 +120,7 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     await db.$transaction([
       db.storefrontEvent.deleteMany({}),
       db.browserEvent.deleteMany({}),
+      db.customerDataRequest.deleteMany({}),
       db.delivery.deleteMany({}),
       db.session.deleteMany({}),
       db.shopSettings.deleteMany({}),
@@ -342,6 +343,17 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     await post({ events: [event(), event()] }, { customer: CUSTOMER });
     await post({ events: [event()] });
     expect(await db.storefrontEvent.count()).toBe(3);
+
+    const { recordCustomerDataRequest } = await import("~/services/shop-lifecycle.server");
+    const request = await recordCustomerDataRequest(db, { shop: SHOP, requestId: "dr-1", orderIds: [], customer: { id: CUSTOMER }, now: new Date() });
+    expect(request).toMatchObject({ created: true, storefrontEvents: 2 });
+    const report = JSON.parse((await db.customerDataRequest.findFirstOrThrow({ where: { shop: SHOP } })).report) as {
+      storefrontEvents: { eventName: string; customerData: Record<string, string> }[];
+    };
+    expect(report.storefrontEvents.map((e) => [e.eventName, e.customerData.client_ip_address !== undefined])).toEqual([
+      ["PageView", true],
+      ["PageView", true],
+    ]);
 
     expect((await redactCustomer(db, SHOP, [], { id: Number(CUSTOMER) })).storefrontEvents).toBe(2);
     expect(await db.storefrontEvent.count()).toBe(1);
