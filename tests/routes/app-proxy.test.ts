@@ -169,6 +169,39 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     ]);
   });
 
+  it("retries a batch Meta could not take, isolates an event Meta rejects, and holds a shop whose token Meta refuses", async () => {
+    const [first, bad, third] = [event(), event(), event()];
+    expect((await post({ events: [first, bad, third] })).status).toBe(202);
+
+    fake.fail(1, { kind: "http", status: 503 });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 3, retrying: 3 });
+    const retrying = await rows();
+    expect(retrying.map((r) => [r.status, r.attempts])).toEqual([["pending", 1], ["pending", 1], ["pending", 1]]);
+    expect(retrying.every((r) => r.nextAttemptAt.getTime() > Date.now() && r.payload !== "")).toBe(true);
+
+    // Due again; Meta now refuses any batch holding the bad event (code 100): only it fails.
+    await db.storefrontEvent.updateMany({ data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    fake.setHandler((request) => {
+      const data = (request.params?.data ?? []) as { event_id?: string }[];
+      return data.some((e) => e.event_id === bad.event_id) ? { kind: "graph-error", code: 100, subcode: 2804019, message: "Invalid parameter" } : null;
+    });
+    expect(await worker.drain()).toMatchObject({ sent: 2, failed: 1 });
+    expect((await rows()).map((r) => [r.eventId, r.status])).toEqual([
+      [first.event_id, "sent"],
+      [bad.event_id, "failed"],
+      [third.event_id, "sent"],
+    ]);
+    fake.setHandler(null);
+
+    expect((await post({ events: [event()] })).status).toBe(202);
+    fake.expireToken(PIXEL);
+    expect(await worker.runOnce()).toMatchObject({ claimed: 1, held: 1 });
+    expect((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).connectionState).toBe("broken");
+    expect(await db.storefrontEvent.count({ where: { status: "pending" } })).toBe(1);
+    // Held: not claimed again while the connection is broken.
+    expect(await worker.runOnce()).toMatchObject({ claimed: 0 });
+  });
+
   it("stores a repeated beacon once, and accepts application/json as well as text/plain", async () => {
     const same = event();
     expect((await post({ events: [same] })).status).toBe(202);
