@@ -75,8 +75,8 @@ const schema = z.object({
   WEBHOOK_MAX_IN_FLIGHT: integer(256, 1, 100_000),
   // App proxy (POST /proxy/events) token buckets, per process: requests a second and burst, per shop and
   // per shopper IP (X-Forwarded-For). Past them a request gets 429 and is counted.
-  PROXY_SHOP_RATE: integer(100, 1, 1_000_000),
-  PROXY_SHOP_BURST: integer(300, 1, 1_000_000),
+  PROXY_SHOP_RATE: integer(500, 1, 1_000_000),
+  PROXY_SHOP_BURST: integer(1000, 1, 1_000_000),
   PROXY_IP_RATE: integer(5, 1, 1_000_000),
   PROXY_IP_BURST: integer(30, 1, 1_000_000),
   // Server copies of storefront events are purged after this many days, whatever their status (Meta takes

@@ -66,8 +66,8 @@ describe("environment", () => {
 
   it("limits the app proxy per shop and per shopper IP, and keeps storefront events 7 days, unless told otherwise", () => {
     expect(parseEnvironment(valid)).toMatchObject({
-      PROXY_SHOP_RATE: 100,
-      PROXY_SHOP_BURST: 300,
+      PROXY_SHOP_RATE: 500,
+      PROXY_SHOP_BURST: 1000,
       PROXY_IP_RATE: 5,
       PROXY_IP_BURST: 30,
       STOREFRONT_EVENT_RETENTION_DAYS: 7,
