@@ -73,6 +73,15 @@ const schema = z.object({
   // Webhook deliveries one process handles at once; past it new ones get 503 + Retry-After before their
   // body is read, and Shopify retries them. Bounds the queue (memory, latency) under a flood.
   WEBHOOK_MAX_IN_FLIGHT: integer(256, 1, 100_000),
+  // App proxy (POST /proxy/events) token buckets, per process: requests a second and burst, per shop and
+  // per shopper IP (X-Forwarded-For). Past them a request gets 429 and is counted.
+  PROXY_SHOP_RATE: integer(500, 1, 1_000_000),
+  PROXY_SHOP_BURST: integer(1000, 1, 1_000_000),
+  PROXY_IP_RATE: integer(5, 1, 1_000_000),
+  PROXY_IP_BURST: integer(30, 1, 1_000_000),
+  // Server copies of storefront events are purged after this many days, whatever their status (Meta takes
+  // none older than 7): they are many times more numerous than purchases and the admin only counts them.
+  STOREFRONT_EVENT_RETENTION_DAYS: integer(7, 1, 90),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -4,7 +4,8 @@
 //   POST /webhooks/orders/paid  Shopify HMAC (timingSafeEqual), JSON.parse, one insert-or-ignore of a ledger
 //                               row (the same table and row shape, the pixel read from the shop's settings in
 //                               the same statement)
-//   POST /pixel/events          JSON.parse, one insert-or-ignore of a browser-event row if the shop is installed
+//   POST /proxy/events?…        the app proxy's query signature (timingSafeEqual), JSON.parse, one insert-or-ignore
+//                               of a browser-event row per event in the body
 //
 // It skips what the app adds on purpose (Meta's mapping and hashing, validation, privacy fields, logging), so
 // the gap between the two is the price of the app's work plus its framework. SQLite through better-sqlite3
@@ -29,7 +30,8 @@ if (!databaseUrl || !secret) {
 
 // The same caps as the app, so neither buffers more than the other.
 const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
-const MAX_BEACON_BYTES = 4096;
+// The app proxy's cap (app/services/storefront-events.server.ts: 20 events of at most 4 KB).
+const MAX_BEACON_BYTES = 20 * 4096 + 1024;
 
 if (cluster.isPrimary && processes > 1) {
   let listening = 0;
@@ -125,11 +127,12 @@ function postgresStore(): Store {
 function serve(): void {
   const store = openStore();
   const server = createServer((req, res) => {
-    const path = req.url ?? "/";
-    if (req.method !== "POST" || (path !== "/webhooks/orders/paid" && path !== "/pixel/events")) return answer(res, 404);
-    const limit = path === "/pixel/events" ? MAX_BEACON_BYTES : MAX_WEBHOOK_BYTES;
+    const url = new URL(req.url ?? "/", "http://floor.invalid");
+    const proxy = url.pathname === "/proxy/events";
+    if (req.method !== "POST" || (url.pathname !== "/webhooks/orders/paid" && !proxy)) return answer(res, 404);
+    const limit = proxy ? MAX_BEACON_BYTES : MAX_WEBHOOK_BYTES;
     readBody(req, limit).then(
-      (raw) => (raw === null ? answer(res, 413) : path === "/pixel/events" ? beacon(raw, res) : webhook(req, raw, res)),
+      (raw) => (raw === null ? answer(res, 413) : proxy ? beacon(url.searchParams, raw, res) : webhook(req, raw, res)),
       () => answer(res, 400),
     );
   });
@@ -180,18 +183,29 @@ function serve(): void {
     }
   }
 
-  async function beacon(raw: Buffer, res: ServerResponse) {
-    let input: Record<string, unknown>;
+  async function beacon(query: URLSearchParams, raw: Buffer, res: ServerResponse) {
+    const message = [...query.entries()]
+      .filter(([key]) => key !== "signature")
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => `${key}=${value}`)
+      .join("");
+    const expected = createHmac("sha256", secret).update(message).digest();
+    const given = Buffer.from(query.get("signature") ?? "", "hex");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return answer(res, 401);
+    const shop = query.get("shop") ?? "";
+    let events: unknown;
     try {
-      input = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+      events = (JSON.parse(raw.toString("utf8")) as { events?: unknown }).events;
     } catch {
       return answer(res, 400);
     }
-    const { shop, eventName, eventId, source } = input;
-    if (typeof shop !== "string" || typeof eventName !== "string" || typeof eventId !== "string" || typeof source !== "string") return answer(res, 400);
+    if (!Array.isArray(events) || events.length === 0 || events.length > 20) return answer(res, 400);
     try {
-      await store.insertBrowserEvent({ shop, eventName, eventId, source });
-      answer(res, 201);
+      for (const event of events as { event_name?: unknown; event_id?: unknown }[]) {
+        if (typeof event?.event_name !== "string" || typeof event.event_id !== "string") continue;
+        await store.insertBrowserEvent({ shop, eventName: event.event_name, eventId: event.event_id, source: "proxy" });
+      }
+      answer(res, 202);
     } catch {
       answer(res, 503);
     }

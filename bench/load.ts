@@ -12,8 +12,8 @@ import { Agent, request as httpRequest } from "node:http";
 import autocannon, { type AutocannonRequest, type AutocannonResult } from "autocannon";
 
 export interface RequestSource {
-  /** Builds each request: a distinct order (signed) or storefront event. */
-  next(): { body: string; headers: Record<string, string> };
+  /** Builds each request: a distinct order (signed) or storefront event; `query` is appended to the path. */
+  next(): { body: string; headers: Record<string, string>; query?: string };
 }
 
 export interface LoadResult {
@@ -99,10 +99,10 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
       resolve();
     };
     const send = (dueAt: number) => {
-      const { body, headers } = spec.next();
+      const { body, headers, query } = spec.next();
       let settled = false;
       const req = httpRequest(
-        { host: target.hostname, port: target.port, path: spec.path, method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+        { host: target.hostname, port: target.port, path: spec.path + (query ?? ""), method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
         (res) => {
           res.resume();
           res.on("end", () => {

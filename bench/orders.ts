@@ -2,6 +2,7 @@
 // recorded fixture is serialised once with a placeholder ID, then each request swaps in its own ID and is
 // signed, so every request is a different order as Shopify would send it.
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
+import { signProxyUrl } from "../dev/fake-shopify/app-proxy";
 import { paidOrderJson } from "../dev/fake-shopify/orders";
 import { shopifyWebhookHeaders } from "../scripts/lib/shopify-webhook";
 
@@ -46,16 +47,32 @@ export function pendingRows(opts: { shop: string; pixelId: string; count: number
 }
 
 /**
- * Storefront "browser event seen" beacons exactly as the theme embed's meta-pixel.js sends them: one
- * PageView per body, posted by navigator.sendBeacon (so text/plain), each with a fresh `sf_` event ID.
+ * Storefront events as the theme embed sends them through Shopify's app proxy: a page's batch (PageView
+ * and ViewContent, fresh `sf_` IDs) posted by sendBeacon (text/plain), with the query Shopify signs and
+ * the shopper's address in X-Forwarded-For, spread over many shoppers as a real storefront's are.
  */
-export function beaconSource(opts: { shop: string; first?: number }) {
+export function beaconSource(opts: { shop: string; secret: string; first?: number }) {
   let next = opts.first ?? 1;
-  const headers = { "Content-Type": "text/plain;charset=UTF-8", Origin: `https://${opts.shop}` };
+  const id = () => `sf_${(next++).toString(16).padStart(32, "0")}`;
   return {
-    next(): { body: string; headers: Record<string, string> } {
-      const eventId = `sf_${(next++).toString(16).padStart(32, "0")}`;
-      return { body: JSON.stringify({ shop: opts.shop, eventName: "PageView", eventId, source: "theme-embed" }), headers };
+    next(): { body: string; headers: Record<string, string>; query: string } {
+      const time = Math.floor(Date.now() / 1000);
+      const event = (name: string) => ({
+        event_name: name,
+        event_id: id(),
+        event_time: time,
+        event_source_url: `https://${opts.shop}/products/wool-socks`,
+        fbp: "fb.1.1732800000000.1234567890",
+        ...(name === "ViewContent" ? { custom_data: { value: 24.5, currency: "USD", content_ids: ["8123456789"], content_type: "product" } } : {}),
+      });
+      const body = JSON.stringify({ events: [event("PageView"), event("ViewContent")] });
+      const signed = new URL(signProxyUrl("http://app.invalid/proxy/events", { shop: opts.shop, secret: opts.secret, timestamp: time }));
+      const headers = {
+        "Content-Type": "text/plain;charset=UTF-8",
+        "User-Agent": "Mozilla/5.0 (bench)",
+        "X-Forwarded-For": `10.${(next >> 16) & 255}.${(next >> 8) & 255}.${next & 255}`,
+      };
+      return { body, headers, query: signed.search };
     },
   };
 }

@@ -133,7 +133,6 @@ describe("web pixel (extensions/web-pixel)", () => {
       enabledEvents: ["Purchase"],
       consentMode: "customer-privacy",
       limitedDataUse: false,
-      appUrl: "https://capi.example.com",
       webPixelId: null,
     });
     expect(Object.keys(fields).sort()).toEqual(Object.keys(sent).sort());

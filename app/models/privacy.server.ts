@@ -161,17 +161,52 @@ export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stoppe
   return { stopped, scrubbed };
 }
 
+/**
+ * The shop left: its storefront events not yet sent are never sent, and none keeps its payload (raw IP,
+ * user agent, browser IDs). Idempotent.
+ */
+export async function stopShopStorefrontEvents(db: Db, shop: string): Promise<number> {
+  const { count } = await db.storefrontEvent.updateMany({
+    where: { shop, OR: [{ status: { in: ["pending", "sending"] } }, { payload: { not: "" } }] },
+    data: { ...clearLease, status: "skipped", payload: "", lastError: "App uninstalled" },
+  });
+  return count;
+}
+
+/**
+ * customers/data_request: the customer's storefront events (filed under their hashed ID), newest first, with
+ * the customer data a row still holds (only rows not yet sent keep their payload). At most a week's worth
+ * exists (retention); `limit` bounds the report all the same.
+ */
+export async function findCustomerStorefrontEvents(db: Db, input: { shop: string; customerKey: string | null; limit?: number }) {
+  if (!input.customerKey) return [];
+  return db.storefrontEvent.findMany({
+    where: { shop: input.shop, customerKey: input.customerKey },
+    orderBy: { id: "desc" },
+    take: input.limit ?? 10_000,
+    select: { eventName: true, eventId: true, status: true, eventTime: true, createdAt: true, payload: true },
+  });
+}
+
+/** customers/redact: the customer's storefront events (filed under their hashed ID) go altogether. */
+export async function deleteStorefrontEventsFor(db: Db, input: { shop: string; customerKey: string | null }): Promise<number> {
+  if (!input.customerKey) return 0;
+  const { count } = await db.storefrontEvent.deleteMany({ where: { shop: input.shop, customerKey: input.customerKey } });
+  return count;
+}
+
 /** Everything the app holds for the shop (shop/redact). */
 export async function eraseShop(
   db: Db,
   shop: string,
-): Promise<{ settings: number; deliveries: number; sessions: number; browserEvents: number; dataRequests: number }> {
-  const [settings, deliveries, sessions, browserEvents, dataRequests] = await db.$transaction([
+): Promise<{ settings: number; deliveries: number; sessions: number; browserEvents: number; dataRequests: number; storefrontEvents: number }> {
+  const [settings, deliveries, sessions, browserEvents, dataRequests, storefrontEvents] = await db.$transaction([
     db.shopSettings.deleteMany({ where: { shop } }),
     db.delivery.deleteMany({ where: { shop } }),
     db.session.deleteMany({ where: { shop } }),
     db.browserEvent.deleteMany({ where: { shop } }),
     db.customerDataRequest.deleteMany({ where: { shop } }),
+    db.storefrontEvent.deleteMany({ where: { shop } }),
   ]);
   return {
     settings: settings.count,
@@ -179,6 +214,7 @@ export async function eraseShop(
     sessions: sessions.count,
     browserEvents: browserEvents.count,
     dataRequests: dataRequests.count,
+    storefrontEvents: storefrontEvents.count,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from "~/db.server";
+import { customEventListError, parseCustomEvents, type CustomEventSetting } from "~/lib/capi/map-storefront-event";
 import { Coalescer } from "~/models/group-commit.server";
 
 export const META_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] as const;
@@ -20,6 +21,8 @@ export interface ShopSettingsRecord {
   limitedDataUse: boolean;
   webPixelId: string | null;
   storefrontSyncedAt: Date | null;
+  /** The merchant's custom events (the proxy accepts the enabled ones). */
+  customEvents: CustomEventSetting[];
 }
 
 function toRecord(row: {
@@ -35,6 +38,7 @@ function toRecord(row: {
   limitedDataUse: boolean;
   webPixelId: string | null;
   storefrontSyncedAt: Date | null;
+  customEvents: string | null;
 }): ShopSettingsRecord {
   return {
     shop: row.shop,
@@ -46,6 +50,7 @@ function toRecord(row: {
     limitedDataUse: row.limitedDataUse,
     webPixelId: row.webPixelId,
     storefrontSyncedAt: row.storefrontSyncedAt,
+    customEvents: parseCustomEvents(row.customEvents),
     consentMode: row.consentMode === "strict" ? "strict" : "customer-privacy",
     enabledEvents: row.enabledEvents
       .split(",")
@@ -176,4 +181,20 @@ export async function markConnectionVerified(
     data: { connectionState: "connected", connectionError: null, connectionVerifiedAt: input.at },
   });
   return count > 0;
+}
+
+/**
+ * Replaces the shop's custom events. Refused (nothing changes) when a name is too long, not a valid name,
+ * a standard event's, or repeated; false when the shop has no settings row.
+ */
+export async function saveCustomEvents(
+  db: Db,
+  shop: string,
+  events: CustomEventSetting[],
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  const error = customEventListError(events);
+  if (error) return { ok: false, error };
+  const stored = JSON.stringify(events.map(({ name, enabled }) => ({ name, enabled })));
+  const { count } = await db.shopSettings.updateMany({ where: { shop }, data: { customEvents: stored } });
+  return count === 1 ? { ok: true } : { ok: false, error: "Unknown shop" };
 }

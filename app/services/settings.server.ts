@@ -217,7 +217,6 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
       enabledEvents: saved.enabledEvents,
       consentMode: saved.consentMode,
       limitedDataUse: saved.limitedDataUse,
-      appUrl: deps.appUrl,
       webPixelId: saved.webPixelId,
     });
   } catch (error) {

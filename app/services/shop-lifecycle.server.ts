@@ -10,11 +10,14 @@ import { findBrowserEvents } from "~/models/browser-event.server";
 import {
   deleteBrowserEventsFor,
   deleteDataRequestsFor,
+  deleteStorefrontEventsFor,
   eraseShop,
   findCustomerDeliveries,
+  findCustomerStorefrontEvents,
   redactDeliveries,
   saveDataRequest,
   stopShopDeliveries,
+  stopShopStorefrontEvents,
   type PrivacyRow,
 } from "~/models/privacy.server";
 import { disconnectUninstalledShop, updateSessionScope } from "~/models/shop-lifecycle.server";
@@ -26,6 +29,7 @@ import { disconnectUninstalledShop, updateSessionScope } from "~/models/shop-lif
  */
 export async function handleAppUninstalled(db: Db, shop: string): Promise<{ stopped: number; scrubbed: number }> {
   await disconnectUninstalledShop(db, shop);
+  await stopShopStorefrontEvents(db, shop);
   return stopShopDeliveries(db, shop);
 }
 
@@ -61,14 +65,15 @@ export async function redactCustomer(
   shop: string,
   orderIds: string[],
   customer: CustomerRef = {},
-): Promise<{ redacted: number; browserEvents: number; dataRequests: number }> {
+): Promise<{ redacted: number; browserEvents: number; dataRequests: number; storefrontEvents: number }> {
   const customerKey = customerKeyOf(customer.id);
   const ids = matchableOrderIds(orderIds);
   const rows = await findCustomerDeliveries(db, { shop, customerKey, orderIds: ids });
   const redacted = await redactDeliveries(db, { shop, rows });
   const browserEvents = await deleteBrowserEventsFor(db, { shop, eventIds: purchaseEventIds(ids, rows) });
   const dataRequests = await deleteDataRequestsFor(db, { shop, customerKey });
-  return { redacted, browserEvents, dataRequests };
+  const storefrontEvents = await deleteStorefrontEventsFor(db, { shop, customerKey });
+  return { redacted, browserEvents, dataRequests, storefrontEvents };
 }
 
 export interface CustomerDataReportRow {
@@ -118,7 +123,9 @@ const REPORT_NOTE =
   "Purchase events this app recorded for the customer and sent (or was to send) to Meta's Conversions API. " +
   "Email, phone, name, address and customer ID are held only as SHA-256 hashes of the normalised value; " +
   "IP address, browser user agent and Meta browser IDs (fbp, fbc) are held only until the event is sent, " +
-  'then shown as "[removed]". Rows are deleted after the retention period.';
+  'then shown as "[removed]". Rows are deleted after the retention period. Storefront events (page and product ' +
+  "views, add-to-carts, checkouts) seen while the customer was signed in are kept at most 7 days; their customer " +
+  "data is held only until they are sent.";
 
 /**
  * customers/data_request: builds the report and keeps it (once per request ID) for the merchant, who owes
@@ -127,14 +134,18 @@ const REPORT_NOTE =
 export async function recordCustomerDataRequest(
   db: Db,
   input: { shop: string; requestId: string; orderIds: string[]; customer?: CustomerRef; now: Date },
-): Promise<{ created: boolean; deliveries: number; browserEvents: number }> {
+): Promise<{ created: boolean; deliveries: number; browserEvents: number; storefrontEvents: number }> {
   const customerKey = customerKeyOf(input.customer?.id);
   // Neither a customer ID nor an order: nothing of ours can be about this person, and an empty report
   // kept for every such delivery would only be noise.
-  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0 };
+  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0, storefrontEvents: 0 };
   const deliveries = await customerDataReport(db, input.shop, input.orderIds, input.customer);
   const eventIds = purchaseEventIds(matchableOrderIds(input.orderIds), deliveries);
   const browserEvents = eventIds.length > 0 ? await findBrowserEvents(db, { shop: input.shop, eventIds }) : [];
+  const storefrontEvents = (await findCustomerStorefrontEvents(db, { shop: input.shop, customerKey })).map(({ payload, ...row }) => ({
+    ...row,
+    customerData: payload ? userDataOf(payload) : {},
+  }));
   const report = JSON.stringify({
     shop: input.shop,
     requestId: input.requestId,
@@ -143,9 +154,10 @@ export async function recordCustomerDataRequest(
     note: REPORT_NOTE,
     deliveries,
     browserEvents,
+    storefrontEvents,
   });
   const { created } = await saveDataRequest(db, { shop: input.shop, requestId: input.requestId, customerKey, report });
-  return { created, deliveries: deliveries.length, browserEvents: browserEvents.length };
+  return { created, deliveries: deliveries.length, browserEvents: browserEvents.length, storefrontEvents: storefrontEvents.length };
 }
 
 // The browser half of a Purchase carries the same event ID, so the order IDs find those rows too.

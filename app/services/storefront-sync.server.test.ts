@@ -1,7 +1,7 @@
 // syncStorefront against a stubbed Admin GraphQL client: a function returning Responses, recording each
 // query's operation and variables, answering by operation name the way Shopify would.
 import { describe, expect, it } from "vitest";
-import { syncStorefront, webPixelSettings, type AdminGraphql, type StorefrontSettings } from "./storefront-sync.server";
+import { syncStorefront, type AdminGraphql, type StorefrontSettings } from "./storefront-sync.server";
 
 const INSTALLATION = "gid://shopify/AppInstallation/909";
 const PIXEL_GID = "gid://shopify/WebPixel/55";
@@ -12,7 +12,6 @@ const SETTINGS: StorefrontSettings = {
   enabledEvents: ["Purchase", "PageView", "AddToCart"],
   consentMode: "strict",
   limitedDataUse: true,
-  appUrl: "https://capi.example.com",
   webPixelId: null,
 };
 
@@ -64,13 +63,6 @@ describe("syncStorefront", () => {
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "enabled_events", type: "json", value: '["PageView","AddToCart","Purchase"]' },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "consent_mode", type: "single_line_text_field", value: "strict" },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "limited_data_use", type: "boolean", value: "true" },
-        {
-          ownerId: INSTALLATION,
-          namespace: "meta_pixel",
-          key: "beacon_url",
-          type: "single_line_text_field",
-          value: "https://capi.example.com/pixel/events",
-        },
       ],
     });
 
@@ -81,7 +73,6 @@ describe("syncStorefront", () => {
       enabledEvents: "PageView,AddToCart,Purchase",
       consentMode: "strict",
       limitedDataUse: "true",
-      beaconUrl: "https://capi.example.com/pixel/events",
     });
   });
 
@@ -92,14 +83,6 @@ describe("syncStorefront", () => {
     expect(stub.operations()).toEqual(["metaCapiAppInstallation", "metaCapiSetStorefrontMetafields", "metaCapiUpdateWebPixel"]);
     expect(stub.calls[2].variables?.id).toBe(PIXEL_GID);
     expect(JSON.parse((stub.calls[2].variables?.webPixel as { settings: string }).settings).limitedDataUse).toBe("false");
-  });
-
-  it.each([
-    ["https://capi.example.com/", "https://capi.example.com/pixel/events"],
-    ["https://example.com/capi", "https://example.com/capi/pixel/events"],
-    ["https://example.com/capi/", "https://example.com/capi/pixel/events"],
-  ])("points the beacon of app URL %s at %s", (appUrl, expected) => {
-    expect(webPixelSettings({ ...SETTINGS, appUrl }).beaconUrl).toBe(expected);
   });
 
   it("creates a new pixel when the stored one no longer exists", async () => {
@@ -189,13 +172,12 @@ describe("syncStorefront", () => {
     await expect(syncStorefront(stub.admin, SETTINGS)).rejects.toBe(redirect);
   });
 
-  it("asks Shopify nothing when the pixel ID or app URL is unusable", async () => {
+  it("asks Shopify nothing when the pixel ID is unusable", async () => {
     const stub = stubAdmin(happy());
     expect(await syncStorefront(stub.admin, { ...SETTINGS, pixelId: "12345abc" })).toEqual({
       ok: false,
       error: ["Pixel ID must contain digits only (the dataset/pixel ID from Meta Events Manager)"],
     });
-    expect(await syncStorefront(stub.admin, { ...SETTINGS, appUrl: "not a url" })).toMatchObject({ ok: false });
     expect(stub.calls).toHaveLength(0);
   });
 

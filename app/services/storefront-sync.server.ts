@@ -25,8 +25,6 @@ export interface StorefrontSettings {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
-  /** The app's public URL, for the browser's "event seen" beacon. */
-  appUrl: string;
   /** Known web pixel ID (gid://shopify/WebPixel/…), if the app created one before. */
   webPixelId: string | null;
 }
@@ -47,7 +45,6 @@ export function webPixelSettings(settings: StorefrontSettings): Record<string, s
     enabledEvents: knownEvents(settings.enabledEvents).join(","),
     consentMode: settings.consentMode,
     limitedDataUse: settings.limitedDataUse ? "true" : "false",
-    beaconUrl: beaconUrl(settings.appUrl),
   };
 }
 
@@ -112,22 +109,11 @@ function validate(settings: StorefrontSettings): string[] {
   const errors: string[] = [];
   const pixelId = pixelIdSchema.safeParse(settings.pixelId);
   if (!pixelId.success) errors.push(`Pixel ID ${pixelId.error.issues[0]?.message ?? "is not valid"}`);
-  if (!beaconUrl(settings.appUrl)) errors.push("The app URL must be an http(s) URL (SHOPIFY_APP_URL)");
   return errors;
 }
 
 function knownEvents(events: readonly string[]): MetaEventName[] {
   return META_EVENTS.filter((name) => events.includes(name));
-}
-
-function beaconUrl(appUrl: string): string {
-  try {
-    const url = new URL(appUrl);
-    if (url.protocol !== "https:" && url.protocol !== "http:") return "";
-    return new URL("pixel/events", url.href.endsWith("/") ? url.href : `${url.href}/`).href;
-  } catch {
-    return "";
-  }
 }
 
 function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
@@ -137,7 +123,6 @@ function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
     field("enabled_events", "json", JSON.stringify(knownEvents(settings.enabledEvents))),
     field("consent_mode", "single_line_text_field", settings.consentMode),
     field("limited_data_use", "boolean", settings.limitedDataUse ? "true" : "false"),
-    field("beacon_url", "single_line_text_field", beaconUrl(settings.appUrl)),
   ];
 }
 

@@ -64,6 +64,21 @@ describe("environment", () => {
     }
   });
 
+  it("limits the app proxy per shop and per shopper IP, and keeps storefront events 7 days, unless told otherwise", () => {
+    expect(parseEnvironment(valid)).toMatchObject({
+      PROXY_SHOP_RATE: 500,
+      PROXY_SHOP_BURST: 1000,
+      PROXY_IP_RATE: 5,
+      PROXY_IP_BURST: 30,
+      STOREFRONT_EVENT_RETENTION_DAYS: 7,
+    });
+    expect(parseEnvironment({ ...valid, PROXY_IP_RATE: "50" }).PROXY_IP_RATE).toBe(50);
+    for (const bad of ["0", "-1", "1.5", "lots"]) {
+      expect(() => parseEnvironment({ ...valid, PROXY_SHOP_RATE: bad })).toThrow(/PROXY_SHOP_RATE/);
+    }
+    expect(() => parseEnvironment({ ...valid, STOREFRONT_EVENT_RETENTION_DAYS: "91" })).toThrow(/STOREFRONT_EVENT_RETENTION_DAYS/);
+  });
+
   it("accepts the key as hex or base64", () => {
     expect(decodeKey("ab".repeat(32))).toHaveLength(32);
     expect(decodeKey(Buffer.alloc(32, 7).toString("base64"))).toHaveLength(32);

@@ -473,7 +473,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     await db.customerDataRequest.create({ data: { shop: SHOP, requestId: "1", report: "{}", createdAt: old } });
 
     const result = await purgeExpired(db, { now: clock, retentionDays: 90, batchSize: 1 });
-    expect(result).toEqual({ deliveries: 2, browserEvents: 1, dataRequests: 1, complete: true });
+    expect(result).toEqual({ deliveries: 2, browserEvents: 1, dataRequests: 1, storefrontEvents: 0, complete: true });
     expect((await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true } })).map((r) => r.id).sort()).toEqual(ids.slice(2).sort());
     expect(await db.browserEvent.findMany({ select: { eventId: true } })).toEqual([{ eventId: "new" }]);
     await db.browserEvent.deleteMany({});

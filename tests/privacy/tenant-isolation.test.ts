@@ -13,7 +13,7 @@ import ts from "typescript";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
-import { recordBrowserEvent } from "~/services/browser-events.server";
+import { ProxyIngest } from "~/services/storefront-events.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { runCli } from "../../cli/run";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
@@ -34,10 +34,18 @@ const NOT_SHOP_SCOPED: Record<string, string> = {
   markSkipped: "rows owned by the caller's claim token",
   releaseClaim: "rows owned by the caller's claim token",
   stillClaimed: "rows owned by the caller's claim token",
+  claimDueStorefrontEvents: "the queue is shared; rows are then owned by a claim token",
+  markStorefrontSent: "rows owned by the caller's claim token",
+  markStorefrontRetry: "rows owned by the caller's claim token",
+  markStorefrontFailed: "rows owned by the caller's claim token",
+  markStorefrontSkipped: "rows owned by the caller's claim token",
+  releaseStorefrontClaim: "rows owned by the caller's claim token",
+  stillClaimedStorefront: "rows owned by the caller's claim token",
   // One retention period for every shop.
   deleteExpiredDeliveries: "retention applies to all shops",
   deleteExpiredBrowserEvents: "retention applies to all shops",
   deleteExpiredDataRequests: "retention applies to all shops",
+  deleteExpiredStorefrontEvents: "retention applies to all shops",
   // Re-sealing under a new key covers every shop; each write is scoped to its shop.
   listSealedTokens: "key rotation covers every shop",
   // The health probe reads no table.
@@ -187,7 +195,7 @@ describe("one shop cannot reach another's data", () => {
     await database.cleanup();
   });
   beforeEach(async () => {
-    await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.browserEvent.deleteMany({}), db.customerDataRequest.deleteMany({})]);
+    await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.browserEvent.deleteMany({}), db.customerDataRequest.deleteMany({}), db.storefrontEvent.deleteMany({}), db.session.deleteMany({})]);
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: A, pixelId: "123456789012345", accessToken: "EAAB" + "a".repeat(60) });
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: B, pixelId: "543210987654321", accessToken: "EAAB" + "b".repeat(60) });
     const row = (shop: string, orderId: string, status: NewDelivery["status"]): NewDelivery => ({
@@ -206,6 +214,7 @@ describe("one shop cannot reach another's data", () => {
         db.shopSettings.findMany({ where: { shop } }),
         db.browserEvent.findMany({ where: { shop }, orderBy: { id: "asc" } }),
         db.customerDataRequest.findMany({ where: { shop }, orderBy: { id: "asc" } }),
+        db.storefrontEvent.findMany({ where: { shop }, orderBy: { id: "asc" } }),
       ]),
     );
 
@@ -232,11 +241,29 @@ describe("one shop cannot reach another's data", () => {
     expect(own.map((r) => r.orderId).sort()).toEqual(["1001", "1002"]);
   });
 
-  it("through the public pixel beacon, an event for shop B is stored for B only", async () => {
+  it("through the app proxy, events for shop B are stored for B only", async () => {
+    await db.session.create({ data: { id: `offline_${B}`, shop: B, state: "", isOnline: false, accessToken: "shpat_b" } });
     const before = await snapshotOf(A);
-    const outcome = await recordBrowserEvent(db, { shop: B, eventName: "Purchase", eventId: "shopify_order_1001", source: "web-pixel" });
-    expect(outcome).toEqual({ ok: true, value: { created: true } });
+    const now = new Date();
+    const event = (eventName: string, eventId: string) => ({
+      event_name: eventName,
+      event_id: eventId,
+      event_time: Math.floor(now.getTime() / 1000),
+      event_source_url: "https://calm-hats.example/",
+      fbp: "fb.1.1732800000000.1",
+    });
+    const request = new Request("https://app.example/proxy/events", {
+      method: "POST",
+      headers: { "X-Forwarded-For": "198.51.100.1", "User-Agent": "Mozilla/5.0" },
+      body: JSON.stringify({ events: [event("Purchase", "shopify_order_1001"), event("PageView", "sf_1")] }),
+    });
+    const ingest = new ProxyIngest({ shopRate: 10, shopBurst: 10, ipRate: 10, ipBurst: 10 });
+    const outcome = await ingest.receive(db, { shop: B, loggedInCustomerId: null, request, now });
+    expect(outcome).toEqual({ status: 202, body: { accepted: 2, dropped: [] } });
     expect(await snapshotOf(A)).toBe(before);
     expect(await db.browserEvent.findMany({ select: { shop: true, eventId: true } })).toEqual([{ shop: B, eventId: "shopify_order_1001" }]);
+    expect(await db.storefrontEvent.findMany({ select: { shop: true, pixelId: true, eventId: true } })).toEqual([
+      { shop: B, pixelId: "543210987654321", eventId: "sf_1" },
+    ]);
   });
 });

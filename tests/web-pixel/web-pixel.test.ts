@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { parseOrderJson } from "~/lib/capi/order-payload";
-import { parseBrowserEvent } from "~/services/browser-events.server";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { checkoutCompleted, checkoutStarted } from "../../dev/fake-shopify/checkout-events";
 import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
@@ -197,7 +196,6 @@ describe("'browser event seen' beacon", () => {
       { shop: SHOP, eventName: "InitiateCheckout", eventId: "shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b", source: "web-pixel" },
       { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${orderId}`, source: "web-pixel" },
     ]);
-    for (const beacon of beacons) expect(parseBrowserEvent(beacon.body)).toMatchObject({ ok: true });
     const init = browser.fetches.find((f) => f.url === SETTINGS.beaconUrl)!.init!;
     expect(init).toMatchObject({ method: "POST", keepalive: true, headers: { "Content-Type": "text/plain" } });
   });

@@ -25,6 +25,6 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): Delive
     pollMs: config.DELIVERY_POLL_MS,
     concurrency: config.DELIVERY_CONCURRENCY,
     logger: logger.child({ component: "worker" }),
-    retention: { days: config.DELIVERY_RETENTION_DAYS },
+    retention: { days: config.DELIVERY_RETENTION_DAYS, storefrontDays: config.STOREFRONT_EVENT_RETENTION_DAYS },
   });
 }

@@ -7,12 +7,15 @@ import {
   deleteExpiredDataRequests,
   deleteExpiredDeliveries,
 } from "~/models/retention.server";
+import { deleteExpiredStorefrontEvents } from "~/models/storefront-event.server";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface PurgeOptions {
   now: Date;
   retentionDays: number;
+  /** Storefront events' own, shorter retention (default 7 days). */
+  storefrontRetentionDays?: number;
   batchSize?: number;
   budgetMs?: number;
   /** Wall clock for the budget; separate from `now`, which tests move freely. */
@@ -23,6 +26,7 @@ export interface PurgeResult {
   deliveries: number;
   browserEvents: number;
   dataRequests: number;
+  storefrontEvents: number;
   /** False when the budget ran out with expired rows left: the caller should come back soon. */
   complete: boolean;
 }
@@ -32,12 +36,14 @@ export async function purgeExpired(db: Db, opts: PurgeOptions): Promise<PurgeRes
   const clock = opts.clock ?? Date.now;
   const deadline = clock() + (opts.budgetMs ?? 2000);
   const before = new Date(opts.now.getTime() - opts.retentionDays * DAY_MS);
-  const result: PurgeResult = { deliveries: 0, browserEvents: 0, dataRequests: 0, complete: true };
+  const storefrontBefore = new Date(opts.now.getTime() - (opts.storefrontRetentionDays ?? 7) * DAY_MS);
+  const result: PurgeResult = { deliveries: 0, browserEvents: 0, dataRequests: 0, storefrontEvents: 0, complete: true };
 
   const steps: [keyof Omit<PurgeResult, "complete">, () => Promise<number>][] = [
     ["deliveries", () => deleteExpiredDeliveries(db, { before, now: opts.now, limit: batchSize })],
     ["browserEvents", () => deleteExpiredBrowserEvents(db, { before, limit: batchSize })],
     ["dataRequests", () => deleteExpiredDataRequests(db, { before, limit: batchSize })],
+    ["storefrontEvents", () => deleteExpiredStorefrontEvents(db, { before: storefrontBefore, now: opts.now, limit: batchSize })],
   ];
   for (const [name, step] of steps) {
     for (;;) {

@@ -21,6 +21,7 @@ import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.s
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
 import { isTooOldForMeta, retryDelayMs } from "./backoff";
 import { purgeExpired, type PurgeResult } from "./retention.server";
+import { StorefrontSender } from "./storefront-sender.server";
 
 export interface MetaSender {
   sendEvents(input: SendEventsInput): Promise<SendEventsResult>;
@@ -48,8 +49,11 @@ export interface WorkerOptions {
   logger: Logger;
   now?: () => Date;
   random?: () => number;
-  /** Purge rows older than `days`, at most once per `intervalMs` (default an hour) in the running loop. */
-  retention?: { days: number; intervalMs?: number };
+  /**
+   * Purge rows older than `days` (storefront events older than `storefrontDays`, default 7), at most once
+   * per `intervalMs` (default an hour) in the running loop.
+   */
+  retention?: { days: number; storefrontDays?: number; intervalMs?: number };
 }
 
 export interface CycleStats {
@@ -73,10 +77,12 @@ export class DeliveryWorker {
   private nextPurgeAt = 0;
   // SQLite: claims from this process's loops take turns (see claim()).
   private claimTurn: Promise<unknown> = Promise.resolve();
+  private readonly storefront: StorefrontSender;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
+    this.storefront = new StorefrontSender(opts, this.now, this.random, (run) => this.takeTurn(run));
   }
 
   /** One claim-send-record cycle. Exposed for tests and for draining the queue on demand. */
@@ -84,7 +90,6 @@ export class DeliveryWorker {
     const stats = emptyStats();
     const claim = await this.claim();
     stats.claimed = claim.rows.length;
-    if (claim.rows.length === 0) return stats;
 
     for (const group of groupByShopAndPixel(claim.rows)) {
       if (this.stopping || this.leaseTooShort(claim.leaseExpiresAt)) {
@@ -94,6 +99,8 @@ export class DeliveryWorker {
       }
       await this.deliverGroup(group.shop, group.pixelId, group.rows, claim.token, stats);
     }
+    // Server copies of storefront events: their own table and claim, the same rules (storefront-sender.server.ts).
+    await this.storefront.runOnce(stats, () => this.stopping, (expiresAt) => this.leaseTooShort(expiresAt));
     return stats;
   }
 
@@ -143,13 +150,17 @@ export class DeliveryWorker {
   // read the same ones and the later update would find them taken (an empty claim, then a poll's wait):
   // there the claims take turns, which costs nothing since SQLite writes one at a time anyway.
   private claim() {
-    const run = () =>
+    return this.takeTurn(() =>
       claimDueDeliveries(this.opts.db, {
         workerId: this.opts.workerId,
         now: this.now(),
         limit: this.opts.batchSize,
         leaseMs: this.opts.leaseMs,
-      });
+      }),
+    );
+  }
+
+  private takeTurn<T>(run: () => Promise<T>): Promise<T> {
     if (providerOf(this.opts.db) === "postgresql") return run();
     const claim = this.claimTurn.then(run);
     this.claimTurn = claim.catch(() => undefined);
@@ -163,10 +174,10 @@ export class DeliveryWorker {
     if (!retention || now.getTime() < this.nextPurgeAt) return null;
     const interval = retention.intervalMs ?? 60 * 60 * 1000;
     try {
-      const result = await purgeExpired(this.opts.db, { now, retentionDays: retention.days });
+      const result = await purgeExpired(this.opts.db, { now, retentionDays: retention.days, storefrontRetentionDays: retention.storefrontDays });
       // Out of budget with rows left: carry on next cycle rather than in an hour.
       this.nextPurgeAt = result.complete ? now.getTime() + interval : 0;
-      if (result.deliveries + result.browserEvents + result.dataRequests > 0) {
+      if (result.deliveries + result.browserEvents + result.dataRequests + result.storefrontEvents > 0) {
         this.opts.logger.info({ ...result, retentionDays: retention.days }, "purged rows past the retention period");
       }
       return result;
