@@ -14,6 +14,8 @@ export interface StorefrontSettings {
   shop: string;
   pixelId: string;
   enabledEvents: MetaEventName[];
+  /** The merchant's switched-on custom event names (the embed checks them again: <= 50 chars, not standard). */
+  customEvents?: readonly string[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   /** The app's public URL, for the browser's "event seen" beacon. */
@@ -122,6 +124,10 @@ function knownEvents(events: readonly string[]): MetaEventName[] {
   return META_EVENTS.filter((name) => events.includes(name));
 }
 
+function customEventNames(names: readonly string[]): string[] {
+  return [...new Set(names.filter((n) => typeof n === "string" && n.length > 0 && n.length <= 50))];
+}
+
 function beaconUrl(appUrl: string): string {
   try {
     const url = new URL(appUrl);
@@ -137,6 +143,7 @@ function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
   return [
     field("pixel_id", "single_line_text_field", settings.pixelId.trim()),
     field("enabled_events", "json", JSON.stringify(knownEvents(settings.enabledEvents))),
+    field("custom_events", "json", JSON.stringify(customEventNames(settings.customEvents ?? []))),
     field("consent_mode", "single_line_text_field", settings.consentMode),
     field("limited_data_use", "boolean", settings.limitedDataUse ? "true" : "false"),
     field("beacon_url", "single_line_text_field", beaconUrl(settings.appUrl)),

@@ -3,7 +3,6 @@
 // played by the test storefront (tests/helpers/storefront.ts). Every assertion is on what the browser did.
 import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
-import { parseBrowserEvent } from "~/services/browser-events.server";
 import { eventually } from "../helpers/browser";
 import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
 import {
@@ -167,25 +166,5 @@ describe("AddToCart, however the theme adds to cart", () => {
     expect(s.store.events().map((e) => e.name)).not.toContain("AddToCart");
     expect(s.store.cartAttributeWrites).toEqual([]);
     expectQuiet(s, [s.store.origin]);
-  });
-});
-
-describe("'browser event seen' beacon", () => {
-  it("reports the first PageView of a browser session only, in a shape the app accepts", async () => {
-    const s = await shop();
-    await s.page.goto(s.store.url);
-    await s.store.waitForEvents(["PageView"]);
-    await s.page.goto(s.store.indexUrl);
-    await eventually(() => s.store.events().length >= 3, "the second page's PageView");
-    await settle(s.page);
-    expect(s.store.beacons).toHaveLength(1);
-    const firstPageView = s.store.events().find((e) => e.name === "PageView")!;
-    expect(s.store.beacons[0]).toEqual({
-      shop: "jsmith.myshopify.com",
-      eventName: "PageView",
-      eventId: firstPageView.eventID,
-      source: "theme-embed",
-    });
-    expect(parseBrowserEvent(s.store.beacons[0])).toMatchObject({ ok: true });
   });
 });
