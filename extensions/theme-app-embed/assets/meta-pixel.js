@@ -96,12 +96,10 @@
   function flush() {
     clearTimeout(flushTimer);
     flushTimer = 0;
-    var p = cookie("_fbp"), f = cookie("_fbc"), batch;
+    var p = cookie("_fbp"), f = cookie("_fbc");
+    queue.forEach(function (e) { if (p) e.fbp = p; if (f) e.fbc = f; });
     while (queue.length) {
-      batch = queue.splice(0, 20);
-      batch.forEach(function (e) { if (p) e.fbp = p; if (f) e.fbc = f; });
-      var body = JSON.stringify({ events: batch });
-      try { navigator.sendBeacon(proxy, new Blob([body], { type: "text/plain" })); } catch (e) {}
+      try { navigator.sendBeacon(proxy, new Blob([JSON.stringify({ events: queue.splice(0, 20) })], { type: "text/plain" })); } catch (e) {}
     }
   }
 
@@ -275,7 +273,7 @@
       if (!c || typeof c.pixelId !== "string" || !/^\d{5,20}$/.test(c.pixelId)) return;
       pid = c.pixelId;
       customs = Array.isArray(c.customEvents) ? c.customEvents : [];
-      proxy = (/^\/\w[\w\/.-]*$/.test(c.proxy) ? c.proxy : "/apps/meta-capi").replace(/\/$/, "") + "/events";
+      proxy = (/^\/\w[\w/.-]*$/.test(c.proxy) ? c.proxy : "/apps/meta-capi").replace(/\/$/, "") + "/events";
       a = c.cart && c.cart.attributes || {};
       ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
       hasCart = c.cart && c.cart.items > 0 ? 1 : 0;
@@ -286,11 +284,8 @@
       if (a && Array.isArray(a.q)) a.q.forEach(function (x) { custom(x[0], x[1]); });
       // Capturing: sees clicks whose handlers stop propagation.
       d.addEventListener("click", function (e) {
-        var el = e.target && e.target.closest && e.target.closest("[data-meta-event]"), o = {}, v;
-        if (!el) return;
-        if ((v = el.getAttribute("data-meta-value")) !== null) o.value = v;
-        if ((v = el.getAttribute("data-meta-currency")) !== null) o.currency = v;
-        custom(el.getAttribute("data-meta-event"), o);
+        var el = e.target && e.target.closest && e.target.closest("[data-meta-event]"), g = el && el.getAttribute.bind(el);
+        if (g) custom(g("data-meta-event"), { value: g("data-meta-value"), currency: g("data-meta-currency") });
       }, true);
       w.addEventListener("pagehide", flush);
       d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
