@@ -483,7 +483,12 @@ ${options.bodyHtml ?? ""}
 
   const productUrl = `${origin}/products/${PRODUCT.handle}`;
   const proxyEvents = () => proxyRequests.flatMap((r) => r.body.events);
-  const fbqCalls = () => [...fbq];
+  // Each call is its own beacon and beacons can arrive out of order: a page's calls go in their `seq` order.
+  const fbqCalls = () => {
+    const pages = new Map<string, number>();
+    for (const c of fbq) if (!pages.has(c.page)) pages.set(c.page, pages.size);
+    return [...fbq].sort((a, b) => pages.get(a.page)! - pages.get(b.page)! || a.seq - b.seq);
+  };
   const events = (): TrackedEvent[] =>
     fbqCalls()
       .filter((c) => ["trackSingle", "track", "trackSingleCustom", "trackCustom"].includes(String(c.args[0])))
