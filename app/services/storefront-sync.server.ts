@@ -124,10 +124,6 @@ function knownEvents(events: readonly string[]): MetaEventName[] {
   return META_EVENTS.filter((name) => events.includes(name));
 }
 
-function customEventNames(names: readonly string[]): string[] {
-  return [...new Set(names.filter((n) => typeof n === "string" && n.length > 0 && n.length <= 50))];
-}
-
 function beaconUrl(appUrl: string): string {
   try {
     const url = new URL(appUrl);
@@ -248,4 +244,8 @@ function describeUserErrors(prefix: string, errors: UserError[]): string[] {
     const field = Array.isArray(e.field) && e.field.length > 0 ? ` (${e.field.join(".")})` : "";
     return `${prefix}: ${e.message ?? "unknown error"}${field}`;
   });
+}
+
+function customEventNames(names: readonly string[]): string[] {
+  return [...new Set(names.filter((n) => typeof n === "string" && n.length > 0 && n.length <= 50))];
 }
