@@ -18,8 +18,9 @@ const dir = (path: string) => new URL(`./${path}`, import.meta.url);
 const read = (path: string) => readFileSync(dir(path), "utf8");
 const toml = (path: string) => parseToml(read(path));
 
-// Shopify's guidance for a theme app extension's JavaScript is under 10 KB compressed per file; ours is 5.
-const EMBED_GZIP_BUDGET = 5 * 1024;
+// Shopify's guidance for a theme app extension's JavaScript is under 10 KB compressed per file; ours is
+// the bench's target (bench/index.ts TARGET_GZIP_BYTES).
+const EMBED_GZIP_BUDGET = 5_000;
 
 describe("theme app embed (extensions/theme-app-embed)", () => {
   const blockFiles = readdirSync(dir("theme-app-embed/blocks"));
@@ -196,6 +197,7 @@ describe("web pixel (extensions/web-pixel)", () => {
     try {
       await pixel.publish(checkoutCompleted({ orderId: "820982911946154508" }));
       expect(pixel.trRequests().map((u) => u.searchParams.get("eid"))).toEqual(["shopify_order_820982911946154508"]);
+      expect(pixel.proxyEvents().map((e) => e.event_id)).toEqual(["shopify_order_820982911946154508"]);
     } finally {
       pixel.dispose();
     }

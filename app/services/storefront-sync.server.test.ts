@@ -10,6 +10,8 @@ const SETTINGS: StorefrontSettings = {
   shop: "bright-socks.myshopify.com",
   pixelId: "123456789012345",
   enabledEvents: ["Purchase", "PageView", "AddToCart"],
+  // Kept once; an empty or over-long name is never written for the storefront.
+  customEvents: ["BookedTrialClass", "", "BookedTrialClass", "x".repeat(51)],
   consentMode: "strict",
   limitedDataUse: true,
   webPixelId: null,
@@ -61,6 +63,7 @@ describe("syncStorefront", () => {
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "pixel_id", type: "single_line_text_field", value: "123456789012345" },
         // Canonical order, whatever order the admin passed them in.
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "enabled_events", type: "json", value: '["PageView","AddToCart","Purchase"]' },
+        { ownerId: INSTALLATION, namespace: "meta_pixel", key: "custom_events", type: "json", value: '["BookedTrialClass"]' },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "consent_mode", type: "single_line_text_field", value: "strict" },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "limited_data_use", type: "boolean", value: "true" },
       ],

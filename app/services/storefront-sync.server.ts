@@ -23,6 +23,8 @@ export interface StorefrontSettings {
   shop: string;
   pixelId: string;
   enabledEvents: MetaEventName[];
+  /** The merchant's switched-on custom event names (the embed checks them again: <= 50 chars, not standard). */
+  customEvents?: readonly string[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   /** Known web pixel ID (gid://shopify/WebPixel/…), if the app created one before. */
@@ -121,6 +123,7 @@ function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
   return [
     field("pixel_id", "single_line_text_field", settings.pixelId.trim()),
     field("enabled_events", "json", JSON.stringify(knownEvents(settings.enabledEvents))),
+    field("custom_events", "json", JSON.stringify(customEventNames(settings.customEvents ?? []))),
     field("consent_mode", "single_line_text_field", settings.consentMode),
     field("limited_data_use", "boolean", settings.limitedDataUse ? "true" : "false"),
   ];
@@ -222,4 +225,8 @@ function describeUserErrors(prefix: string, errors: UserError[]): string[] {
     const field = Array.isArray(e.field) && e.field.length > 0 ? ` (${e.field.join(".")})` : "";
     return `${prefix}: ${e.message ?? "unknown error"}${field}`;
   });
+}
+
+function customEventNames(names: readonly string[]): string[] {
+  return [...new Set(names.filter((n) => typeof n === "string" && n.length > 0 && n.length <= 50))];
 }

@@ -11,6 +11,7 @@
 //   await page.goto(store.url + "?fbclid=AbC");
 //   await store.waitForEvents(["PageView", "ViewContent"]);
 //   store.cartAttributeWrites                            // bodies of POST /cart/update.js
+//   await store.waitForProxyEvents(["PageView"])         // the server copies, POST /apps/meta-capi/events
 //   await store.close();
 //
 // Or all of it at once: `const s = await openStorefront(chromium, { consent: "pending" })` gives
@@ -47,10 +48,15 @@ export type ConsentScenario = "granted" | "declined" | "pending" | "not-required
 export interface MetafieldValues {
   pixel_id?: unknown;
   enabled_events?: unknown;
+  custom_events?: unknown;
   consent_mode?: unknown;
   limited_data_use?: unknown;
+  /** Written by older app versions; the embed no longer reads it. */
   beacon_url?: unknown;
 }
+
+/** Where Shopify's app proxy answers on the shop's domain (shopify.app.toml [app_proxy]). */
+export const PROXY_EVENTS_PATH = "/apps/meta-capi/events";
 
 export interface StorefrontOptions {
   /** Merged over working defaults; a key set to undefined is a missing metafield; null: none at all. */
@@ -69,6 +75,30 @@ export interface StorefrontOptions {
   shop?: string;
   /** The shop's name in the page header and titles. */
   shopName?: string;
+  /** The embed block's theme-editor settings (`block.settings`). */
+  blockSettings?: { proxy_path?: string };
+  /** What the app proxy answers (default 202), e.g. 429 when rate limited. */
+  proxyStatus?: number;
+  /** Merchant markup: in <head> before the embed's script, and at the end of <body>. */
+  headHtml?: string;
+  bodyHtml?: string;
+}
+
+/** One POST to the app proxy as the app would receive it. */
+export interface ProxyRequest {
+  path: string;
+  contentType: string;
+  body: { events: ProxyEvent[] };
+}
+
+export interface ProxyEvent {
+  event_name: string;
+  event_id: string;
+  event_time: number;
+  event_source_url?: string;
+  custom_data: Record<string, unknown>;
+  fbp?: string;
+  fbc?: string;
 }
 
 export interface CartLine {
@@ -106,14 +136,17 @@ export interface Storefront {
   cart: { lines: CartLine[]; attributes: Record<string, string> };
   /** The `attributes` of every POST /cart/update.js, in order. */
   cartAttributeWrites: Array<Record<string, string>>;
-  /** Bodies posted to the default beacon URL (/pixel/events on this server). */
-  beacons: unknown[];
+  /** POSTs to the app proxy's events path (any /apps/…/events), in order. */
+  proxyRequests: ProxyRequest[];
+  /** Their events, flattened. */
+  proxyEvents(): ProxyEvent[];
+  waitForProxyEvents(names: string[], timeoutMs?: number): Promise<ProxyEvent[]>;
   /** Method and path of every request this server answered. */
   requests: string[];
   /** External URLs the browser asked for (Meta's included), once attached. */
   external: string[];
   fbqCalls(): RecordedFbqCall[];
-  /** The trackSingle/track calls, flattened. */
+  /** The trackSingle/track(Custom) calls, flattened. */
   events(): TrackedEvent[];
   waitForEvents(names: string[], timeoutMs?: number): Promise<TrackedEvent[]>;
   attach(context: BrowserContext, options?: { meta?: "fake" | "blocked" }): Promise<OfflineLog>;
@@ -275,7 +308,7 @@ export async function startStorefront(options: StorefrontOptions = {}): Promise<
 
   const cart: Storefront["cart"] = { lines: [], attributes: {} };
   const cartAttributeWrites: Storefront["cartAttributeWrites"] = [];
-  const beacons: unknown[] = [];
+  const proxyRequests: ProxyRequest[] = [];
   const requests: string[] = [];
   const fbq: RecordedFbqCall[] = [];
   const external: string[] = [];
@@ -288,7 +321,6 @@ export async function startStorefront(options: StorefrontOptions = {}): Promise<
       enabled_events: ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"],
       consent_mode: "customer-privacy",
       limited_data_use: false,
-      beacon_url: `${origin}/pixel/events`,
       ...options.metafields,
     };
     return Object.fromEntries(
@@ -320,6 +352,7 @@ export async function startStorefront(options: StorefrontOptions = {}): Promise<
         variants: product.variants,
       },
       app: { metafields: { meta_pixel: metafields() } },
+      block: { settings: { ...options.blockSettings } },
     });
     const count = cartJson().item_count;
     const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
@@ -351,6 +384,7 @@ ${cart.lines.map((l) => `<p>${CATALOG.find((p) => p.id === l.product_id)?.title 
 <html lang="en"><head><meta charset="utf-8"><title>${title} – ${shopName}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 ${consentStub(consent)}
+${options.headHtml ?? ""}
 ${head}
 <script src="/assets/meta-pixel.js" async></script>
 <style>${SHOP_CSS}</style>
@@ -360,6 +394,7 @@ ${head}
 ${main}
 </main>
 ${themeScript(options.ajaxTheme === true)}
+${options.bodyHtml ?? ""}
 <p id="theme-ready" hidden>ok</p>
 </body></html>`;
   }
@@ -397,10 +432,11 @@ ${themeScript(options.ajaxTheme === true)}
         fbq.push(JSON.parse(raw.toString("utf8")) as RecordedFbqCall);
         return send(res, 204, "");
       }
-      if (path === "/pixel/events") {
-        if (req.method === "OPTIONS") return send(res, 204, "", "text/plain", { "Access-Control-Allow-Origin": "*" });
-        beacons.push(JSON.parse(raw.toString("utf8")));
-        return send(res, 201, { ok: true }, "application/json", { "Access-Control-Allow-Origin": "*" });
+      // Shopify's app proxy: same origin for the storefront, so no CORS; the app answers 202 when accepted.
+      if (/^\/apps\/[\w-]+\/events$/.test(path) && req.method === "POST") {
+        proxyRequests.push({ path, contentType: req.headers["content-type"] ?? "", body: JSON.parse(raw.toString("utf8")) as ProxyRequest["body"] });
+        const status = options.proxyStatus ?? 202;
+        return send(res, status, status === 202 ? { ok: true } : { error: "refused" });
       }
       if (path === "/assets/meta-pixel.js") return send(res, 200, script, "application/javascript");
 
@@ -446,12 +482,18 @@ ${themeScript(options.ajaxTheme === true)}
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const productUrl = `${origin}/products/${PRODUCT.handle}`;
-  const fbqCalls = () => [...fbq];
+  const proxyEvents = () => proxyRequests.flatMap((r) => r.body.events);
+  // Each call is its own beacon and beacons can arrive out of order: a page's calls go in their `seq` order.
+  const fbqCalls = () => {
+    const pages = new Map<string, number>();
+    for (const c of fbq) if (!pages.has(c.page)) pages.set(c.page, pages.size);
+    return [...fbq].sort((a, b) => pages.get(a.page)! - pages.get(b.page)! || a.seq - b.seq);
+  };
   const events = (): TrackedEvent[] =>
     fbqCalls()
-      .filter((c) => c.args[0] === "trackSingle" || c.args[0] === "track")
+      .filter((c) => ["trackSingle", "track", "trackSingleCustom", "trackCustom"].includes(String(c.args[0])))
       .map((c) => {
-        const single = c.args[0] === "trackSingle";
+        const single = String(c.args[0]).startsWith("trackSingle");
         const [name, params, options] = single ? c.args.slice(2) : c.args.slice(1);
         return {
           method: String(c.args[0]),
@@ -471,7 +513,13 @@ ${themeScript(options.ajaxTheme === true)}
     cartUrl: `${origin}/cart`,
     cart,
     cartAttributeWrites,
-    beacons,
+    proxyRequests,
+    proxyEvents,
+    waitForProxyEvents: (names, timeoutMs) =>
+      eventually(() => {
+        const seen = proxyEvents();
+        return names.every((n) => seen.some((e) => e.event_name === n)) ? seen : null;
+      }, `proxy events ${names.join(", ")} (seen: ${proxyEvents().map((e) => e.event_name).join(", ") || "none"})`, timeoutMs),
     requests,
     external,
     fbqCalls,

@@ -168,22 +168,3 @@ describe("AddToCart, however the theme adds to cart", () => {
     expectQuiet(s, [s.store.origin]);
   });
 });
-
-describe("'browser event seen' beacon", () => {
-  it("reports the first PageView of a browser session only, in a shape the app accepts", async () => {
-    const s = await shop();
-    await s.page.goto(s.store.url);
-    await s.store.waitForEvents(["PageView"]);
-    await s.page.goto(s.store.indexUrl);
-    await eventually(() => s.store.events().length >= 3, "the second page's PageView");
-    await settle(s.page);
-    expect(s.store.beacons).toHaveLength(1);
-    const firstPageView = s.store.events().find((e) => e.name === "PageView")!;
-    expect(s.store.beacons[0]).toEqual({
-      shop: "jsmith.myshopify.com",
-      eventName: "PageView",
-      eventId: firstPageView.eventID,
-      source: "theme-embed",
-    });
-  });
-});

@@ -92,12 +92,15 @@ describe("consent", () => {
     await addToCartByFetch(s.page);
     await eventually(() => s.store.cartAttributeWrites.length > 0, "the consent attribute");
     await settle(s.page);
+    expect(await s.page.evaluate(() => typeof (window as { fbq?: unknown }).fbq)).toBe("undefined");
+    // Leaving the page flushes whatever the embed queued for the app proxy: there must be nothing.
+    await s.page.goto(s.store.indexUrl);
+    await settle(s.page);
 
     expect(s.store.external).toEqual([]);
     expect(s.store.fbqCalls()).toEqual([]);
-    expect(await s.page.evaluate(() => typeof (window as { fbq?: unknown }).fbq)).toBe("undefined");
+    expect(s.store.proxyRequests).toEqual([]);
     expect(await cookieValue(s.context, "_fbc")).toBeUndefined();
-    expect(s.store.beacons).toEqual([]);
     expect(s.store.cartAttributeWrites).toEqual([{ _mc_consent: "denied" }]);
     expectQuiet(s);
   });
@@ -108,9 +111,11 @@ describe("consent", () => {
     await settle(s.page);
     expect(s.store.external).toEqual([]);
     expect(await cookieValue(s.context, "_fbc")).toBeUndefined();
+    expect(s.store.proxyRequests).toEqual([]);
 
     await decideConsent(s.page, "yes");
     await s.store.waitForEvents(["PageView", "ViewContent"]);
+    await s.store.waitForProxyEvents(["PageView", "ViewContent"]);
     // The click ID of the landing page, remembered in memory only until consent, with its first-seen time.
     expect(await cookieValue(s.context, "_fbc")).toMatch(new RegExp(`^fb\\.1\\.\\d+\\.${FBCLID}$`));
   });
@@ -134,12 +139,18 @@ describe("consent", () => {
     await addToCartByFetch(s.page);
     await eventually(() => s.store.cart.attributes._fbp, "the identifiers in the cart");
 
+    await s.store.waitForProxyEvents(["AddToCart"]);
+
     await decideConsent(s.page, "no");
     await eventually(() => s.store.cart.attributes._mc_consent === "denied", "the withdrawal in the cart");
     await addToCartByFetch(s.page);
     await settle(s.page);
+    await s.page.goto(s.store.indexUrl);
+    await settle(s.page);
     expect(s.store.fbqCalls().map((c) => c.args)).toContainEqual(["consent", "revoke"]);
     expect(s.store.events().filter((e) => e.name === "AddToCart")).toHaveLength(1);
+    expect(s.store.proxyEvents().filter((e) => e.event_name === "AddToCart")).toHaveLength(1);
+    expect(s.store.proxyEvents().filter((e) => e.event_name === "PageView")).toHaveLength(1);
     expect(s.store.cart.attributes).toEqual({ _mc_consent: "denied" });
   });
 
@@ -166,6 +177,7 @@ describe("consent", () => {
     expect(s.store.external).toEqual([]);
     expect(s.store.fbqCalls()).toEqual([]);
     expect(s.store.cartAttributeWrites).toEqual([]);
+    expect(s.store.proxyRequests).toEqual([]);
     expectQuiet(s);
   });
 
@@ -193,6 +205,7 @@ describe("bad input: the storefront keeps working and nothing is sent with a bad
     expect(s.store.external).toEqual([]);
     expect(s.store.fbqCalls()).toEqual([]);
     expect(s.store.cartAttributeWrites).toEqual([]);
+    expect(s.store.proxyRequests).toEqual([]);
     expect(await cookieValue(s.context, "_fbc")).toBeUndefined();
     expect(s.store.cart.lines).toHaveLength(1);
     expectQuiet(s);
@@ -223,6 +236,9 @@ describe("bad input: the storefront keeps working and nothing is sent with a bad
     const ids = (queued as unknown[][]).filter((a) => a[0] === "trackSingle").map((a) => (a[4] as { eventID: string }).eventID);
     expect(ids.length).toBe(3);
     for (const id of ids) expect(id).toMatch(STOREFRONT_EVENT_ID);
+    // The shopper Meta's script cannot see still reaches Meta: the server copies carry the same IDs.
+    await s.store.waitForProxyEvents(["PageView", "ViewContent", "AddToCart"]);
+    expect(s.store.proxyEvents().map((e) => e.event_id).sort()).toEqual([...ids].sort());
     expect(await s.page.textContent("#theme-ready")).toBe("ok");
     expectQuiet(s, [META_SCRIPT]);
   });

@@ -6,6 +6,7 @@
 //   const pixel = await loadWebPixel({ settings, storage, cookies: { _fbp: "fb.1.…" } });
 //   await pixel.publish(checkoutCompleted({ orderId }));
 //   pixel.trRequests()   // URLs sent to https://www.facebook.com/tr
+//   pixel.proxyEvents()  // events posted to the app proxy (/apps/meta-capi/events on the page's origin)
 //   pixel.dispose();
 import type { ExtensionApi, RegisterInit } from "@shopify/web-pixels-extension";
 
@@ -18,6 +19,8 @@ export interface PixelHarnessOptions {
   /** The top frame's localStorage; pass the same Map to simulate a reload or a later visit. */
   storage?: Map<string, string>;
   marketingAllowed?: boolean;
+  /** False: the visitor opted out of the sale of their data (defaults to marketingAllowed). */
+  saleOfDataAllowed?: boolean;
   shop?: string;
   /** Make localStorage calls reject, as in a browser that blocks storage. */
   storageFails?: boolean;
@@ -25,6 +28,16 @@ export interface PixelHarnessOptions {
   fetchFails?: boolean;
   /** Drive this registered callback instead of src/index.ts (e.g. one captured from the built bundle). */
   extend?: Extend;
+}
+
+export interface ProxyEvent {
+  event_name: string;
+  event_id: string;
+  event_time: number;
+  event_source_url?: string;
+  custom_data: Record<string, unknown>;
+  fbp?: string;
+  fbc?: string;
 }
 
 export interface RecordedFetch {
@@ -36,11 +49,14 @@ export interface PixelHarness {
   /** Delivers an event to the pixel's subscribers and waits for what they started. */
   publish(event: { name: string }): Promise<void>;
   /** Publishes `visitorConsentCollected` on the consent bus. */
-  collectConsent(marketingAllowed: boolean): void;
+  collectConsent(marketingAllowed: boolean, saleOfDataAllowed?: boolean): void;
   subscribedEvents(): string[];
   fetches: RecordedFetch[];
   trRequests(): URL[];
-  beacons(): Array<{ url: string; body: unknown }>;
+  /** Every request that is not Meta's, parsed as the app proxy's JSON body. */
+  proxyRequests(): Array<{ url: string; init: RequestInit | undefined; body: { events: ProxyEvent[] } }>;
+  /** The events of those requests, flattened. */
+  proxyEvents(): ProxyEvent[];
   storage: Map<string, string>;
   dispose(): void;
 }
@@ -99,6 +115,7 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
   };
 
   const marketingAllowed = options.marketingAllowed ?? true;
+  const saleOfDataAllowed = options.saleOfDataAllowed ?? marketingAllowed;
   const init: RegisterInit = {
     context: (await import("../../dev/fake-shopify/checkout-events")).pixelContext(),
     data: {
@@ -117,7 +134,7 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
       analyticsProcessingAllowed: marketingAllowed,
       marketingAllowed,
       preferencesProcessingAllowed: marketingAllowed,
-      saleOfDataAllowed: marketingAllowed,
+      saleOfDataAllowed,
     },
   };
 
@@ -155,19 +172,25 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
 
   run(api);
 
+  function proxyRequests() {
+    return fetches
+      .filter((f) => !f.url.startsWith("https://www.facebook.com/"))
+      .map((f) => ({ url: f.url, init: f.init, body: JSON.parse(String(f.init?.body)) as { events: ProxyEvent[] } }));
+  }
+
   return {
     async publish(event) {
       for (const callback of subscribers.get(event.name) ?? []) pending.push(Promise.resolve(callback(event)));
       await Promise.all(pending.splice(0));
     },
-    collectConsent(allowed) {
+    collectConsent(allowed, saleOfData = allowed) {
       for (const callback of consentSubscribers) {
         callback({
           customerPrivacy: {
             analyticsProcessingAllowed: allowed,
             marketingAllowed: allowed,
             preferencesProcessingAllowed: allowed,
-            saleOfDataAllowed: allowed,
+            saleOfDataAllowed: saleOfData,
           },
         });
       }
@@ -175,10 +198,8 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
     subscribedEvents: () => [...subscribers.keys()].sort(),
     fetches,
     trRequests: () => fetches.filter((f) => f.url.startsWith("https://www.facebook.com/tr?")).map((f) => new URL(f.url)),
-    beacons: () =>
-      fetches
-        .filter((f) => !f.url.startsWith("https://www.facebook.com/"))
-        .map((f) => ({ url: f.url, body: JSON.parse(String(f.init?.body)) as unknown })),
+    proxyRequests,
+    proxyEvents: () => proxyRequests().flatMap((r) => r.body.events),
     storage,
     dispose() {
       globalThis.fetch = originalFetch;

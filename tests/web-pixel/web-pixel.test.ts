@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
-import { checkoutCompleted, checkoutStarted } from "../../dev/fake-shopify/checkout-events";
+import { checkoutCompleted, checkoutStarted, paymentInfoSubmitted } from "../../dev/fake-shopify/checkout-events";
 import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
 
 const SHOP = "jsmith.myshopify.com";
@@ -14,7 +14,7 @@ const FBP = "fb.1.1596403881668.1116446470";
 const FBC = "fb.1.1554763741205.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk";
 const SETTINGS = {
   pixelId: PIXEL,
-  enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase",
+  enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,AddPaymentInfo,Purchase",
   consentMode: "customer-privacy",
   limitedDataUse: "false",
   beaconUrl: "https://app.example.com/pixel/events",
@@ -112,6 +112,8 @@ describe("InitiateCheckout", () => {
     expect(browser.subscribedEvents()).toEqual([]);
     const onlyPurchase = await pixel({ settings: { ...SETTINGS, enabledEvents: "Purchase" } });
     expect(onlyPurchase.subscribedEvents()).toEqual(["checkout_completed"]);
+    const all = await pixel();
+    expect(all.subscribedEvents()).toEqual(["checkout_completed", "checkout_started", "payment_info_submitted"]);
   });
 });
 
@@ -184,26 +186,79 @@ describe("Limited Data Use", () => {
   });
 });
 
-describe("'browser event seen' beacon", () => {
-  it("reports InitiateCheckout and Purchase in a shape the app's endpoint accepts", async () => {
+describe("the server copy through the app proxy", () => {
+  const PROXY = `https://${SHOP}/apps/meta-capi/events`;
+
+  it("sends InitiateCheckout and AddPaymentInfo to /tr and to the proxy on the checkout's origin, with one ID each", async () => {
     const browser = await pixel();
-    const orderId = nextOrderId();
     await browser.publish(checkoutStarted());
-    await browser.publish(checkoutCompleted({ orderId }));
-    const beacons = browser.beacons();
-    expect(beacons.map((b) => b.url)).toEqual([SETTINGS.beaconUrl, SETTINGS.beaconUrl]);
-    expect(beacons.map((b) => b.body)).toEqual([
-      { shop: SHOP, eventName: "InitiateCheckout", eventId: "shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b", source: "web-pixel" },
-      { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${orderId}`, source: "web-pixel" },
-    ]);
-    const init = browser.fetches.find((f) => f.url === SETTINGS.beaconUrl)!.init!;
-    expect(init).toMatchObject({ method: "POST", keepalive: true, headers: { "Content-Type": "text/plain" } });
+    await browser.publish(paymentInfoSubmitted());
+
+    const tr = browser.trRequests().map((u) => [u.searchParams.get("ev"), u.searchParams.get("eid")]);
+    const proxied = browser.proxyEvents().map((e) => [e.event_name, e.event_id]);
+    expect(tr.map(([name]) => name)).toEqual(["InitiateCheckout", "AddPaymentInfo"]);
+    expect(proxied).toEqual(tr);
+    expect(tr[0][1]).toBe("shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b");
+    expect(tr[1][1]).toMatch(/^wp_[0-9a-f]{32}$/);
+
+    const requests = browser.proxyRequests();
+    expect(requests.map((r) => r.url)).toEqual([PROXY, PROXY]);
+    for (const r of requests) {
+      expect(r.init).toMatchObject({ method: "POST", mode: "no-cors", keepalive: true, headers: { "Content-Type": "text/plain" } });
+      expect(r.body.events).toHaveLength(1);
+    }
+    const [started, payment] = browser.proxyEvents();
+    expect(started).toEqual({
+      event_name: "InitiateCheckout",
+      event_id: "shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b",
+      event_time: Math.floor(Date.parse("2025-03-14T14:10:02.000Z") / 1000),
+      event_source_url: `https://${SHOP}/checkouts/cn/bd6b6a3a4d8a1f3c`,
+      custom_data: expect.objectContaining({ value: 404.95, currency: "USD", num_items: 5, content_type: "product" }),
+      fbp: FBP,
+      fbc: FBC,
+    });
+    // The same custom data as the browser copy: what Meta deduplicates must match.
+    const trPayment = browser.trRequests()[1].searchParams;
+    expect(String(payment.custom_data.value)).toBe(trPayment.get("cd[value]"));
+    expect(JSON.stringify(payment.custom_data.contents)).toBe(trPayment.get("cd[contents]"));
   });
 
-  it("is not sent without a beacon URL", async () => {
-    const browser = await pixel({ settings: { ...SETTINGS, beaconUrl: "" } });
+  it("posts Purchase to the proxy with the server's ID, as the mark that the browser sent it", async () => {
+    const orderId = nextOrderId();
+    const browser = await pixel();
+    await browser.publish(checkoutCompleted({ orderId }));
+    expect(browser.proxyEvents().map((e) => [e.event_name, e.event_id])).toEqual([["Purchase", serverPurchase(orderId).event_id]]);
+    expect(browser.trRequests()[0].searchParams.get("eid")).toBe(serverPurchase(orderId).event_id);
+  });
+
+  it("sends nothing to either when AddPaymentInfo is switched off", async () => {
+    const browser = await pixel({ settings: { ...SETTINGS, enabledEvents: "InitiateCheckout,Purchase" } });
+    await browser.publish(paymentInfoSubmitted());
+    expect(browser.subscribedEvents()).not.toContain("payment_info_submitted");
+    expect(browser.fetches).toEqual([]);
+  });
+
+  it("leaves cookies Meta would reject out of the proxy body too", async () => {
+    const browser = await pixel({ cookies: { _fbp: "garbage" } });
+    await browser.publish(checkoutStarted());
+    const [event] = browser.proxyEvents();
+    expect(event.event_id).toBe("shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b");
+    expect(event).not.toHaveProperty("fbp");
+    expect(event).not.toHaveProperty("fbc");
+  });
+
+  it("honours an opt-out of the sale of data, at load and when it changes", async () => {
+    const optedOut = await pixel({ saleOfDataAllowed: false });
+    await optedOut.publish(checkoutStarted());
+    expect(optedOut.fetches).toEqual([]);
+
+    const browser = await pixel();
+    await browser.publish(checkoutStarted());
+    expect(browser.proxyEvents()).toHaveLength(1);
+    browser.collectConsent(true, false);
+    await browser.publish(paymentInfoSubmitted());
     await browser.publish(checkoutCompleted({ orderId: nextOrderId() }));
+    expect(browser.proxyEvents()).toHaveLength(1);
     expect(browser.trRequests()).toHaveLength(1);
-    expect(browser.beacons()).toHaveLength(0);
   });
 });

@@ -1,6 +1,5 @@
-/* Meta Pixel for the storefront (theme app embed). Plain ES2017, served as written: no build step.
-   It never logs and never throws into the page; a failure means "no event", never a broken store.
-   Purchase is the web pixel's job (checkout), never this script's. */
+/* Meta Pixel for the storefront (theme app embed), with a server copy of each event through the app proxy.
+   Plain ES2017, served as written. Never logs, never throws into the page. Purchase is the web pixel's. */
 (function () {
   "use strict";
   var w = window, d = document;
@@ -9,11 +8,13 @@
 
   var FB_COOKIE = /^fb\.\d\.\d+\.[\w.-]+$/;
   var EVENTS = ["PageView", "ViewContent", "AddToCart"];
+  var STANDARD = /^(AddPaymentInfo|AddToCart|AddToWishlist|CompleteRegistration|Contact|CustomizeProduct|Donate|FindLocation|InitiateCheckout|Lead|PageView|Purchase|Schedule|Search|StartTrial|SubmitApplication|Subscribe|ViewContent)$/i;
   var firstSeen = Date.now(); // fbc's timestamp is when the fbclid was first seen
   var noop = function () {};
   var origFetch = w.fetch;
   var c, pid, fbq, state = "", started = 0, loaded = 0, hasCart = 0;
   var cur = {}, timer, syncing = 0, again = 0;
+  var proxy, customs, queue = [], flushTimer, early = [];
 
   function wants(name) {
     return (Array.isArray(c.events) ? c.events : EVENTS).indexOf(name) >= 0;
@@ -81,11 +82,45 @@
     }, 30);
   }
 
-  function track(name, data) {
-    if (state !== "granted" || !fbq || !wants(name)) return "";
+  function track(name, data, custom) {
+    if (state !== "granted" || !fbq || !(custom || wants(name))) return "";
     var id = newId();
-    if (id) fbq("trackSingle", pid, name, data, { eventID: id });
+    if (!id) return "";
+    fbq(custom ? "trackSingleCustom" : "trackSingle", pid, name, data, { eventID: id });
+    queue.push({ event_name: name, event_id: id, event_time: Math.floor(Date.now() / 1000), event_source_url: location.href, custom_data: data });
+    queue.length >= 20 ? flush() : flushTimer || (flushTimer = setTimeout(flush, 300));
     return id;
+  }
+
+  // <= 20 a request. The proxy strips cookies: _fbp/_fbc (set late) go in the body. No retry, ever.
+  function flush() {
+    clearTimeout(flushTimer);
+    flushTimer = 0;
+    var p = cookie("_fbp"), f = cookie("_fbc");
+    queue.forEach(function (e) { if (p) e.fbp = p; if (f) e.fbc = f; });
+    while (queue.length) {
+      try { navigator.sendBeacon(proxy, new Blob([JSON.stringify({ events: queue.splice(0, 20) })], { type: "text/plain" })); } catch (e) {}
+    }
+  }
+
+  // Bad input (unknown or standard name, odd value or currency) sends nothing, to either copy.
+  function custom(name, data) {
+    var o = {}, k, v;
+    try {
+      if (typeof name !== "string" || name.length > 50 || customs.indexOf(name) < 0 || STANDARD.test(name)) return "";
+      for (k in data) if ((v = data[k]) != null) {
+        if (typeof v === "string" ? v.length > 500 : typeof v === "number" ? !isFinite(v) : typeof v !== "boolean") return "";
+        o[k] = v;
+      }
+      if ("value" in o) {
+        if (!/^\d+(\.\d+)?$/.test(o.value)) return "";
+        o.value = +o.value;
+        o.currency = String(o.currency || c.currency).toUpperCase();
+      }
+      if ("currency" in o && !/^[A-Z]{3}$/.test(o.currency)) return "";
+      if (!started) { if (state !== "denied" && early.length < 20) early.push([name, o]); return ""; }
+      return track(name, o, 1);
+    } catch (e) { return ""; }
   }
 
   function money(data, cents) {
@@ -96,8 +131,7 @@
     return data;
   }
 
-  // Meta's base code without its PageView. trackSingle keeps our events off other pixels on the page;
-  // autoConfig off and no push-state PageViews: Meta adds no events of its own, which would lack IDs.
+  // Meta's base code without its PageView; autoConfig off and no push-state PageViews: no events without IDs.
   function loadPixel() {
     fbq = w.fbq;
     if (fbq) loaded = 1;
@@ -123,37 +157,30 @@
     em.indexOf("@") > 0 ? fbq("init", pid, { em: em }) : fbq("init", pid);
   }
 
-  // "Browser event seen" for the app: one PageView per browser session proves the embed works.
-  function beacon(id) {
-    try {
-      if (!id || sessionStorage.getItem("meta_capi_pv") || typeof c.shop !== "string" ||
-        !/^https?:\/\//.test(c.beaconUrl) || !navigator.sendBeacon) return;
-      navigator.sendBeacon(c.beaconUrl, JSON.stringify({ shop: c.shop, eventName: "PageView", eventId: id, source: "theme-embed" }));
-      sessionStorage.setItem("meta_capi_pv", "1");
-    } catch (e) {}
-  }
-
   function grant() {
     state = "granted";
     if (started) { fbq && fbq("consent", "grant"); sync(); return; }
     started = 1;
     setFbc();
-    var pixel = EVENTS.some(wants), p = c.product;
+    var pixel = EVENTS.some(wants) || customs.length > 0, p = c.product;
     if (pixel) loadPixel();
-    beacon(track("PageView", {}));
+    track("PageView", {});
     if (p && /^\d+$/.test(p.id)) {
       track("ViewContent", money({ content_ids: [p.id], content_type: "product", contents: [{ id: p.id, quantity: 1 }] }, p.price));
     }
+    early.splice(0).forEach(function (a) { track(a[0], a[1], 1); });
     if (!pixel || loaded) sync(); // else fbevents.js's load triggers it, when _fbp exists
   }
 
   function deny() {
     if (started && fbq) fbq("consent", "revoke");
     state = "denied";
+    queue = [];
+    early = [];
     sync();
   }
 
-  // Fired once Shopify confirmed the add, whichever way the theme made it.
+  // Once Shopify confirmed the add.
   function added(items) {
     hasCart = 1;
     var ids = [], contents = [], cents = 0;
@@ -205,8 +232,7 @@
         return send.apply(this, arguments);
       };
     }
-    // A plain form post. On window we run after the theme's handlers: if one prevented the default, it
-    // adds by fetch/XHR instead, which the hooks above see.
+    // A plain form post; on window, after the theme's handlers: a prevented one adds by fetch/XHR (seen above).
     w.addEventListener("submit", function (e) {
       try {
         var f = e.target, fd, vid, p = c.product, v = null;
@@ -219,8 +245,7 @@
     });
   }
 
-  // Nothing before the Customer Privacy API allows marketing; "strict" waits for an explicit yes
-  // everywhere. A visitor who declines is never tracked, and the cart tells the server so.
+  // Nothing before the Customer Privacy API allows marketing ("strict": an explicit yes); a decline goes to the cart.
   function consent() {
     var S = w.Shopify;
     if (!S || typeof S.loadFeatures !== "function") return;
@@ -247,10 +272,23 @@
       c = el && JSON.parse(el.textContent);
       if (!c || typeof c.pixelId !== "string" || !/^\d{5,20}$/.test(c.pixelId)) return;
       pid = c.pixelId;
+      customs = Array.isArray(c.customEvents) ? c.customEvents : [];
+      proxy = (/^\/\w[\w/.-]*$/.test(c.proxy) ? c.proxy : "/apps/meta-capi").replace(/\/$/, "") + "/events";
       a = c.cart && c.cart.attributes || {};
       ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
       hasCart = c.cart && c.cart.items > 0 ? 1 : 0;
       hookCart();
+      // Calls made before this script loaded wait in the stub's q.
+      a = w.metaCapi;
+      w.metaCapi = { track: custom };
+      if (a && Array.isArray(a.q)) a.q.forEach(function (x) { custom(x[0], x[1]); });
+      // Capturing: sees clicks whose handlers stop propagation.
+      d.addEventListener("click", function (e) {
+        var el = e.target && e.target.closest && e.target.closest("[data-meta-event]"), g = el && el.getAttribute.bind(el);
+        if (g) custom(g("data-meta-event"), { value: g("data-meta-value"), currency: g("data-meta-currency") });
+      }, true);
+      w.addEventListener("pagehide", flush);
+      d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
       consent();
     } catch (e) {}
   }

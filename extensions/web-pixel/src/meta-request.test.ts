@@ -2,11 +2,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkout } from "../../../dev/fake-shopify/checkout-events";
 import {
-  beaconBody,
+  addPaymentInfoFromCheckout,
   buildTrUrl,
   initiateCheckoutFromCheckout,
   isFbCookie,
   parseSettings,
+  proxyBody,
+  proxyEventsUrl,
   purchaseFromCheckout,
   storefrontConsent,
   type MetaBrowserEvent,
@@ -20,17 +22,16 @@ describe("parseSettings", () => {
     expect(
       parseSettings({
         pixelId: " 123456789012345 ",
-        enabledEvents: "PageView,InitiateCheckout,Purchase",
+        enabledEvents: "PageView,Purchase,AddPaymentInfo,InitiateCheckout,BookedTrialClass",
         consentMode: "strict",
         limitedDataUse: "true",
         beaconUrl: "https://app.example.com/pixel/events",
       }),
     ).toEqual({
       pixelId: "123456789012345",
-      enabledEvents: ["InitiateCheckout", "Purchase"],
+      enabledEvents: ["InitiateCheckout", "AddPaymentInfo", "Purchase"],
       consentMode: "strict",
       limitedDataUse: true,
-      beaconUrl: "https://app.example.com/pixel/events",
     });
   });
 
@@ -40,12 +41,8 @@ describe("parseSettings", () => {
       enabledEvents: [],
       consentMode: "customer-privacy",
       limitedDataUse: false,
-      beaconUrl: null,
     });
-    expect(parseSettings({ pixelId: "123456789012345", limitedDataUse: "yes", beaconUrl: "javascript:alert(1)" })).toMatchObject({
-      limitedDataUse: false,
-      beaconUrl: null,
-    });
+    expect(parseSettings({ pixelId: "123456789012345", limitedDataUse: "yes" })).toMatchObject({ limitedDataUse: false });
   });
 
   it.each([[{}], [{ pixelId: "" }], [{ pixelId: "12345abc" }], [{ pixelId: 123456789012345 }], [{ pixelId: "1234" }], [null], ["x"]])(
@@ -130,6 +127,18 @@ describe("initiateCheckoutFromCheckout", () => {
     expect(a).toMatch(/^wp_[0-9a-f]{32}$/);
     expect(b).toMatch(/^wp_[0-9a-f]{32}$/);
     expect(a).not.toBe(b);
+  });
+});
+
+describe("addPaymentInfoFromCheckout", () => {
+  it("carries the checkout's items and total under a fresh ID each time", () => {
+    const a = addPaymentInfoFromCheckout(checkout())!;
+    const b = addPaymentInfoFromCheckout(checkout())!;
+    expect(a.eventName).toBe("AddPaymentInfo");
+    expect(a.eventId).toMatch(/^wp_[0-9a-f]{32}$/);
+    expect(b.eventId).not.toBe(a.eventId);
+    expect(a.customData).toEqual(initiateCheckoutFromCheckout(checkout())!.customData);
+    expect(addPaymentInfoFromCheckout(null)).toBeNull();
   });
 });
 
@@ -219,14 +228,45 @@ describe("isFbCookie", () => {
   ])("%j → %s", (value, expected) => expect(isFbCookie(value)).toBe(expected));
 });
 
-describe("beaconBody", () => {
-  it("names the shop, event and source", () => {
-    expect(JSON.parse(beaconBody("jsmith.myshopify.com", { eventName: "Purchase", eventId: "shopify_order_1" }))).toEqual({
-      shop: "jsmith.myshopify.com",
-      eventName: "Purchase",
-      eventId: "shopify_order_1",
-      source: "web-pixel",
+describe("proxyEventsUrl", () => {
+  it.each([
+    ["https://jsmith.myshopify.com", "https://jsmith.myshopify.com/apps/meta-capi/events"],
+    ["https://shop.example.co.uk", "https://shop.example.co.uk/apps/meta-capi/events"],
+    ["http://127.0.0.1:4000", "http://127.0.0.1:4000/apps/meta-capi/events"],
+    ["null", null],
+    ["https://jsmith.myshopify.com/checkouts", null],
+    ["javascript:alert(1)", null],
+    ["", null],
+    [undefined, null],
+  ])("%j → %s", (origin, expected) => expect(proxyEventsUrl(origin)).toBe(expected));
+});
+
+describe("proxyBody", () => {
+  const event: MetaBrowserEvent = {
+    eventName: "InitiateCheckout",
+    eventId: "shopify_checkout_abcdefgh",
+    customData: { value: 12.5, currency: "EUR", content_ids: ["1"], contents: [{ id: "1", quantity: 1 }], content_type: "product", num_items: 1 },
+  };
+
+  it("is one event in Meta's field names, event_time in seconds", () => {
+    expect(JSON.parse(proxyBody({ event, pageUrl: "https://s.example/checkouts/cn/x", timestampMs: 1741961402999, fbp: FBP, fbc: FBC }))).toEqual({
+      events: [
+        {
+          event_name: "InitiateCheckout",
+          event_id: "shopify_checkout_abcdefgh",
+          event_time: 1741961402,
+          event_source_url: "https://s.example/checkouts/cn/x",
+          custom_data: event.customData,
+          fbp: FBP,
+          fbc: FBC,
+        },
+      ],
     });
+  });
+
+  it("leaves out what it does not have and cookies Meta would reject", () => {
+    const [sent] = (JSON.parse(proxyBody({ event, pageUrl: null, timestampMs: 1741961402000, fbp: "garbage", fbc: null })) as { events: object[] }).events;
+    expect(Object.keys(sent).sort()).toEqual(["custom_data", "event_id", "event_name", "event_time"]);
   });
 });
 

@@ -6,8 +6,11 @@ import { orderIdDigits, purchaseEventId } from "../../../app/lib/event-id";
 import { checkoutEventId, randomEventId } from "../../../app/lib/browser-event-id";
 
 export const META_PIXEL_ENDPOINT = "https://www.facebook.com/tr";
+/** The app proxy's path on the shop's domains (`[app_proxy]` prefix and subpath in shopify.app.toml). */
+export const APP_PROXY_EVENTS_PATH = "/apps/meta-capi/events";
 
-export type CheckoutEventName = "InitiateCheckout" | "Purchase";
+export const CHECKOUT_EVENTS = ["InitiateCheckout", "AddPaymentInfo", "Purchase"] as const;
+export type CheckoutEventName = (typeof CHECKOUT_EVENTS)[number];
 export type ConsentMode = "customer-privacy" | "strict";
 
 /** The web pixel's settings as the app writes them (webPixelCreate/Update), after validation. */
@@ -16,7 +19,6 @@ export interface PixelSettings {
   enabledEvents: CheckoutEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
-  beaconUrl: string | null;
 }
 
 export interface ContentItem {
@@ -52,13 +54,11 @@ export function parseSettings(raw: unknown): PixelSettings | null {
   const pixelId = typeof s.pixelId === "string" ? s.pixelId.trim() : "";
   if (!PIXEL_ID.test(pixelId)) return null;
   const events = typeof s.enabledEvents === "string" ? s.enabledEvents.split(",").map((e) => e.trim()) : [];
-  const beacon = typeof s.beaconUrl === "string" ? s.beaconUrl.trim() : "";
   return {
     pixelId,
-    enabledEvents: (["InitiateCheckout", "Purchase"] as const).filter((name) => events.includes(name)),
+    enabledEvents: CHECKOUT_EVENTS.filter((name) => events.includes(name)),
     consentMode: s.consentMode === "strict" ? "strict" : "customer-privacy",
     limitedDataUse: s.limitedDataUse === "true",
-    beaconUrl: /^https?:\/\/[^\s]+$/.test(beacon) ? beacon : null,
   };
 }
 
@@ -98,6 +98,15 @@ export function initiateCheckoutFromCheckout(checkout: Checkout | null | undefin
   const eventId = checkoutEventId(checkout.token) ?? randomEventId("wp");
   if (!eventId) return null;
   return { eventName: "InitiateCheckout", eventId, customData: customData(checkout) };
+}
+
+/**
+ * AddPaymentInfo (payment_info_submitted) with a fresh random ID: a shopper may submit payment details more
+ * than once, and the checkout token already names this checkout's InitiateCheckout.
+ */
+export function addPaymentInfoFromCheckout(checkout: Checkout | null | undefined): MetaBrowserEvent | null {
+  const eventId = checkout ? randomEventId("wp") : null;
+  return checkout && eventId ? { eventName: "AddPaymentInfo", eventId, customData: customData(checkout) } : null;
 }
 
 function customData(checkout: Checkout): CheckoutCustomData {
@@ -176,7 +185,36 @@ export function buildTrUrl(input: TrRequestInput): string {
   return `${META_PIXEL_ENDPOINT}?${params.toString()}`;
 }
 
-/** The body of the app's "browser event seen" beacon (POST /pixel/events). */
-export function beaconBody(shop: string, event: Pick<MetaBrowserEvent, "eventName" | "eventId">): string {
-  return JSON.stringify({ shop, eventName: event.eventName, eventId: event.eventId, source: "web-pixel" });
+/**
+ * `<origin>/apps/meta-capi/events` on the page's own origin (the checkout runs on the shop's domain), or
+ * null for anything but a plain http(s) origin.
+ */
+export function proxyEventsUrl(origin: string | null | undefined): string | null {
+  return typeof origin === "string" && /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin) ? origin + APP_PROXY_EVENTS_PATH : null;
+}
+
+export interface ProxyEventInput {
+  event: MetaBrowserEvent;
+  pageUrl?: string | null;
+  timestampMs: number;
+  fbp?: string | null;
+  fbc?: string | null;
+}
+
+/**
+ * The app proxy's body, `{"events":[…]}` in Meta's field names, for the same event as the /tr request:
+ * the server copy of InitiateCheckout and AddPaymentInfo, and for Purchase only the mark that the browser
+ * sent it (the server's Purchase comes from orders/paid).
+ */
+export function proxyBody(input: ProxyEventInput): string {
+  const event: Record<string, unknown> = {
+    event_name: input.event.eventName,
+    event_id: input.event.eventId,
+    event_time: Math.floor(input.timestampMs / 1000),
+    custom_data: input.event.customData,
+  };
+  if (input.pageUrl) event.event_source_url = input.pageUrl;
+  if (isFbCookie(input.fbp)) event.fbp = input.fbp;
+  if (isFbCookie(input.fbc)) event.fbc = input.fbc;
+  return JSON.stringify({ events: [event] });
 }

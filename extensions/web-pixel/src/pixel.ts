@@ -1,16 +1,20 @@
 // The web pixel's behaviour, given Shopify's extension API. index.ts only hands this to `register`, so a
 // test can run exactly this code with a fake API. Checkout only: the theme app embed covers the storefront.
+// Each event goes to Meta's /tr and, with the same event ID, to the app through the shop's app proxy.
 import type {
   ExtensionApi,
   PixelEventsCheckoutCompleted,
   PixelEventsCheckoutStarted,
+  PixelEventsPaymentInfoSubmitted,
 } from "@shopify/web-pixels-extension";
 import {
-  beaconBody,
+  addPaymentInfoFromCheckout,
   buildTrUrl,
   initiateCheckoutFromCheckout,
   isFbCookie,
   parseSettings,
+  proxyBody,
+  proxyEventsUrl,
   purchaseFromCheckout,
   storefrontConsent,
   type MetaBrowserEvent,
@@ -21,7 +25,11 @@ import {
 // matters most after Meta's 48-hour dedup window, when a second Purchase would count as a second sale.
 export const PURCHASE_SENT_KEY_PREFIX = "meta_capi_purchase_sent:";
 
-type CheckoutEvent = PixelEventsCheckoutStarted | PixelEventsCheckoutCompleted;
+type CheckoutEvent = PixelEventsCheckoutStarted | PixelEventsPaymentInfoSubmitted | PixelEventsCheckoutCompleted;
+type Privacy = { marketingAllowed?: boolean; saleOfDataAllowed?: boolean } | null | undefined;
+
+// As the embed: marketing allowed, and no opt-out of the sale of data.
+const consents = (p: Privacy) => p?.marketingAllowed === true && p?.saleOfDataAllowed !== false;
 
 export function createPixel(api: ExtensionApi): void {
   const parsed = parseSettings(api.settings);
@@ -29,21 +37,25 @@ export function createPixel(api: ExtensionApi): void {
   const settings: PixelSettings = parsed;
 
   // Shopify loads the pixel only with the permissions its toml asks for; consent can still change later.
-  let marketingAllowed = api.init?.customerPrivacy?.marketingAllowed === true;
+  let marketingAllowed = consents(api.init?.customerPrivacy);
   try {
     api.customerPrivacy?.subscribe("visitorConsentCollected", (event) => {
-      marketingAllowed = event?.customerPrivacy?.marketingAllowed === true;
+      marketingAllowed = consents(event?.customerPrivacy);
     });
   } catch {
     // An older manager without the consent bus: the consent at load time stands.
   }
 
-  const shop = api.init?.data?.shop?.myshopifyDomain ?? null;
   const on = (name: MetaBrowserEvent["eventName"]) => settings.enabledEvents.includes(name);
 
   if (on("InitiateCheckout")) {
     api.analytics.subscribe("checkout_started", (event: PixelEventsCheckoutStarted) =>
       guarded(() => send(event, initiateCheckoutFromCheckout(event?.data?.checkout))),
+    );
+  }
+  if (on("AddPaymentInfo")) {
+    api.analytics.subscribe("payment_info_submitted", (event: PixelEventsPaymentInfoSubmitted) =>
+      guarded(() => send(event, addPaymentInfoFromCheckout(event?.data?.checkout))),
     );
   }
   if (on("Purchase")) {
@@ -83,29 +95,35 @@ export function createPixel(api: ExtensionApi): void {
   async function deliver(event: CheckoutEvent, built: MetaBrowserEvent): Promise<void> {
     const s = settings;
     const [fbp, fbc] = await Promise.all([readCookie("_fbp"), readCookie("_fbc")]);
-    const timestamp = Date.parse(event?.timestamp ?? "");
+    const parsed = Date.parse(event?.timestamp ?? "");
+    const timestampMs = Number.isFinite(parsed) ? parsed : Date.now();
+    const location = event?.context?.document?.location ?? api.init?.context?.document?.location;
+    const pageUrl = location?.href ?? null;
     const url = buildTrUrl({
       pixelId: s.pixelId,
       event: built,
-      pageUrl: event?.context?.document?.location?.href ?? null,
+      pageUrl,
       referrer: event?.context?.document?.referrer ?? null,
-      timestampMs: Number.isFinite(timestamp) ? timestamp : Date.now(),
+      timestampMs,
       fbp,
       fbc,
       limitedDataUse: s.limitedDataUse,
     });
-    // no-cors: Meta answers with an image and no CORS headers; keepalive: the thank-you page may be left at once.
-    await fetch(url, { method: "GET", mode: "no-cors", keepalive: true }).catch(() => undefined);
-    if (s.beaconUrl && shop) {
-      // text/plain keeps it a simple request (no preflight) that the app's public route accepts.
-      await fetch(s.beaconUrl, {
-        method: "POST",
-        mode: "no-cors",
-        keepalive: true,
-        headers: { "Content-Type": "text/plain" },
-        body: beaconBody(shop, built),
-      }).catch(() => undefined);
-    }
+    const proxy = proxyEventsUrl(location?.origin);
+    // no-cors: Meta answers with an image and no CORS headers, and the sandbox's opaque origin makes even the
+    // shop's own domain cross-origin; text/plain keeps the POST a simple request. keepalive: the page may be
+    // left at once. Neither answer is read, and a refusal (429, 4xx) is never retried.
+    await Promise.all([
+      fetch(url, { method: "GET", mode: "no-cors", keepalive: true }).catch(() => undefined),
+      proxy &&
+        fetch(proxy, {
+          method: "POST",
+          mode: "no-cors",
+          keepalive: true,
+          headers: { "Content-Type": "text/plain" },
+          body: proxyBody({ event: built, pageUrl, timestampMs, fbp, fbc }),
+        }).catch(() => undefined),
+    ]);
   }
 
   async function readCookie(name: "_fbp" | "_fbc"): Promise<string | null> {
