@@ -185,6 +185,7 @@ export async function eraseShop(
     db.session.deleteMany({ where: { shop } }),
     db.browserEvent.deleteMany({ where: { shop } }),
     db.customerDataRequest.deleteMany({ where: { shop } }),
+    db.datasetQualitySnapshot.deleteMany({ where: { shop } }),
   ]);
   return {
     settings: settings.count,
