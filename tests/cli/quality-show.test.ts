@@ -119,7 +119,10 @@ describe("npm run cli -- quality:show (the real process)", () => {
 
     await db.datasetQualitySnapshot.deleteMany({});
     meta.failQuality(1, { kind: "graph-error", status: 403, code: 200, message: "(#200) Requires ads_read permission" });
-    const refused = await run("npm", ["run", "-s", "cli", "--", "quality:show", "--shop", SHOP], { env: env() }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const refused = await run("npm", ["run", "-s", "cli", "--", "quality:show", "--shop", SHOP], { env: env() }).then(
+      () => ({ code: 0, stdout: "", stderr: "" }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/ads_read permission/);
     expect(refused.stderr).not.toMatch(/\bat .*\.ts:\d+/);
