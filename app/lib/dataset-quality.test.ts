@@ -74,6 +74,25 @@ describe("weakPoints", () => {
     expect(emq?.fix).toMatch(/app embed/);
   });
 
+  it("keys with the same cause are one weak point, and a thin address line is none", () => {
+    const thin = normalizeQuality(
+      datasetQualityAnswer.parse({
+        web: [
+          {
+            event_name: "AddToCart",
+            event_match_quality: {
+              composite_score: 7,
+              match_key_feedback: ["fbp", "fbc", "city", "email"].map((identifier) => ({ identifier, coverage: { percentage: identifier === "email" ? 90 : 20 } })),
+            },
+          },
+        ],
+      }),
+    );
+    const points = weakPoints(thin);
+    expect(points).toHaveLength(1);
+    expect(points[0].explanation).toBe("Only some AddToCart events carry the details Meta matches people by: Meta browser ID (fbp) on 20%, Meta click ID (fbc) on 20%.");
+  });
+
   it("a healthy event has none", () => {
     const good = normalizeQuality(
       datasetQualityAnswer.parse({

@@ -112,6 +112,8 @@ export const DEDUP_WEAK_BELOW = 50;
 const FRESH = new Set(["real_time", "realtime", "hourly"]);
 // Keys our server sends when Shopify gives them; a low share of these has a cause the merchant can fix.
 const CUSTOMER_KEYS = new Set(["email", "phone", "first_name", "last_name", "city", "state", "zip", "country", "external_id", "date_of_birth", "gender"]);
+// The keys that move EMQ most (meta-capi-reference.md §8); a low share of an address line is not worth a warning.
+const KEYS_WORTH_A_WARNING = ["email", "phone", "external_id", "fbp", "fbc", "ip_address", "user_agent"];
 
 export type WeakPointKind = "emq" | "match-key" | "coverage" | "dedup" | "freshness";
 
@@ -173,13 +175,20 @@ export function weakPoints(report: QualityReport): WeakPoint[] {
         fix: missing ? matchKeyFix(missing[0]) : "Turn on customer-data sharing in Shopify's customer privacy settings, so orders carry email and phone.",
       });
     }
-    for (const [key, share] of Object.entries(e.matchKeys)) {
-      if (share === null || share >= MATCH_KEY_WEAK_BELOW) continue;
+    // One weak point per fix, not per key: keys with the same cause are one thing to do.
+    const byFix = new Map<string, string[]>();
+    for (const key of KEYS_WORTH_A_WARNING) {
+      const share = e.matchKeys[key];
+      if (share === undefined || share === null || share >= MATCH_KEY_WEAK_BELOW) continue;
+      const fix = matchKeyFix(key);
+      byFix.set(fix, [...(byFix.get(fix) ?? []), `${keyLabel(key)} on ${share}%`]);
+    }
+    for (const [fix, keys] of byFix) {
       out.push({
         eventName: name,
         kind: "match-key",
-        explanation: `Only ${share}% of ${name} events carry the ${keyLabel(key)}, one of the details Meta matches people by.`,
-        fix: matchKeyFix(key),
+        explanation: `Only some ${name} events carry the details Meta matches people by: ${keys.join(", ")}.`,
+        fix,
       });
     }
     if (e.dedupRate !== null && e.dedupRate < DEDUP_WEAK_BELOW) {

@@ -73,7 +73,7 @@ describe("quality:show", () => {
     expect(first.code).toBe(0);
     expect(first.out.split("\n")[0]).toMatch(/^EVENT\s+EMQ\s+COVERAGE\s+DEDUP\s+FRESHNESS\s+MATCH KEYS/);
     expect(first.out).toMatch(/Purchase\s+\d+(\.\d)?\/10\s+88.4%\s+92.5%\s+real time\s+email 100%/);
-    expect(first.out).toMatch(/- Purchase: Only 33.3% of Purchase events carry the Meta browser ID \(fbp\)/);
+    expect(first.out).toMatch(/- Purchase: Only some Purchase events carry the details Meta matches people by: Meta browser ID \(fbp\) on 33.3%, Meta click ID \(fbc\) on 33.3%\. Fix: Check that the app embed/);
     await cli(2000, "quality:show", "--shop", SHOP, "--json");
     expect(meta.requests().filter((r) => r.url.includes("/dataset_quality"))).toHaveLength(1);
   });
