@@ -86,3 +86,29 @@ describe("getDatasetQuality", () => {
     expect(await res.text()).toContain("nonexisting field (dedup_key_feedback)");
   });
 });
+
+describe("the stand-in's figures", () => {
+  it("pairs browser copies with server events by event ID for deduplication and coverage", async () => {
+    const browser = ["shopify_order_1", "shopify_order_2", "sf_other", null].map((eventId) => ({ eventName: "Purchase", eventId }));
+    const paired = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN }, browserEvents: (id) => (id === PIXEL ? browser : []) });
+    try {
+      const events = ["1", "2"].map((n) => ({
+        event_name: "Purchase",
+        event_time: Math.floor(Date.now() / 1000) - 30,
+        event_id: `shopify_order_${n}`,
+        action_source: "website",
+        event_source_url: "https://shop.example/thank-you",
+        user_data: { em: ["a".repeat(64)], client_user_agent: "Mozilla/5.0", client_ip_address: "203.0.113.7" },
+        custom_data: { value: "19.99", currency: "USD" },
+      }));
+      const sent = await client(paired.url).sendEvents({ pixelId: PIXEL, accessToken: TOKEN, events });
+      expect(sent.ok).toBe(true);
+      const result = await ask({}, paired.url);
+      expect(result.ok && result.value.events).toEqual([
+        expect.objectContaining({ eventName: "Purchase", dedupRate: 50, coverage: 50, matchKeys: { email: 100, ip_address: 100, user_agent: 100 } }),
+      ]);
+    } finally {
+      await paired.close();
+    }
+  });
+});
