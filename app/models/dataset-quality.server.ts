@@ -9,6 +9,7 @@ export interface QualitySnapshotRecord {
   payload: string | null;
   fetchedAt: Date | null;
   checkedAt: Date;
+  credentialKey: string;
 }
 
 export async function findQualitySnapshot(db: Db, input: { shop: string }): Promise<QualitySnapshotRecord | null> {
@@ -16,17 +17,29 @@ export async function findQualitySnapshot(db: Db, input: { shop: string }): Prom
 }
 
 /**
- * Takes the right to ask Meta now: true when nobody asked since `notSince` (so across processes and
- * instances only one caller per window wins). A first call creates the row as "unavailable" until it is answered.
+ * Takes the right to ask Meta now: true when nobody asked since `notSince` with these credentials (so across
+ * processes and instances only one caller per window wins). A first call creates the row as "unavailable" until
+ * it is answered.
  */
-export async function claimQualityCheck(db: Db, input: { shop: string; now: Date; notSince: Date }): Promise<boolean> {
+export async function claimQualityCheck(
+  db: Db,
+  input: { shop: string; now: Date; notSince: Date; credentialKey: string },
+): Promise<boolean> {
+  // New credentials (another pixel, perhaps): the old report is not this one's, so it goes.
+  const replaced = await db.datasetQualitySnapshot.updateMany({
+    where: { shop: input.shop, credentialKey: { not: input.credentialKey } },
+    data: { checkedAt: input.now, credentialKey: input.credentialKey, status: "unavailable", payload: null, fetchedAt: null },
+  });
+  if (replaced.count === 1) return true;
   const { count } = await db.datasetQualitySnapshot.updateMany({
     where: { shop: input.shop, checkedAt: { lt: input.notSince } },
     data: { checkedAt: input.now },
   });
   if (count === 1) return true;
   try {
-    await db.datasetQualitySnapshot.create({ data: { shop: input.shop, status: "unavailable", checkedAt: input.now } });
+    await db.datasetQualitySnapshot.create({
+      data: { shop: input.shop, status: "unavailable", checkedAt: input.now, credentialKey: input.credentialKey },
+    });
     return true;
   } catch (error) {
     // Someone else's row: either checked recently, or created by a concurrent first caller.

@@ -2,13 +2,14 @@
 // hour (across processes, through a claim on the snapshot row), a merchant's Refresh at most once a minute, and
 // concurrent page loads in one process share one call. Whatever Meta does, the caller gets a view, never a throw
 // for Meta's sake: slow, down or malformed is "unavailable", a token without access is "forbidden".
+import { createHash } from "node:crypto";
 import type { Db } from "~/db.server";
 import { weakPoints, type QualityReport, type WeakPoint } from "~/lib/dataset-quality";
 import { parseWith, err, ok, type Result } from "~/lib/result";
 import { openToken, TokenDecryptError } from "~/lib/token-crypto.server";
 import type { Logger } from "~/logger.server";
 import { claimQualityCheck, findQualitySnapshot, saveQualityOutcome, type QualitySnapshotRecord } from "~/models/dataset-quality.server";
-import { findShopSettings } from "~/models/shop-settings.server";
+import { findShopSettings, type ShopSettingsRecord } from "~/models/shop-settings.server";
 import type { GraphClient } from "./meta/graph-client.server";
 import { z } from "zod";
 
@@ -43,10 +44,14 @@ const inFlight = new Map<string, Promise<QualityView>>();
 
 /** What the home page and the CLI show: the cached verdict, asking Meta only when the hour is up. */
 export async function getDatasetQuality(deps: QualityDeps, req: { shop: string; timeoutMs?: number }): Promise<QualityView> {
-  const snapshot = await findQualitySnapshot(deps.db, { shop: req.shop });
+  const [settings, snapshot] = await Promise.all([findShopSettings(deps.db, req.shop), findQualitySnapshot(deps.db, { shop: req.shop })]);
+  const credentials = credentialsOf(settings);
+  if (!credentials) return NOT_CONNECTED;
   const now = deps.now();
-  if (snapshot && now.getTime() - snapshot.checkedAt.getTime() < QUALITY_TTL_MS) return toView(snapshot);
-  return askMeta(deps, { shop: req.shop, notSince: new Date(now.getTime() - QUALITY_TTL_MS), timeoutMs: req.timeoutMs });
+  if (snapshot && snapshot.credentialKey === credentials.key && now.getTime() - snapshot.checkedAt.getTime() < QUALITY_TTL_MS) {
+    return toView(snapshot);
+  }
+  return askMeta(deps, { shop: req.shop, credentials, notSince: new Date(now.getTime() - QUALITY_TTL_MS), timeoutMs: req.timeoutMs });
 }
 
 export interface RefreshRefused {
@@ -54,20 +59,43 @@ export interface RefreshRefused {
   retryAt: string;
 }
 
-/** The merchant's Refresh: asks Meta now unless it was asked within the last minute. */
+/** The merchant's Refresh: asks Meta now unless it was asked within the last minute with the same credentials. */
 export async function refreshDatasetQuality(
   deps: QualityDeps,
   req: { shop: string; timeoutMs?: number },
 ): Promise<Result<QualityView, RefreshRefused>> {
-  const snapshot = await findQualitySnapshot(deps.db, { shop: req.shop });
+  const [settings, snapshot] = await Promise.all([findShopSettings(deps.db, req.shop), findQualitySnapshot(deps.db, { shop: req.shop })]);
+  const credentials = credentialsOf(settings);
+  if (!credentials) return ok(NOT_CONNECTED);
   const now = deps.now();
-  if (snapshot && now.getTime() - snapshot.checkedAt.getTime() < REFRESH_MIN_INTERVAL_MS) {
+  if (snapshot && snapshot.credentialKey === credentials.key && now.getTime() - snapshot.checkedAt.getTime() < REFRESH_MIN_INTERVAL_MS) {
     return err({ kind: "too-soon", retryAt: new Date(snapshot.checkedAt.getTime() + REFRESH_MIN_INTERVAL_MS).toISOString() });
   }
-  return ok(await askMeta(deps, { shop: req.shop, notSince: new Date(now.getTime() - REFRESH_MIN_INTERVAL_MS), timeoutMs: req.timeoutMs }));
+  const notSince = new Date(now.getTime() - REFRESH_MIN_INTERVAL_MS);
+  return ok(await askMeta(deps, { shop: req.shop, credentials, notSince, timeoutMs: req.timeoutMs }));
 }
 
-function askMeta(deps: QualityDeps, req: { shop: string; notSince: Date; timeoutMs?: number }): Promise<QualityView> {
+interface Credentials {
+  pixelId: string;
+  sealed: string;
+  /** Not the token: a hash of the pixel and the sealed token, enough to notice that either changed. */
+  key: string;
+}
+
+function credentialsOf(settings: ShopSettingsRecord | null): Credentials | null {
+  if (!settings?.pixelId || !settings.accessTokenSealed) return null;
+  const key = createHash("sha256").update(`${settings.pixelId}:${settings.accessTokenSealed}`).digest("hex").slice(0, 32);
+  return { pixelId: settings.pixelId, sealed: settings.accessTokenSealed, key };
+}
+
+interface AskRequest {
+  shop: string;
+  credentials: Credentials;
+  notSince: Date;
+  timeoutMs?: number;
+}
+
+function askMeta(deps: QualityDeps, req: AskRequest): Promise<QualityView> {
   const pending = inFlight.get(req.shop);
   if (pending) return pending;
   const call = callMeta(deps, req).finally(() => inFlight.delete(req.shop));
@@ -75,34 +103,35 @@ function askMeta(deps: QualityDeps, req: { shop: string; notSince: Date; timeout
   return call;
 }
 
-async function callMeta(deps: QualityDeps, req: { shop: string; notSince: Date; timeoutMs?: number }): Promise<QualityView> {
-  const settings = await findShopSettings(deps.db, req.shop);
-  if (!settings?.pixelId || !settings.accessTokenSealed) return NOT_CONNECTED;
+async function callMeta(deps: QualityDeps, req: AskRequest): Promise<QualityView> {
   let token: string;
   try {
-    token = openToken(settings.accessTokenSealed, deps.decryptionKeys);
+    token = openToken(req.credentials.sealed, deps.decryptionKeys);
   } catch (error) {
     if (!(error instanceof TokenDecryptError)) throw error;
-    const snapshot = await findQualitySnapshot(deps.db, { shop: req.shop });
-    return snapshot ? { ...toView(snapshot), status: "unavailable" } : { ...NOT_CONNECTED, status: "unavailable" };
+    return { ...(await currentView(deps, req)), status: "unavailable" };
   }
 
   const now = deps.now();
-  if (!(await claimQualityCheck(deps.db, { shop: req.shop, now, notSince: req.notSince }))) {
-    // Another process asked Meta within the window: show what it stored (or is about to store).
-    const snapshot = await findQualitySnapshot(deps.db, { shop: req.shop });
-    return snapshot ? toView(snapshot) : { ...NOT_CONNECTED, status: "unavailable" };
-  }
+  const claimed = await claimQualityCheck(deps.db, { shop: req.shop, now, notSince: req.notSince, credentialKey: req.credentials.key });
+  // Not claimed: another process asked Meta within the window; show what it stored (or is about to store).
+  if (!claimed) return currentView(deps, req);
 
-  const answer = await deps.meta.getDatasetQuality({ datasetId: settings.pixelId, accessToken: token, timeoutMs: req.timeoutMs });
+  const answer = await deps.meta.getDatasetQuality({ datasetId: req.credentials.pixelId, accessToken: token, timeoutMs: req.timeoutMs });
   if (answer.ok) {
     await saveQualityOutcome(deps.db, { shop: req.shop, status: "ok", payload: JSON.stringify(answer.value), fetchedAt: now });
   } else {
     deps.logger?.warn({ shop: req.shop, kind: answer.error.kind, code: answer.error.code, reason: answer.error.message }, "Dataset Quality API gave no report");
     await saveQualityOutcome(deps.db, { shop: req.shop, status: answer.error.kind });
   }
+  return currentView(deps, req);
+}
+
+async function currentView(deps: QualityDeps, req: AskRequest): Promise<QualityView> {
   const snapshot = await findQualitySnapshot(deps.db, { shop: req.shop });
-  return snapshot ? toView(snapshot) : { ...NOT_CONNECTED, status: "unavailable" };
+  // A report read with other credentials may be another pixel's.
+  if (!snapshot || snapshot.credentialKey !== req.credentials.key) return { ...NOT_CONNECTED, status: "unavailable" };
+  return toView(snapshot);
 }
 
 // The stored report is our own JSON, but it is re-checked: a row written by an older version must not break the page.

@@ -3,9 +3,10 @@
 // one become a view ("forbidden" / "unavailable"), never a throw.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
+import { claimQualityCheck } from "~/models/dataset-quality.server";
 import { eraseShop } from "~/models/privacy.server";
 import { disconnectUninstalledShop } from "~/models/shop-lifecycle.server";
-import { getDatasetQuality, refreshDatasetQuality, type QualityDeps } from "~/services/dataset-quality.server";
+import { getDatasetQuality, QUALITY_TTL_MS, refreshDatasetQuality, type QualityDeps } from "~/services/dataset-quality.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
@@ -102,6 +103,25 @@ describe.each(["sqlite", "postgresql"] as const)("Meta's verdict on %s", (kind) 
     expect(qualityCalls()).toBe(1);
   });
 
+  it("a merchant who pastes a new token gets a fresh answer at once, not the old one for the rest of the hour", async () => {
+    meta.failQuality(1, { kind: "graph-error", status: 403, code: 200, message: "(#200) Requires ads_read permission" });
+    expect((await getDatasetQuality(deps, { shop: SHOP })).status).toBe("forbidden");
+    const fixed = "EAAB" + "n".repeat(60);
+    meta.setToken(PIXEL, fixed);
+    await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: fixed });
+    expect((await getDatasetQuality(deps, { shop: SHOP })).status).toBe("ok");
+    expect(qualityCalls()).toBe(2);
+  });
+
+  it("another pixel never shows the previous pixel's report", async () => {
+    expect((await getDatasetQuality(deps, { shop: SHOP })).report?.events).toHaveLength(1);
+    const otherPixel = "999999999999999";
+    meta.setToken(otherPixel, TOKEN);
+    await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: otherPixel, accessToken: TOKEN });
+    meta.failQuality(1, { kind: "http", status: 503 });
+    expect(await getDatasetQuality(deps, { shop: SHOP })).toMatchObject({ status: "unavailable", report: null });
+  });
+
   it("an expired token (190) is 'forbidden' too", async () => {
     meta.expireToken(PIXEL);
     expect((await getDatasetQuality(deps, { shop: SHOP })).status).toBe("forbidden");
@@ -133,6 +153,14 @@ describe.each(["sqlite", "postgresql"] as const)("Meta's verdict on %s", (kind) 
     await db.shopSettings.deleteMany({});
     expect((await getDatasetQuality(deps, { shop: SHOP })).status).toBe("not-connected");
     expect(qualityCalls()).toBe(0);
+  });
+
+  it("across processes, one claim per window wins, first call or not", async () => {
+    const claim = (at: Date) => claimQualityCheck(db, { shop: SHOP, now: at, notSince: new Date(at.getTime() - QUALITY_TTL_MS), credentialKey: "k1" });
+    expect((await Promise.all(Array.from({ length: 6 }, () => claim(start)))).filter(Boolean)).toHaveLength(1);
+    expect(await claim(new Date(start.getTime() + 30 * 60_000))).toBe(false);
+    const later = new Date(start.getTime() + 61 * 60_000);
+    expect((await Promise.all(Array.from({ length: 6 }, () => claim(later)))).filter(Boolean)).toHaveLength(1);
   });
 
   it("uninstall and shop/redact delete the snapshot", async () => {

@@ -4,6 +4,7 @@ CREATE TABLE "DatasetQualitySnapshot" (
     "status" TEXT NOT NULL,
     "payload" TEXT,
     "fetchedAt" DATETIME,
-    "checkedAt" DATETIME NOT NULL
+    "checkedAt" DATETIME NOT NULL,
+    "credentialKey" TEXT NOT NULL
 );
 

@@ -5,6 +5,7 @@ CREATE TABLE "DatasetQualitySnapshot" (
     "payload" TEXT,
     "fetchedAt" TIMESTAMP(3),
     "checkedAt" TIMESTAMP(3) NOT NULL,
+    "credentialKey" TEXT NOT NULL,
 
     CONSTRAINT "DatasetQualitySnapshot_pkey" PRIMARY KEY ("shop")
 );
