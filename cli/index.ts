@@ -1,5 +1,6 @@
 import { closeDb, getDb } from "~/db.server";
 import { bootEnv, decodeKey } from "~/env.server";
+import { createGraphClient } from "~/services/meta/graph-client.server";
 import { readAccessToken } from "./read-token";
 import { runCli } from "./run";
 import { terminalSafe } from "./terminal-text";
@@ -14,6 +15,7 @@ try {
     err: (line) => console.error(line),
     // A secret handed to this one command, not app configuration: so it is read here rather than validated
     // with the app's environment in env.server.ts (which would make every process carry and check it).
+    meta: createGraphClient({ baseUrl: config.META_GRAPH_API_URL, apiVersion: config.META_GRAPH_API_VERSION, timeoutMs: config.DELIVERY_REQUEST_TIMEOUT_MS }),
     readAccessToken: () => readAccessToken({ env: process.env, stdin: process.stdin, prompt: (text) => process.stderr.write(text) }),
   });
   await closeDb();

@@ -4,10 +4,13 @@ import type { Db } from "~/db.server";
 import { describeReason } from "~/lib/delivery-reasons";
 import { UNMAPPED_RETRY_REASON } from "~/lib/explain-delivery";
 import { parseJsonOr } from "~/lib/result";
+import { freshnessLabel, qualityRows, weakPoints } from "~/lib/dataset-quality";
 import { describeIssues, orderIdSchema, shopDomainSchema } from "~/lib/validation";
 import { requeueFailedForOrder } from "~/models/delivery-queue.server";
 import { listDeliveries } from "~/models/delivery-reads.server";
 import { listDataRequests } from "~/models/privacy.server";
+import { getDatasetQuality } from "~/services/dataset-quality.server";
+import type { GraphClient } from "~/services/meta/graph-client.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { resealTokens } from "~/services/token-keys.server";
 import { terminalSafe, terminalSafeDeep } from "./terminal-text";
@@ -22,6 +25,8 @@ export interface CliContext {
   now?: () => Date;
   /** The Meta access token for shops:connect: META_ACCESS_TOKEN, else standard input (cli/read-token.ts). */
   readAccessToken?: () => Promise<string | null>;
+  /** Meta's Graph API, for quality:show. */
+  meta?: Pick<GraphClient, "getDatasetQuality">;
 }
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -32,6 +37,8 @@ Commands:
   deliveries:list --shop <domain> [--status pending|sending|sent|failed|skipped] [--limit N] [--json]
   deliveries:retry --shop <domain> --order <id>
   privacy:requests --shop <domain> [--json]
+  quality:show --shop <domain> [--json]
+      Meta's Dataset Quality figures per event (cached for an hour, as on the admin's home page)
   tokens:reseal`;
 
 class UsageError extends Error {}
@@ -169,6 +176,50 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           ctx.out(formatTable(rows, ["REQUEST", "RECEIVED", "DELIVERIES", "BROWSER EVENTS"]));
           ctx.out("Add --json for the full reports.");
         }
+        return 0;
+      }
+      case "quality:show": {
+        const v = parse(rest, { shop: { type: "string" }, json: { type: "boolean" } });
+        const shop = requireShop(v.shop);
+        if (!ctx.meta) throw new Error("quality:show needs the Graph API client");
+        const keys = [ctx.encryptionKey, ...(ctx.previousEncryptionKey ? [ctx.previousEncryptionKey] : [])];
+        const view = await getDatasetQuality({ db: ctx.db, meta: ctx.meta, decryptionKeys: keys, now: ctx.now ?? (() => new Date()) }, { shop });
+        if (view.status === "not-connected") {
+          ctx.err(`Error: ${shop} has no pixel ID and access token stored; connect it first (shops:connect).`);
+          return 1;
+        }
+        if (view.status === "forbidden") {
+          ctx.err(
+            `Error: Meta refused the Dataset Quality report for ${shop}: the access token needs the ads_read permission and ` +
+              '"Use events dataset" access to the pixel. Generate a new token in Events Manager and save it in the app\'s Settings.',
+          );
+          return 1;
+        }
+        if (view.report === null) {
+          ctx.err("Error: Meta's Dataset Quality report is not available right now (no answer, or an answer we could not read). Try again later.");
+          return 1;
+        }
+        if (view.status === "unavailable") ctx.err(`Meta did not answer the last time; these figures are from ${view.fetchedAt}.`);
+        if (v.json) {
+          ctx.out(JSON.stringify(terminalSafeDeep(qualityRows(view.report)), null, 2));
+          return 0;
+        }
+        const num = (n: number | null, suffix = "") => (n === null ? "-" : `${n}${suffix}`);
+        ctx.out(
+          formatTable(
+            view.report.events.map((e) => [
+              e.eventName,
+              e.emq === null ? "-" : `${e.emq}/10`,
+              num(e.coverage, "%"),
+              num(e.dedupRate, "%"),
+              freshnessLabel(e.freshness),
+              Object.entries(e.matchKeys).map(([key, share]) => `${key} ${num(share, "%")}`).join(", "),
+            ]),
+            ["EVENT", "EMQ", "COVERAGE", "DEDUP", "FRESHNESS", "MATCH KEYS"],
+          ),
+        );
+        for (const point of weakPoints(view.report)) ctx.out(terminalSafe(`- ${point.eventName}: ${point.explanation} Fix: ${point.fix}`));
+        ctx.out(`Fetched from Meta at ${view.fetchedAt}.`);
         return 0;
       }
       case "tokens:reseal": {

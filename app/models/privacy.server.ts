@@ -207,6 +207,7 @@ export async function eraseShop(
     db.browserEvent.deleteMany({ where: { shop } }),
     db.customerDataRequest.deleteMany({ where: { shop } }),
     db.storefrontEvent.deleteMany({ where: { shop } }),
+    db.datasetQualitySnapshot.deleteMany({ where: { shop } }),
   ]);
   return {
     settings: settings.count,

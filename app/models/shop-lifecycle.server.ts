@@ -5,6 +5,8 @@ import type { Db } from "~/db.server";
 export async function disconnectUninstalledShop(db: Db, shop: string): Promise<void> {
   await db.$transaction([
     db.session.deleteMany({ where: { shop } }),
+    // Meta's verdict was read with the token that is now forgotten.
+    db.datasetQualitySnapshot.deleteMany({ where: { shop } }),
     db.shopSettings.updateMany({
       where: { shop },
       data: {

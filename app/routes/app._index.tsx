@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import {
   Banner,
@@ -16,10 +16,12 @@ import {
   Text,
 } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
+import { DatasetQualityCard } from "~/components/dataset-quality-card";
 import { DeliveryChart } from "~/components/delivery-chart";
 import { formatPercent, parseRange } from "~/lib/dashboard-stats";
 import type { ChecklistItem } from "~/lib/onboarding";
 import { adminDeps } from "~/services/admin-deps.server";
+import { PAGE_TIMEOUT_MS, refreshDatasetQuality } from "~/services/dataset-quality.server";
 import { getHomeOverview } from "~/services/shop-overview.server";
 import { authenticate } from "~/shopify.server";
 
@@ -27,6 +29,16 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const rangeDays = parseRange(new URL(request.url).searchParams.get("range"));
   return getHomeOverview(adminDeps(), { shop: session.shop, graphql: admin.graphql, rangeDays });
+};
+
+// Refresh of Meta's verdict; the page's loader runs again afterwards and shows the new figures.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData().catch(() => null);
+  if (form?.get("intent") !== "refresh-quality") return json({ refreshed: false, message: "Unknown action." }, { status: 400 });
+  const result = await refreshDatasetQuality(adminDeps(), { shop: session.shop, timeoutMs: PAGE_TIMEOUT_MS });
+  if (result.ok) return json({ refreshed: true });
+  return json({ refreshed: false, message: "Meta was asked less than a minute ago; these are its latest figures." }, { status: 429 });
 };
 
 export default function Home() {
@@ -122,33 +134,36 @@ export default function Home() {
         </Layout.Section>
 
         <Layout.Section>
-          <Card>
-            <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                Customer information sent with purchases
-              </Text>
-              <Text as="p" tone="subdued">
-                {dashboard.matchKeys.sample === 0
-                  ? "No purchases were sent in this period yet."
-                  : `Share of the last ${dashboard.matchKeys.sample} purchases sent in this period that carried each detail. The more details Meta receives, the more purchases it can match to ads (a local estimate of Event Match Quality).`}
-              </Text>
-              {dashboard.matchKeys.sample > 0 ? (
-                <InlineGrid columns={{ xs: 1, md: 2 }} gap="300">
-                  {dashboard.matchKeys.shares.map((share) => (
-                    <BlockStack key={share.key} gap="100">
-                      <InlineStack align="space-between">
-                        <Text as="span">{share.label}</Text>
-                        <Text as="span" fontWeight="semibold">
-                          {formatPercent(share.share)}
-                        </Text>
-                      </InlineStack>
-                      <ProgressBar progress={share.share * 100} size="small" tone="highlight" />
-                    </BlockStack>
-                  ))}
-                </InlineGrid>
-              ) : null}
-            </BlockStack>
-          </Card>
+          <InlineGrid columns={{ xs: 1, lg: 2 }} gap="400" alignItems="start">
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Customer information sent with purchases
+                </Text>
+                <Text as="p" tone="subdued">
+                  {dashboard.matchKeys.sample === 0
+                    ? "No purchases were sent in this period yet."
+                    : `Share of the last ${dashboard.matchKeys.sample} purchases sent in this period that carried each detail. The more details Meta receives, the more purchases it can match to ads (a local estimate of Event Match Quality).`}
+                </Text>
+                {dashboard.matchKeys.sample > 0 ? (
+                  <InlineGrid columns={{ xs: 1, md: 2 }} gap="300">
+                    {dashboard.matchKeys.shares.map((share) => (
+                      <BlockStack key={share.key} gap="100">
+                        <InlineStack align="space-between">
+                          <Text as="span">{share.label}</Text>
+                          <Text as="span" fontWeight="semibold">
+                            {formatPercent(share.share)}
+                          </Text>
+                        </InlineStack>
+                        <ProgressBar progress={share.share * 100} size="small" tone="highlight" />
+                      </BlockStack>
+                    ))}
+                  </InlineGrid>
+                ) : null}
+              </BlockStack>
+            </Card>
+            <DatasetQualityCard quality={home.quality} />
+          </InlineGrid>
         </Layout.Section>
       </Layout>
     </Page>

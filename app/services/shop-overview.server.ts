@@ -11,6 +11,7 @@ import { findLatestSentDelivery } from "~/models/delivery-reads.server";
 import { findAdminSettings, findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
 import type { AdminDeps } from "./admin-deps.server";
 import { getDashboard, type Dashboard } from "./dashboard.server";
+import { getDatasetQuality, PAGE_TIMEOUT_MS, type QualityView } from "./dataset-quality.server";
 import type { AdminGraphql } from "./storefront-sync.server";
 import { checkAppEmbed } from "./theme-embed.server";
 
@@ -55,20 +56,23 @@ export interface HomeOverview {
   connectionError: string | null;
   checklist: ChecklistItem[];
   dashboard: Dashboard;
+  /** Meta's own verdict (Dataset Quality API), cached; "unavailable" rather than a slow page. */
+  quality: QualityView & { updatedMinutesAgo: number | null };
 }
 
 export async function getHomeOverview(
-  deps: Pick<AdminDeps, "db" | "apiKey" | "now">,
+  deps: Pick<AdminDeps, "db" | "apiKey" | "now" | "meta" | "decryptionKeys" | "logger">,
   req: { shop: string; graphql: AdminGraphql; rangeDays: RangeDays },
 ): Promise<HomeOverview> {
   const { db } = deps;
   const now = deps.now();
-  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard] = await Promise.all([
+  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, quality] = await Promise.all([
     findAdminSettings(db, req.shop),
     checkAppEmbed(req.graphql),
     findLatestBrowserEvent(db, req.shop),
     findLatestSentDelivery(db, { shop: req.shop, eventName: "Purchase" }),
     getDashboard(db, { shop: req.shop, rangeDays: req.rangeDays, now }),
+    getDatasetQuality(deps, { shop: req.shop, timeoutMs: PAGE_TIMEOUT_MS }),
   ]);
 
   const connectionState = settings?.connectionState ?? "disconnected";
@@ -89,5 +93,13 @@ export async function getHomeOverview(
       : null,
   });
 
-  return { shop: req.shop, connectionState, connectionError: settings?.connectionError ?? null, checklist, dashboard };
+  const updatedMinutesAgo = quality.fetchedAt === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(quality.fetchedAt)) / 60_000));
+  return {
+    shop: req.shop,
+    connectionState,
+    connectionError: settings?.connectionError ?? null,
+    checklist,
+    dashboard,
+    quality: { ...quality, updatedMinutesAgo },
+  };
 }

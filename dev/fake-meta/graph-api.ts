@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { parseJson } from "../../app/lib/result";
+import { datasetQualityBody, unknownQualityField, type BrowserCopy } from "./dataset-quality";
 
 export type Fault =
   /** Answer with exactly this (a JSON-serialised body unless it is a string; no body if omitted). */
@@ -37,6 +38,8 @@ export interface FakeGraphApiOptions {
    * with it, unknown pixels answer 100/33 like a pixel the system user is not assigned to.
    */
   tokens?: Record<string, string>;
+  /** Browser copies seen by the pixel endpoint, so the Dataset Quality answer can pair them with server events. */
+  browserEvents?: (pixelId: string) => BrowserCopy[];
 }
 
 export interface ReceivedEvent {
@@ -91,6 +94,8 @@ export interface FakeGraphApi {
   fail(count: number, fault: Fault): void;
   /** Consulted for each events request after queued faults; null removes it. */
   setHandler(handler: FakeHandler | null): void;
+  /** The next `count` Dataset Quality requests get `fault` ("delay" for a slow answer, "http" for a malformed one). */
+  failQuality(count: number, fault: Fault): void;
   /** From now on the pixel's token answers 190/463 ("Session has expired") until `setToken` replaces it. */
   expireToken(pixelId: string): void;
   /** Registers (or replaces, e.g. after a merchant reconnects) the token for a pixel. */
@@ -179,6 +184,7 @@ const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 const VERSION_PATTERN = /^v\d+\.\d+$/;
 const EVENTS_PATH = /^\/([^/]+)\/([^/]+)\/events\/?$/;
+const QUALITY_PATH = /^\/(v\d+\.\d+)\/dataset_quality\/?$/;
 
 interface GraphErrorSpec {
   status?: number;
@@ -209,6 +215,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
   let events: ReceivedEvent[] = [];
   let log: RecordedRequest[] = [];
   let faults: Fault[] = [];
+  let qualityFaults: Fault[] = [];
   let handler: FakeHandler | null = null;
   let closed = false;
   let inFlight = 0;
@@ -271,6 +278,10 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
     };
 
     if (body.aborted) return;
+    if (QUALITY_PATH.test(url.pathname)) {
+      const answer = await answerQuality(req, url);
+      return answer ? reply(answer) : undefined;
+    }
     if (!route || !VERSION_PATTERN.test(route[1])) {
       return reply(graphError({ status: 404, code: 2500, message: `Unknown path components: ${url.pathname}` }));
     }
@@ -385,6 +396,35 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       { events_received: data.length, messages: [], fbtrace_id: fbtraceId },
       { "x-fb-trace-id": fbtraceId }
     );
+  }
+
+  // GET /{version}/dataset_quality (Meta's Dataset Quality API), over the server events received for the dataset.
+  async function answerQuality(req: IncomingMessage, url: URL): Promise<Answer | null> {
+    const fault = qualityFaults.shift();
+    if (fault?.kind === "reset") {
+      req.socket.destroy();
+      return null;
+    }
+    if (fault?.kind === "http") return httpAnswer(fault);
+    if (fault?.kind === "graph-error") {
+      return graphError({ status: fault.status ?? 400, code: fault.code, subcode: fault.subcode, isTransient: fault.isTransient ?? false, message: fault.message ?? defaultMessage(fault.code) });
+    }
+    if (fault?.kind === "delay" && !(await sleep(fault.ms))) return null;
+    if (req.method !== "GET") {
+      return graphError({ status: 405, code: 100, message: `Unsupported ${(req.method ?? "").toLowerCase()} request: only GET is served on /dataset_quality`, headers: { allow: "GET" } });
+    }
+    const params = Object.fromEntries(url.searchParams);
+    const datasetId = params.dataset_id ?? "";
+    if (datasetId === "") return graphError(invalid("The parameter dataset_id is required"));
+    const denied = authorize(datasetId, tokenFrom(params, req.headers));
+    if (denied) return graphError(denied);
+    const fields = params.fields ?? "";
+    // `web` is required by default (Meta's docs); without it there is nothing to answer.
+    if (!/^web\{.+\}$/.test(fields)) return graphError(invalid("fields must ask for web{...}"));
+    const unknown = unknownQualityField(fields);
+    if (unknown) return graphError({ code: 100, message: `(#100) Tried accessing nonexisting field (${unknown})` });
+    const server = events.filter((e) => e.pixelId === datasetId);
+    return json(200, datasetQualityBody(server, opts.browserEvents?.(datasetId) ?? null));
   }
 
   function authorize(pixelId: string, token: string | null): GraphErrorSpec | null {
@@ -643,6 +683,9 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
     setHandler(next) {
       handler = next;
     },
+    failQuality(count, fault) {
+      for (let i = 0; i < count; i++) qualityFaults.push(fault);
+    },
     expireToken(pixelId) {
       expiredPixels.add(pixelId);
     },
@@ -656,6 +699,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       events = [];
       log = [];
       faults = [];
+      qualityFaults = [];
       handler = null;
     },
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),

@@ -59,8 +59,18 @@ export function countAfterDedup(events: CountedEvent[]): CountedEvent[] {
 
 export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMeta> {
   const now = opts.now ?? (() => new Date());
-  const graph = await startFakeGraphApi({ port: opts.graphPort, tokens: opts.tokens, now });
   const pixel = createPixelRecorder({ now });
+  const graph = await startFakeGraphApi({
+    port: opts.graphPort,
+    tokens: opts.tokens,
+    now,
+    // Dataset Quality's deduplication and coverage figures pair the browser copies with the server's.
+    browserEvents: (pixelId) =>
+      pixel
+        .events()
+        .filter((e) => e.pixelId === pixelId && e.eventName !== null)
+        .map((e) => ({ eventName: e.eventName!, eventId: e.eventId })),
+  });
 
   const setBehaviour = (behaviour: Behaviour) => graph.setHandler(handlerFor(behaviour));
   setBehaviour({ kind: "normal", latencyMs: opts.latencyMs });

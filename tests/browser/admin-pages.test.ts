@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
-import { createDelivery } from "../factories/delivery";
+import { createDelivery, purchasePayload } from "../factories/delivery";
 import { embeddedUrl, OTHER_SHOP, SHOP, sessionToken, startAdminTestApp, type AdminTestApp } from "../helpers/admin-app";
 import { buildAdminApp, embedInFakeAdmin, MERCHANT_USER_AGENT, serveAdminBuild, toasts, type AdminServer } from "../helpers/admin-browser";
 import { launchChromium, watchPage, type ChromiumHandle, type PageProblems } from "../helpers/browser";
@@ -60,6 +60,7 @@ beforeEach(async () => {
   await app.db.delivery.deleteMany({});
   await app.db.browserEvent.deleteMany({});
   await app.db.shopSettings.deleteMany({});
+  await app.db.datasetQualitySnapshot.deleteMany({});
 
   context = await chromium.newContext({ userAgent: MERCHANT_USER_AGENT, viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await embedInFakeAdmin(context, { origin: server.origin, sessionToken: await sessionToken(SHOP) });
@@ -175,6 +176,43 @@ describe("home", () => {
     const banner = page.getByText("Meta is refusing your connection: purchases are on hold");
     await expect.poll(() => banner.isVisible()).toBe(true);
     expect(await page.getByText(/Meta said: "Error validating access token: Session has expired on Saturday"/).first().isVisible()).toBe(true);
+  });
+});
+
+describe("Meta's verdict", () => {
+  it("shows Meta's figures beside our estimate with a fix per weak point, and what to do about a token without access", async () => {
+    await seedConnectedShop();
+    // Two of three purchases without Meta's browser IDs: a weak point whose fix is the theme embed.
+    const events = ["5001", "5002", "5003"].map((id, i) => JSON.parse(purchasePayload(id, i === 0 ? undefined : ["em", "ph", "client_ip_address", "client_user_agent"])));
+    const sent = await fetch(`${fake.url}/v25.0/${PIXEL}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: events, access_token: TOKEN }),
+    });
+    expect(sent.status).toBe(200);
+
+    await open("/app");
+    const card = page.getByTestId("meta-verdict");
+    await expect.poll(() => card.getAttribute("data-status")).toBe("ok");
+    const text = await card.textContent();
+    expect(text).toMatch(/Updated just now/);
+    expect(text).toMatch(/Purchase\s*Match quality \d+(\.\d)?\/10/);
+    expect(text).toMatch(/Coverage 88.4% · Deduplicated 92.5% · Freshness real time/);
+    expect(text).toMatch(/Fix: Check that the app embed is switched on/);
+    await screenshot("home-meta-verdict");
+
+    // Asked a moment ago: Refresh says so instead of calling Meta again.
+    await card.getByRole("button", { name: "Refresh" }).click();
+    await expect.poll(() => card.textContent()).toMatch(/less than a minute ago/);
+    expect(fake.requests().filter((r) => r.url.includes("/dataset_quality"))).toHaveLength(1);
+
+    await app.db.datasetQualitySnapshot.deleteMany({});
+    fake.failQuality(1, { kind: "graph-error", status: 403, code: 200, message: "(#200) Requires ads_read permission" });
+    await open("/app");
+    await expect.poll(() => card.getAttribute("data-status")).toBe("forbidden");
+    expect(await card.textContent()).toMatch(/needs the ads_read permission/);
+    expect(await card.getByRole("link", { name: "Open Settings" }).getAttribute("href")).toContain("/app/settings");
+    expect(served.some((body) => body.includes(TOKEN))).toBe(false);
   });
 });
 

@@ -84,6 +84,9 @@ describe("the demo's admin (--keep-running)", () => {
     expect(new URL(home.url).searchParams.get("id_token")).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(home.html).toContain("Set up tracking");
     expect(home.html).toContain("Meta pixel connected");
+    // Meta's verdict, read from the stand-in's Dataset Quality API for the demo's purchases.
+    expect(home.html).toMatch(/data-status="ok"/);
+    expect(home.html).toMatch(/Purchase<\/h3>.*Match quality \d+(\.\d)?\/10/s);
 
     const settings = await openAdmin("settings");
     expect(settings.status).toBe(200);

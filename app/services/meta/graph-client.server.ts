@@ -2,7 +2,8 @@
 // (meta-capi-reference.md §10): that SDK puts the token in the URL, keeps process-global tokens, has no timeout
 // and installs a crash reporter. This one is one function, per-call credentials, and never throws for anything
 // the network or Meta can do: every outcome is a value the delivery worker can switch on.
-import { parseJsonOr } from "~/lib/result";
+import { DATASET_QUALITY_FIELDS, datasetQualityAnswer, normalizeQuality, type QualityReport } from "~/lib/dataset-quality";
+import { err, ok, parseJsonOr, type Result } from "~/lib/result";
 import { classifyGraphError, redactSecrets, type GraphFailure } from "./classify-error";
 
 export interface SendEventsInput {
@@ -26,8 +27,24 @@ export type SendEventsResult =
   | { ok: true; httpStatus: number; eventsReceived: number; fbtraceId: string | null; messages: string[] }
   | ({ ok: false } & GraphFailure);
 
+/** Why Meta's Dataset Quality answer is missing: the token lacks access, or nothing usable came back. */
+export interface DatasetQualityFailure {
+  kind: "forbidden" | "unavailable";
+  /** Meta's words (secrets removed), for the log and the CLI; the admin shows its own. */
+  message: string;
+  code: number | null;
+}
+
+export interface DatasetQualityInput {
+  datasetId: string;
+  accessToken: string;
+  /** Shorter than the client's timeout when a person is waiting on the page. */
+  timeoutMs?: number;
+}
+
 export interface GraphClient {
   sendEvents(input: SendEventsInput): Promise<SendEventsResult>;
+  getDatasetQuality(input: DatasetQualityInput): Promise<Result<QualityReport, DatasetQualityFailure>>;
 }
 
 /** Meta's documented batch limit (§7); larger batches are refused before any request. */
@@ -112,7 +129,47 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
     return { ok: false, ...failure };
   }
 
-  return { sendEvents };
+  // GET /{version}/dataset_quality?dataset_id=…&fields=web{…} (Meta's Dataset Quality API; the fields and their
+  // source are in app/lib/dataset-quality.ts). The token goes in the Authorization header, not the query string.
+  async function getDatasetQuality(input: DatasetQualityInput): Promise<Result<QualityReport, DatasetQualityFailure>> {
+    const unavailable = (message: string, code: number | null = null) => err<DatasetQualityFailure>({ kind: "unavailable", message, code });
+    if (!/^\d+$/.test(input.datasetId)) return unavailable("The pixel ID must contain digits only");
+    if (!/^v\d+\.\d+$/.test(opts.apiVersion)) return unavailable("The Graph API version must look like v25.0");
+    if (!input.accessToken) return err({ kind: "forbidden", message: "No Conversions API access token is configured", code: null });
+
+    const query = new URLSearchParams({ dataset_id: input.datasetId, fields: DATASET_QUALITY_FIELDS });
+    const signal = AbortSignal.timeout(input.timeoutMs ?? opts.timeoutMs);
+    const secrets = [input.accessToken];
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${baseUrl}/${opts.apiVersion}/dataset_quality?${query}`, {
+        method: "GET",
+        headers: { accept: "application/json", authorization: `Bearer ${input.accessToken}` },
+        signal,
+        redirect: "manual",
+      });
+      text = await response.text();
+    } catch (error) {
+      return unavailable(signal.aborted ? "Meta did not answer in time" : `Network error talking to Meta: ${describeNetworkError(error)}`);
+    }
+
+    const parsed = parseBody(text);
+    if (response.ok && !(isRecord(parsed) && parsed.error !== undefined)) {
+      const checked = datasetQualityAnswer.safeParse(parsed);
+      return checked.success ? ok(normalizeQuality(checked.data)) : unavailable("Meta's Dataset Quality answer was not in the documented shape");
+    }
+    const failure = classifyGraphError({ httpStatus: response.status, body: parsed ?? text, secrets });
+    // 100/33: the token's system user is not assigned to this dataset, which the merchant fixes like a permission.
+    const forbidden =
+      failure.kind === "auth" ||
+      failure.kind === "permission" ||
+      (failure.code === 100 && failure.subcode === 33) ||
+      (failure.code === null && (response.status === 401 || response.status === 403));
+    return err({ kind: forbidden ? "forbidden" : "unavailable", message: failure.message, code: failure.code });
+  }
+
+  return { sendEvents, getDatasetQuality };
 }
 
 /** Problems we can see without asking Meta; sending anyway would only spend rate limit on a known answer. */
