@@ -344,7 +344,7 @@ async function settled(page: Page, arrived: () => boolean): Promise<void> {
  * against the actions the shoppers' browsers created. Meta counts an action twice when the two copies carry
  * different IDs; an action it never got is lost.
  */
-export function eventTable(meta: FakeMeta, actions: Array<{ eventName: string; eventId: string }>): DemoEventRow[] {
+export function eventTable(meta: Pick<FakeMeta, "browserEvents" | "counted"> & { graph: Pick<FakeMeta["graph"], "received"> }, actions: Array<{ eventName: string; eventId: string }>): DemoEventRow[] {
   const names = ENABLED_EVENTS.split(",");
   const browserAll = meta.browserEvents().filter((e) => e.pixelId === DEMO_PIXEL);
   const serverAll = meta.graph.received().filter((e) => e.pixelId === DEMO_PIXEL);
