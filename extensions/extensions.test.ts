@@ -192,7 +192,7 @@ describe("web pixel (extensions/web-pixel)", () => {
 
     const pixel = await loadWebPixel({
       extend,
-      settings: { pixelId: "123456789012345", enabledEvents: "Purchase", consentMode: "customer-privacy", limitedDataUse: "false", beaconUrl: "" },
+      settings: { pixelId: "123456789012345", enabledEvents: "Purchase", consentMode: "customer-privacy", limitedDataUse: "false" },
     });
     try {
       await pixel.publish(checkoutCompleted({ orderId: "820982911946154508" }));

@@ -2,7 +2,7 @@
 // machine, with no Shopify store, no Meta account and no .env. See scripts/lib/demo/scenario.ts for what runs.
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import type { DemoOrder, DemoRun } from "./lib/demo/scenario";
+import type { DemoEventRow, DemoOrder, DemoRun } from "./lib/demo/scenario";
 import { ensureBuild } from "./lib/ensure-build";
 import { ensureChromium } from "./lib/ensure-chromium.mjs";
 import { textTable } from "./lib/text-table";
@@ -62,7 +62,11 @@ const run = await runDemo({ shoppers, blocked, browsable: keepRunning, admin: ke
 
 log("");
 log(report(run.orders));
-const healthy = run.orders.every((o) => o.counted === 1 && (o.blocked || o.idsMatch) && o.delivery?.status === "sent");
+log("");
+log(eventReport(run.events));
+// Non-zero when an order is not counted exactly once, or when any event is lost or counted twice (its two
+// copies carried different IDs): the demo's claim is every shopper action counted once by Meta.
+const healthy = run.orders.every((o) => o.counted === 1 && (o.blocked || o.idsMatch) && o.delivery?.status === "sent") && run.events.every((e) => e.ok);
 
 if (args.screenshots && run.adminUrl) {
   const { takeAdminScreenshots } = await import("./lib/demo/admin-screenshots");
@@ -134,6 +138,29 @@ function report(orders: DemoOrder[]): string {
     `Storefront events that reached Meta from the browser: ${[...storefront].map(([name, n]) => `${name} ${n}`).join(", ") || "none"}.`,
   ];
   return lines.join("\n");
+}
+
+function eventReport(events: DemoEventRow[]): string {
+  const table = textTable(
+    ["Event", "Shopper actions", "Browser → Meta (/tr)", "Server → Meta (Conversions API)", "Same event ID", "Meta counted (48 h dedup)", "Check"],
+    events.map((e) => [
+      e.eventName,
+      String(e.actions),
+      String(e.browser),
+      String(e.server),
+      e.unmatched === 0 ? `✓ ${e.shared} of ${e.browser}` : `✗ ${e.unmatched} of ${e.browser} without the server's ID`,
+      String(e.counted),
+      e.ok ? "✓ each once" : e.counted > e.actions ? "✗ COUNTED TWICE" : e.counted < e.actions ? "✗ LOST" : "✗ IDS DIFFER",
+    ]),
+  );
+  const totals = events.reduce((t, e) => ({ browser: t.browser + e.browser, server: t.server + e.server, counted: t.counted + e.counted }), { browser: 0, server: 0, counted: 0 });
+  return [
+    table,
+    "",
+    `Every event, both reporters: the browser sent ${totals.browser} to Meta's pixel endpoint, the app sent ${totals.server} through the Conversions API ` +
+      `(storefront events via the signed app proxy, Purchases from orders/paid); Meta counted ${totals.counted}` +
+      `${events.every((e) => e.ok) ? " — each shopper action once." : " — ✗ not each shopper action once."}`,
+  ].join("\n");
 }
 
 // Prints what reaches the stand-in Meta while someone browses the storefront.

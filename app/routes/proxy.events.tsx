@@ -6,13 +6,30 @@ import { getDb } from "~/db.server";
 import { env } from "~/env.server";
 import { logger } from "~/logger.server";
 import { verifyAppProxyRequest } from "~/services/app-proxy-auth.server";
-import { proxyIngest } from "~/services/storefront-events.server";
+import { proxyIngest, type ProxyRefusal } from "~/services/storefront-events.server";
 
 function reply(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
   });
+}
+
+// The statuses and bodies the proxy answered before the service returned outcomes: tests and the bench
+// read them, and Shopify's proxy passes them to the storefront as they are.
+function refusal(error: ProxyRefusal): Response {
+  switch (error.kind) {
+    case "rate-limited":
+      return reply(429, { error: "Too many requests" });
+    case "too-large":
+      return reply(413, { error: `Body larger than ${error.limitBytes} bytes` });
+    case "unreadable-body":
+      return reply(400, { error: "Body could not be read" });
+    case "bad-envelope":
+      return reply(400, { error: error.message });
+    case "unknown-shop":
+      return reply(404, { error: "This shop does not use the app" });
+  }
 }
 
 export const loader = () => reply(405, { error: "Use POST" });
@@ -29,7 +46,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       request,
       now,
     });
-    return reply(outcome.status, outcome.body);
+    return outcome.ok ? reply(202, outcome.value) : refusal(outcome.error);
   } catch (error) {
     logger.error({ shop: auth.shop, err: error instanceof Error ? error.name : "Error" }, "app proxy request failed");
     // Sent by sendBeacon, whose caller never reads the answer: a database hiccup is a 503, not a 500 to log.

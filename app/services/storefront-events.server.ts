@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import type { Db } from "~/db.server";
 import { env } from "~/env.server";
 import { mapStorefrontEvent, parseEnvelope, MAX_EVENTS_PER_REQUEST, MAX_PAYLOAD_BYTES, type DropReason } from "~/lib/capi/map-storefront-event";
+import { err, ok, type Result } from "~/lib/result";
 import { logger } from "~/logger.server";
 import { recordBrowserEventSeen } from "~/models/browser-event.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
@@ -84,26 +85,26 @@ export class ProxyIngest {
     if (!this.ips.take(`${shop}\u0000${clientIp ?? "-"}`, nowMs) || !this.shops.take(shop, nowMs)) {
       this.counters.add(shop, "rate_limited");
       this.warn(shop, nowMs);
-      return { status: 429, body: { error: "Too many requests" } };
+      return err({ kind: "rate-limited" });
     }
     if (declaresTooLarge(request.headers.get("content-length"), MAX_PROXY_BODY_BYTES)) {
-      return { status: 413, body: { error: `Body larger than ${MAX_PROXY_BODY_BYTES} bytes` } };
+      return err({ kind: "too-large", limitBytes: MAX_PROXY_BODY_BYTES });
     }
     let text: string;
     try {
       text = await readBodyWithLimit(request, MAX_PROXY_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return { status: 413, body: { error: `Body larger than ${MAX_PROXY_BODY_BYTES} bytes` } };
-      return { status: 400, body: { error: "Body could not be read" } };
+      if (error instanceof BodyTooLargeError) return err({ kind: "too-large", limitBytes: MAX_PROXY_BODY_BYTES });
+      return err({ kind: "unreadable-body" });
     }
     const envelope = parseEnvelope(text);
-    if (!envelope.ok) return { status: 400, body: { error: envelope.error } };
+    if (!envelope.ok) return err({ kind: "bad-envelope", message: envelope.error });
 
     // Anyone can reach the proxy URL of any shop that ever had the app; only installed shops store anything.
     const [settings, installed] = await Promise.all([findShopSettingsForIngest(db, shop), hasOfflineSession(db, shop)]);
-    if (!settings || !installed) return { status: 404, body: { error: "This shop does not use the app" } };
+    if (!settings || !installed) return err({ kind: "unknown-shop" });
 
-    const dropped: { index: number; reason: DropReason | "pixel_not_configured" }[] = [];
+    const dropped: ProxyDrop[] = [];
     const writes: Promise<unknown>[] = [];
     const userAgent = request.headers.get("user-agent")?.slice(0, 512) || undefined;
     envelope.events.forEach((raw, index) => {
@@ -143,7 +144,7 @@ export class ProxyIngest {
     });
     await Promise.all(writes);
     for (const { reason } of dropped) this.counters.add(shop, reason);
-    return { status: 202, body: { accepted: envelope.events.length - dropped.length, dropped } };
+    return ok({ accepted: envelope.events.length - dropped.length, dropped });
   }
 
   private warn(shop: string, nowMs: number): void {
@@ -161,10 +162,21 @@ export interface ProxyRequest {
   now: Date;
 }
 
-export interface ProxyOutcome {
-  status: 202 | 400 | 404 | 413 | 429;
-  body: { accepted: number; dropped: { index: number; reason: string }[] } | { error: string };
+/** One browser event the proxy did not store, by its index in the request. */
+export interface ProxyDrop {
+  index: number;
+  reason: DropReason | "pixel_not_configured";
 }
+
+/** Why a whole request was refused; the route picks the HTTP status (app/routes/proxy.events.tsx). */
+export type ProxyRefusal =
+  | { kind: "rate-limited" }
+  | { kind: "too-large"; limitBytes: number }
+  | { kind: "unreadable-body" }
+  | { kind: "bad-envelope"; message: string }
+  | { kind: "unknown-shop" };
+
+export type ProxyOutcome = Result<{ accepted: number; dropped: ProxyDrop[] }, ProxyRefusal>;
 
 /** Shopify's proxy appends the shopper's address; the first entry is theirs. Null when it is not an IP. */
 export function firstForwardedAddress(header: string | null): string | null {

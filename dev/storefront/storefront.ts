@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Liquid } from "liquidjs";
 import type { BrowserContext, Page } from "playwright-core";
+import { signProxyUrl } from "../fake-shopify/app-proxy";
 import { eventually, offline, watchPage, type ChromiumHandle, type OfflineLog, type PageProblems } from "../../scripts/lib/browser";
 
 const EMBED_DIR = new URL("../../extensions/theme-app-embed/", import.meta.url);
@@ -77,11 +78,44 @@ export interface StorefrontOptions {
   shopName?: string;
   /** The embed block's theme-editor settings (`block.settings`). */
   blockSettings?: { proxy_path?: string };
-  /** What the app proxy answers (default 202), e.g. 429 when rate limited. */
+  /** What the app proxy answers (default 202), e.g. 429 when rate limited. Ignored with `appProxy`. */
   proxyStatus?: number;
+  /**
+   * Play Shopify's app proxy for real: forward each POST to /apps/<subpath>/events to the app's
+   * /proxy/events, signed for `shop` with the app's secret, with the shopper's address in X-Forwarded-For,
+   * and answer with the app's own answer. Without it the storefront answers `proxyStatus` itself.
+   */
+  appProxy?: AppProxyTarget;
   /** Merchant markup: in <head> before the embed's script, and at the end of <body>. */
   headHtml?: string;
   bodyHtml?: string;
+}
+
+export interface AppProxyTarget {
+  /** The app's base URL, e.g. http://127.0.0.1:3000. */
+  appUrl: string;
+  /** SHOPIFY_API_SECRET: Shopify signs proxied requests with it. */
+  secret: string;
+  /** The shopper's address as Shopify's proxy reports it; default a documentation address (RFC 5737). */
+  clientIp?: string;
+}
+
+/** Forwards one storefront POST to the app as Shopify's app proxy does; resolves with the app's answer. */
+export async function forwardToAppProxy(
+  target: AppProxyTarget,
+  input: { shop: string; pathPrefix: string; loggedInCustomerId?: string | null; body: Buffer; contentType?: string; userAgent?: string },
+): Promise<{ status: number; contentType: string; body: Buffer }> {
+  const url = signProxyUrl(`${target.appUrl}/proxy/events`, {
+    shop: input.shop,
+    secret: target.secret,
+    pathPrefix: input.pathPrefix,
+    loggedInCustomerId: input.loggedInCustomerId ?? null,
+  });
+  const headers: Record<string, string> = { "X-Forwarded-For": target.clientIp ?? "203.0.113.10" };
+  if (input.contentType) headers["Content-Type"] = input.contentType;
+  if (input.userAgent) headers["User-Agent"] = input.userAgent;
+  const response = await fetch(url, { method: "POST", headers, body: new Uint8Array(input.body) });
+  return { status: response.status, contentType: response.headers.get("content-type") ?? "application/json", body: Buffer.from(await response.arrayBuffer()) };
 }
 
 /** One POST to the app proxy as the app would receive it. */
@@ -435,6 +469,17 @@ ${options.bodyHtml ?? ""}
       // Shopify's app proxy: same origin for the storefront, so no CORS; the app answers 202 when accepted.
       if (/^\/apps\/[\w-]+\/events$/.test(path) && req.method === "POST") {
         proxyRequests.push({ path, contentType: req.headers["content-type"] ?? "", body: JSON.parse(raw.toString("utf8")) as ProxyRequest["body"] });
+        if (options.appProxy) {
+          const answer = await forwardToAppProxy(options.appProxy, {
+            shop: shopDomain,
+            pathPrefix: path.slice(0, -"/events".length),
+            loggedInCustomerId: options.customer ? String(options.customer.id) : null,
+            body: raw,
+            contentType: req.headers["content-type"],
+            userAgent: req.headers["user-agent"],
+          });
+          return send(res, answer.status, answer.body.toString("utf8"), answer.contentType);
+        }
         const status = options.proxyStatus ?? 202;
         return send(res, status, status === 202 ? { ok: true } : { error: "refused" });
       }

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { purchaseEventId } from "~/lib/event-id";
 import { MERCHANT_USER_AGENT } from "../../dev/fake-shopify/app-bridge";
-import { blockedShoppers, DEMO_PIXEL, DEMO_SHOP, DEMO_SHOP_NAME, runDemo, type DemoOrder, type DemoRun } from "../../scripts/lib/demo/scenario";
+import { countAfterDedup, type BrowserPixelEvent, type CountedEvent } from "../../dev/fake-meta";
+import type { ReceivedEvent } from "../../dev/fake-meta/graph-api";
+import { blockedShoppers, DEMO_PIXEL, DEMO_SHOP, DEMO_SHOP_NAME, eventTable, runDemo, type DemoOrder, type DemoRun } from "../../scripts/lib/demo/scenario";
 
 const sqliteFile = join(tmpdir(), `capi-demo-test-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
 let run: DemoRun | undefined;
@@ -62,6 +64,50 @@ describe("the demo scenario", () => {
       expect(order.delivery).toEqual({ status: "sent", attempts: 1 });
     }
     expect(run!.meta.graph.received().filter((e) => e.eventName === "Purchase")).toHaveLength(2);
+  });
+});
+
+describe("the demo's event table", () => {
+  it("has a row per enabled event: every browser copy shares the server copy's ID, and Meta counts each action once", () => {
+    const rows = Object.fromEntries(run!.events.map((e) => [e.eventName, e]));
+    expect(Object.keys(rows)).toEqual(["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"]);
+    // Two shoppers: three page views each (home, product, cart), one of everything else. The blocked
+    // shopper's browser reaches Meta with nothing; the server reports both shoppers' events.
+    const perShopper = { PageView: 3, ViewContent: 1, AddToCart: 1, InitiateCheckout: 1, Purchase: 1 };
+    for (const [name, n] of Object.entries(perShopper)) {
+      expect(rows[name]).toEqual({ eventName: name, actions: 2 * n, browser: n, server: 2 * n, shared: n, unmatched: 0, counted: 2 * n, ok: true });
+    }
+  });
+
+  it("the storefront events reached the app through the signed proxy, with the browser's event IDs", () => {
+    const server = new Set(run!.meta.graph.received().map((e) => `${e.eventName} ${e.eventId}`));
+    const actions = run!.orders.flatMap((o) => o.actions);
+    expect(actions.length).toBe(14);
+    for (const a of actions) expect(server).toContain(`${a.eventName} ${a.eventId}`);
+    for (const e of run!.meta.graph.received().filter((r) => r.eventName !== "Purchase")) {
+      expect(e.event.action_source).toBe("website");
+      // X-Forwarded-For from the storefront playing Shopify's proxy: the shopper's address, not loopback.
+      expect((e.event.user_data as { client_ip_address?: string }).client_ip_address).toBe("203.0.113.10");
+    }
+  });
+
+  it("fails a row whose two copies carry different IDs (Meta counts the action twice) or that Meta never got", () => {
+    const at = new Date();
+    const browser = [{ pixelId: DEMO_PIXEL, eventName: "PageView", eventId: "sf_a", receivedAt: at }] as BrowserPixelEvent[];
+    const server = [{ pixelId: DEMO_PIXEL, eventName: "PageView", eventId: "sf_b", receivedAt: at }] as ReceivedEvent[];
+    const meta = {
+      browserEvents: () => browser,
+      graph: { received: () => server },
+      counted: () =>
+        countAfterDedup([
+          ...browser.map((e): CountedEvent => ({ source: "browser", pixelId: e.pixelId!, eventName: e.eventName!, eventId: e.eventId, receivedAt: e.receivedAt })),
+          ...server.map((e): CountedEvent => ({ source: "server", pixelId: e.pixelId, eventName: e.eventName, eventId: e.eventId, receivedAt: e.receivedAt })),
+        ]),
+    };
+    const rows = eventTable(meta, [{ eventName: "PageView", eventId: "sf_a" }, { eventName: "ViewContent", eventId: "sf_c" }]);
+    expect(rows.find((r) => r.eventName === "PageView")).toMatchObject({ actions: 1, browser: 1, server: 1, shared: 0, unmatched: 1, counted: 2, ok: false });
+    expect(rows.find((r) => r.eventName === "ViewContent")).toMatchObject({ actions: 1, counted: 0, ok: false });
+    expect(rows.find((r) => r.eventName === "AddToCart")).toMatchObject({ actions: 0, counted: 0, ok: true });
   });
 });
 
@@ -141,5 +187,17 @@ describe("the demo's storefront", () => {
     const product = await (await fetch(new URL("/products/aviator-sunglasses", run!.browseUrl!))).text();
     expect(product).toMatch(/<button type="submit" id="add-to-cart">Add to cart<\/button>/);
     expect(product).toContain(DEMO_SHOP);
+  });
+
+  it("plays Shopify's app proxy: a post to /apps/meta-capi/events reaches the app signed and is sent to Meta", async () => {
+    const eventId = `sf_browse_${randomBytes(6).toString("hex")}`;
+    const response = await fetch(new URL("/apps/meta-capi/events", run!.browseUrl!), {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ events: [{ event_name: "PageView", event_id: eventId, event_time: Math.floor(Date.now() / 1000), event_source_url: `https://${DEMO_SHOP}/`, custom_data: {} }] }),
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 1, dropped: [] });
+    await expect.poll(() => run!.meta.graph.received().some((e) => e.eventId === eventId), { timeout: 15_000 }).toBe(true);
   });
 });

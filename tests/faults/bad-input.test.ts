@@ -1,11 +1,13 @@
-// Bad input at every entry point of the running server (webhooks, the pixel beacon, the admin's actions)
+// Bad input at every entry point of the running server (webhooks, the app proxy, the admin's actions)
 // and of the operator CLI: random and malformed bodies, wrong content types, 5 MB bodies, wrong signatures,
 // unknown topics and paths. Each gets a clear 4xx (or, for a genuinely signed lifecycle webhook that asks
 // nothing of us, a 200), nothing is stored, and the server is still healthy at the end.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Db } from "~/db.server";
+import { API_SECRET_KEY } from "@shopify/shopify-api/test-helpers";
 import { runCli } from "../../cli/run";
+import { signProxyUrl } from "../../dev/fake-shopify/app-proxy";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { signedWebhookRequest } from "../helpers/webhook-request";
 import { createRig, figure, SHOP_A, trackCleanups } from "./harness";
@@ -111,17 +113,28 @@ describe("bad input at every entry point", () => {
     // Just under the limit, signed, and still not an order: read, parsed and refused.
     record("1.9 MB signed non-order", await webhook("orders/paid", JSON.stringify({ note: "z".repeat(1_900_000) })));
 
-    // The public pixel beacon.
+    // The app proxy (POST /proxy/events), as Shopify forwards the storefront's posts: signed for the shop.
+    // Each request from its own shopper address, so the per-address limit does not answer for the body.
+    let shopper = 0;
+    const proxied = (body: BodyInit, headers: Record<string, string> = {}) => {
+      const signed = new URL(signProxyUrl(`${server.url}/proxy/events`, { shop: SHOP_A.shop, secret: API_SECRET_KEY }));
+      shopper++;
+      return send(signed.pathname + signed.search, {
+        method: "POST",
+        headers: { "X-Forwarded-For": `198.51.${Math.floor(shopper / 250)}.${shopper % 250}`, ...headers },
+        body,
+      });
+    };
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.json(), fc.string({ unit: "binary", maxLength: 300 })), async (body) => {
-        const status = await send("/pixel/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body });
-        record("beacon junk", status);
+        const status = await proxied(body, { "Content-Type": "text/plain" });
+        record("proxy junk", status);
         return typeof status === "number" && status >= 400 && status < 500;
       }),
       { numRuns: 60 },
     );
-    record("beacon 5 MB", await send("/pixel/events", { method: "POST", body: big }));
-
+    record("proxy unsigned", await send("/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"events\":[]}" }));
+    record("proxy 5 MB", await proxied(big));
     // The admin's actions without a session (the admin suite covers them with one).
     for (const path of ["/app", "/app/settings", "/app/deliveries/1", `/app/deliveries/1?shop=${SHOP_A.shop}`]) {
       record(`admin POST ${path}`, await send(path, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "intent=retry&pixelId=1&accessToken=x" }));
@@ -138,7 +151,9 @@ describe("bad input at every entry point", () => {
     expect(notClientErrors).toEqual([]);
     expect(statuses.get("5 MB with Content-Length")).toEqual(new Set([413]));
     expect(statuses.get("5 MB chunked")).toEqual(new Set([413]));
-    expect(statuses.get("beacon 5 MB")).toEqual(new Set([413]));
+    expect(statuses.get("proxy 5 MB")).toEqual(new Set([413]));
+    expect(statuses.get("proxy unsigned")).toEqual(new Set([401]));
+    expect(statuses.get("proxy junk")).toEqual(new Set([400]));
     for (const topic of TOPICS) expect(statuses.get(`bad signature ${topic}`)).toEqual(new Set([401]));
 
     expect(await snapshot(rig.db)).toEqual(before);

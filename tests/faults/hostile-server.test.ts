@@ -4,6 +4,8 @@
 import { spawn } from "node:child_process";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
+import { API_SECRET_KEY } from "@shopify/shopify-api/test-helpers";
+import { signProxyUrl } from "../../dev/fake-shopify/app-proxy";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { freePort, peakRss, type AppProcess } from "../helpers/app-process";
 import { signedWebhookRequest } from "../helpers/webhook-request";
@@ -118,7 +120,14 @@ describe("the server under hostile input", () => {
     expect(await send("malformed URL encoding", "/%E0%A4%A")).toBe(400);
     expect(await send("malformed asset path", "/assets/%c0%ae%c0%ae/x.js")).toBe(400);
     expect(await send("POST to healthz", "/healthz", { method: "POST", body: "x" })).toBe(405);
-    expect(await send("beacon junk", "/pixel/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"shop\":" })).toBe(400);
+    // The app proxy: Shopify's signature or nothing; then the body is checked, and its size.
+    const proxyUrl = () => {
+      const signed = new URL(signProxyUrl(`${app.url}/proxy/events`, { shop: SHOP_A.shop, secret: API_SECRET_KEY }));
+      return signed.pathname + signed.search;
+    };
+    expect(await send("proxy unsigned", "/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"events\":[]}" })).toBe(401);
+    expect(await send("proxy junk", proxyUrl(), { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"shop\":" })).toBe(400);
+    expect(await send("proxy 5 MB", proxyUrl(), { method: "POST", headers: { "Content-Type": "text/plain" }, body: "x".repeat(5 * 1024 * 1024) })).toBe(413);
     for (const path of ["/", "/app", "/app/settings", "/app/deliveries/1", "/auth/login", "/auth/session-token"]) {
       await send(`anonymous GET ${path}`, path);
       await send(`anonymous POST ${path}`, path, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "intent=retry&x=%" });

@@ -259,7 +259,7 @@ describe("one shop cannot reach another's data", () => {
     });
     const ingest = new ProxyIngest({ shopRate: 10, shopBurst: 10, ipRate: 10, ipBurst: 10 });
     const outcome = await ingest.receive(db, { shop: B, loggedInCustomerId: null, request, now });
-    expect(outcome).toEqual({ status: 202, body: { accepted: 2, dropped: [] } });
+    expect(outcome).toEqual({ ok: true, value: { accepted: 2, dropped: [] } });
     expect(await snapshotOf(A)).toBe(before);
     expect(await db.browserEvent.findMany({ select: { shop: true, eventId: true } })).toEqual([{ shop: B, eventId: "shopify_order_1001" }]);
     expect(await db.storefrontEvent.findMany({ select: { shop: true, pixelId: true, eventId: true } })).toEqual([

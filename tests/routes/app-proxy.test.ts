@@ -270,13 +270,16 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
 
   it("answers 429 past the per-shop limit, and one address's flood does not spend the shop's budget", async () => {
     const { ProxyIngest } = await import("~/services/storefront-events.server");
-    const receive = (ingest: InstanceType<typeof ProxyIngest>, ip: string) =>
-      ingest.receive(db, {
+    // The service's outcome, as the status the route would answer with.
+    const receive = async (ingest: InstanceType<typeof ProxyIngest>, ip: string) => {
+      const outcome = await ingest.receive(db, {
         shop: SHOP,
         loggedInCustomerId: null,
         now: new Date(),
         request: new Request(APP_URL, { method: "POST", body: JSON.stringify({ events: [event()] }), headers: { "X-Forwarded-For": ip, "User-Agent": UA } }),
       });
+      return { status: outcome.ok ? 202 : outcome.error.kind === "rate-limited" ? 429 : 0 };
+    };
     const perShop = new ProxyIngest({ shopRate: 1, shopBurst: 3, ipRate: 100, ipBurst: 100 });
     const shopStatuses = [];
     for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]) shopStatuses.push((await receive(perShop, ip)).status);

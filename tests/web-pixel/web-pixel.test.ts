@@ -17,7 +17,6 @@ const SETTINGS = {
   enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,AddPaymentInfo,Purchase",
   consentMode: "customer-privacy",
   limitedDataUse: "false",
-  beaconUrl: "https://app.example.com/pixel/events",
 };
 
 const open: PixelHarness[] = [];

@@ -25,7 +25,6 @@ describe("parseSettings", () => {
         enabledEvents: "PageView,Purchase,AddPaymentInfo,InitiateCheckout,BookedTrialClass",
         consentMode: "strict",
         limitedDataUse: "true",
-        beaconUrl: "https://app.example.com/pixel/events",
       }),
     ).toEqual({
       pixelId: "123456789012345",

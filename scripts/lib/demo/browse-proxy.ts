@@ -2,24 +2,27 @@
 // same local storefront (the embed's real Liquid and script), behind a small proxy that puts the stand-in
 // Meta's fbevents.js in <head>: the embed then uses that `fbq` instead of loading Meta's real script from
 // connect.facebook.net, so browsing it sends nothing to Meta and every event shows up at the stand-in.
+// The storefront plays Shopify's app proxy too: the embed's /apps/meta-capi/events posts reach the app's
+// /proxy/events signed, so their server copies show up at the stand-in's Conversions API.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FakeMeta } from "../../../dev/fake-meta";
-import { startStorefront } from "../../../dev/storefront/storefront";
+import { startStorefront, type AppProxyTarget } from "../../../dev/storefront/storefront";
 
 export async function startBrowsableStorefront(opts: {
   meta: FakeMeta;
   shop: string;
   shopName: string;
   pixelId: string;
-  pixelEvents: string;
+  appProxy: AppProxyTarget;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const store = await startStorefront({
     template: "index",
     consent: "granted",
     shop: opts.shop,
     shopName: opts.shopName,
-    metafields: { pixel_id: opts.pixelId, beacon_url: opts.pixelEvents },
+    metafields: { pixel_id: opts.pixelId },
+    appProxy: opts.appProxy,
   });
   const inject = `<script src="${opts.meta.pixelUrl}/en_US/fbevents.js"></script>`;
 
@@ -29,7 +32,10 @@ export async function startBrowsableStorefront(opts: {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const upstream = await fetch(store.origin + (req.url ?? "/"), {
         method: req.method,
-        headers: req.headers["content-type"] ? { "content-type": String(req.headers["content-type"]) } : {},
+        // The shopper's user agent too: the app puts it in the server copy of each event.
+        headers: Object.fromEntries(
+          (["content-type", "user-agent"] as const).flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])),
+        ),
         body: req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks),
         redirect: "manual",
       });

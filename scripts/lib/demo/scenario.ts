@@ -3,7 +3,9 @@
 //
 //   stand-in Meta (dev/fake-meta)   the strict fake Conversions API + the browser pixel endpoint (/tr)
 //   app server                      `npm start`'s entry on a fresh SQLite ledger, worker in-process
-//   storefront                      a small shop around the theme app embed's real Liquid and script (dev/storefront)
+//   storefront                      a small shop around the theme app embed's real Liquid and script (dev/storefront);
+//                                   it plays Shopify's app proxy too: /apps/meta-capi/events reaches the app's
+//                                   /proxy/events signed (dev/fake-shopify/app-proxy.ts), with X-Forwarded-For
 //   shoppers                        headless Chromium; some with the Meta pixel blocked, as by an ad blocker
 //   checkout                        Shopify's pages cannot run here: the real web pixel code runs in Node
 //   Shopify                         a signed orders/paid webhook per order, delivered twice
@@ -20,9 +22,10 @@ import { startFakeMeta, type BrowserPixelEvent, type FakeMeta } from "../../../d
 import { nextOrderId, paidOrderJson } from "../../../dev/fake-shopify/orders";
 import { checkoutCompleted, checkoutStarted, pixelContext } from "../../../dev/fake-shopify/checkout-events";
 import { launchChromium, offline, type ChromiumHandle } from "../browser";
-import { PRODUCT, startStorefront, type Storefront } from "../../../dev/storefront/storefront";
+import { PRODUCT, startStorefront, type AppProxyTarget, type Storefront } from "../../../dev/storefront/storefront";
 import { freePort, ROOT, startApp, startProcess, waitFor, type AppProcess } from "../app-process";
 import { localAppEnv } from "../local-app-env";
+import { seedDemoSession } from "./seed-session";
 import { createScratchDatabase } from "../scratch-db";
 import { shopifyWebhookHeaders } from "../shopify-webhook";
 import { startBrowsableStorefront } from "./browse-proxy";
@@ -69,10 +72,32 @@ export interface DemoOrder {
   delivery: { status: string; attempts: number } | null;
   /** The storefront events this shopper's browser got to Meta. */
   storefrontEvents: string[];
+  /** Every event the shopper's browser code created (embed and web pixel), as it posted them to the app proxy. */
+  actions: Array<{ eventName: string; eventId: string }>;
+}
+
+/** One row of the demo's event table: one event name, both reporters, and what Meta counted. */
+export interface DemoEventRow {
+  eventName: string;
+  /** Distinct events the shoppers' browsers created (one per page view, add to cart…): what Meta should count. */
+  actions: number;
+  /** What the stand-in Meta's browser endpoint (/tr) received. */
+  browser: number;
+  /** What its Conversions API received. */
+  server: number;
+  /** Browser events whose event ID the server also sent, under the same event name. */
+  shared: number;
+  /** Browser events the server sent under another ID, or not at all (where it reports this event). */
+  unmatched: number;
+  /** What Meta counted after its deduplication on event name + event ID. */
+  counted: number;
+  /** Counted once per action: nothing lost, nothing twice. */
+  ok: boolean;
 }
 
 export interface DemoRun {
   orders: DemoOrder[];
+  events: DemoEventRow[];
   serverUrl: string;
   databaseUrl: string;
   meta: FakeMeta;
@@ -126,12 +151,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     });
     const server: AppProcess = await step("app server (`npm start`, delivery worker in-process)", () => startApp("server", local.env), (s) => s.url);
     stops.push(() => server.stop());
-    const pixelEvents = `${server.url}/pixel/events`;
+    // Shopify's app proxy, as the storefronts play it: signed with the app's secret, for the demo shop.
+    const appProxy = { appUrl: server.url, secret: local.apiSecret };
 
     await step(`connect ${DEMO_SHOP} to pixel ${DEMO_PIXEL}`, () =>
       cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL], { ...local.env, META_ACCESS_TOKEN: DEMO_TOKEN }),
       () => "npm run cli -- shops:connect …",
     );
+    // The offline session installing the app stores: the app proxy takes events only for installed shops.
+    await seedDemoSession({ databaseUrl: database.url, shop: DEMO_SHOP, scopes: local.env.SCOPES ?? "" });
 
     const chromium: ChromiumHandle = await step("headless Chromium", () => launchChromium());
     stops.push(() => chromium.close());
@@ -141,16 +169,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       const name = NAMES[i % NAMES.length] + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : "");
       const isBlocked = blocked.has(i);
       log(`▸ shopper ${i + 1}, ${name}${isBlocked ? " (ad blocker: the Meta pixel is blocked)" : ""}`);
-      journeys.push(await shop({ name, blocked: isBlocked, meta, serverUrl: server.url, pixelEvents, chromium, secret: local.apiSecret, log }));
+      journeys.push(await shop({ name, blocked: isBlocked, meta, appProxy, chromium, secret: local.apiSecret, log }));
     }
     // Done with the browser. Closing it now also removes Playwright's SIGINT handler, which would otherwise
     // exit the process on Ctrl-C before `stop()` has stopped the app server (with --keep-running).
     await chromium.close();
 
     const started = performance.now();
-    await waitFor(async () => (await db.delivery.count({ where: { shop: DEMO_SHOP, status: "sent" } })) >= journeys.length, 60_000, "the worker to send every Purchase");
+    const serverCopies = journeys.flatMap((j) => j.actions).filter((a) => a.eventName !== "Purchase").length;
+    await waitFor(
+      async () =>
+        (await db.delivery.count({ where: { shop: DEMO_SHOP, status: "sent" } })) >= journeys.length &&
+        (await db.storefrontEvent.count({ where: { shop: DEMO_SHOP, status: "sent" } })) >= serverCopies,
+      60_000,
+      "the worker to send every Purchase and every storefront event",
+    );
     await meta.graph.idle();
-    log(`▸ the worker sent the server Purchases to the stand-in Meta  ✓ ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(`▸ the worker sent the server events to the stand-in Meta  ✓ ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     const orders: DemoOrder[] = [];
     const counted = meta.counted();
@@ -175,9 +210,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       });
     }
 
+    const events = eventTable(meta, journeys.flatMap((j) => j.actions));
+
     let browseUrl: string | null = null;
     if (options.browsable) {
-      const browse = await startBrowsableStorefront({ meta, shop: DEMO_SHOP, shopName: DEMO_SHOP_NAME, pixelId: DEMO_PIXEL, pixelEvents });
+      const browse = await startBrowsableStorefront({ meta, shop: DEMO_SHOP, shopName: DEMO_SHOP_NAME, pixelId: DEMO_PIXEL, appProxy });
       stops.push(() => browse.close());
       browseUrl = browse.url;
     }
@@ -189,7 +226,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       adminUrl = `${admin.url}/`;
     }
 
-    return { orders, serverUrl: server.url, databaseUrl: database.url, meta, browseUrl, adminUrl, stop };
+    return { orders, events, serverUrl: server.url, databaseUrl: database.url, meta, browseUrl, adminUrl, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -200,8 +237,7 @@ interface ShopperInput {
   name: string;
   blocked: boolean;
   meta: FakeMeta;
-  serverUrl: string;
-  pixelEvents: string;
+  appProxy: AppProxyTarget;
   chromium: ChromiumHandle;
   secret: string;
   log: (line: string) => void;
@@ -215,7 +251,8 @@ async function shop(input: ShopperInput) {
     consent: "granted",
     shop: DEMO_SHOP,
     shopName: DEMO_SHOP_NAME,
-    metafields: { pixel_id: DEMO_PIXEL, enabled_events: ENABLED_EVENTS.split(","), beacon_url: input.pixelEvents },
+    metafields: { pixel_id: DEMO_PIXEL, enabled_events: ENABLED_EVENTS.split(",") },
+    appProxy: input.appProxy,
   });
   let context: BrowserContext | undefined;
   const seenBefore = meta.browserEvents().length;
@@ -224,8 +261,8 @@ async function shop(input: ShopperInput) {
     context = await input.chromium.newContext();
     const metaScript = `${meta.pixelUrl}/en_US/fbevents.js`;
     await offline(context, {
-      // A blocked shopper reaches the shop and the app, never Meta.
-      allow: blocked ? [store.origin, new URL(input.serverUrl).origin] : [store.origin, new URL(input.serverUrl).origin, meta.pixelUrl],
+      // A blocked shopper reaches the shop (and through its app proxy, the app), never Meta.
+      allow: blocked ? [store.origin] : [store.origin, meta.pixelUrl],
       handle: async (route, url) => {
         if (blocked || url.hostname !== "connect.facebook.net" || !url.pathname.endsWith("/fbevents.js")) return false;
         await route.fulfill({ status: 200, contentType: "application/javascript", body: await (await fetch(metaScript)).text() });
@@ -236,16 +273,21 @@ async function shop(input: ShopperInput) {
     const fbclid = `IwAR${randomBytes(18).toString("base64url")}`;
 
     await page.goto(`${store.indexUrl}?fbclid=${fbclid}`);
-    await settled(page, () => blocked || mine().some((e) => e.eventName === "PageView"));
+    // Each page's events reach the app proxy before the shopper moves on (both copies, when Meta is not blocked).
+    const posted = (name: string, count = 1) => store.proxyEvents().filter((e) => e.event_name === name).length >= count;
+    await settled(page, () => posted("PageView") && (blocked || mine().some((e) => e.eventName === "PageView")));
     await page.click(`a[href="/products/${PRODUCT.handle}"]`);
     await page.waitForURL(`**/products/${PRODUCT.handle}`);
-    await settled(page, () => blocked || mine().some((e) => e.eventName === "ViewContent"));
+    await settled(page, () => posted("ViewContent") && posted("PageView", 2) && (blocked || mine().some((e) => e.eventName === "ViewContent")));
     await page.click("#add-to-cart");
     await page.waitForURL("**/cart");
     // The embed writes the shopper's _fbp/_fbc and consent into the cart: that is how they reach the order.
     await waitFor(() => store.cart.attributes._mc_consent === "granted" && (blocked || Boolean(store.cart.attributes._fbp)), 10_000, "the cart attributes");
     // The cart page's own PageView is the third.
-    await settled(page, () => blocked || (mine().some((e) => e.eventName === "AddToCart") && mine().filter((e) => e.eventName === "PageView").length >= 3));
+    await settled(
+      page,
+      () => posted("AddToCart") && posted("PageView", 3) && (blocked || (mine().some((e) => e.eventName === "AddToCart") && mine().filter((e) => e.eventName === "PageView").length >= 3)),
+    );
 
     const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c.value]));
     const orderId = nextOrderId();
@@ -255,8 +297,9 @@ async function shop(input: ShopperInput) {
     const thankYou = pixelContext(`https://${DEMO_SHOP}/checkouts/cn/${token}/thank-you`);
     await runWebPixel(
       {
-        settings: { pixelId: DEMO_PIXEL, enabledEvents: ENABLED_EVENTS, consentMode: "customer-privacy", limitedDataUse: "false", beaconUrl: input.pixelEvents },
+        settings: { pixelId: DEMO_PIXEL, enabledEvents: ENABLED_EVENTS, consentMode: "customer-privacy", limitedDataUse: "false" },
         shop: DEMO_SHOP,
+        shopOrigin: store.origin,
         cookies,
         trEndpoint: blocked ? null : `${meta.pixelUrl}/tr`,
       },
@@ -271,7 +314,7 @@ async function shop(input: ShopperInput) {
     const headers = shopifyWebhookHeaders({ topic: "orders/paid", shop: DEMO_SHOP, body, secret: input.secret, webhookId: `demo-${orderId}` });
     const webhookDeliveries: number[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
-      const response = await fetch(`${input.serverUrl}/webhooks/orders/paid`, { method: "POST", headers, body });
+      const response = await fetch(`${input.appProxy.appUrl}/webhooks/orders/paid`, { method: "POST", headers, body });
       webhookDeliveries.push(response.status);
     }
 
@@ -280,7 +323,9 @@ async function shop(input: ShopperInput) {
     log(`    browsed: /?fbclid=${fbclid.slice(0, 10)}… → ${PRODUCT.title} → add to cart → checkout, order ${orderId}`);
     log(`    browser → Meta: ${sent.length ? sent.map((e) => e.eventName).join(", ") : "nothing (blocked)"}`);
     log(`    Shopify → app: orders/paid delivered twice (same webhook ID): HTTP ${webhookDeliveries.join(", ")}`);
-    return { shopper: input.name, blocked, orderId, webhookDeliveries, storefrontEvents };
+    // One action per event ID the browser code created; a repeated post of one event is still one action.
+    const actions = [...new Map(store.proxyEvents().map((e) => [`${e.event_name}\u0000${e.event_id}`, { eventName: e.event_name, eventId: e.event_id }])).values()];
+    return { shopper: input.name, blocked, orderId, webhookDeliveries, storefrontEvents, actions };
   } finally {
     await context?.close().catch(() => undefined);
     await store.close();
@@ -292,6 +337,28 @@ async function shop(input: ShopperInput) {
 async function settled(page: Page, arrived: () => boolean): Promise<void> {
   await page.waitForFunction(() => document.readyState === "complete" && (window as { __metaCapiPixel?: number }).__metaCapiPixel === 1);
   await waitFor(() => arrived(), 10_000, "the page's events to reach the stand-in Meta");
+}
+
+/**
+ * Per event name: both reporters' counts, the shared event IDs, and what Meta counted after deduplication,
+ * against the actions the shoppers' browsers created. Meta counts an action twice when the two copies carry
+ * different IDs; an action it never got is lost.
+ */
+export function eventTable(meta: Pick<FakeMeta, "browserEvents" | "counted"> & { graph: Pick<FakeMeta["graph"], "received"> }, actions: Array<{ eventName: string; eventId: string }>): DemoEventRow[] {
+  const names = ENABLED_EVENTS.split(",");
+  const browserAll = meta.browserEvents().filter((e) => e.pixelId === DEMO_PIXEL);
+  const serverAll = meta.graph.received().filter((e) => e.pixelId === DEMO_PIXEL);
+  const countedAll = meta.counted().filter((e) => e.pixelId === DEMO_PIXEL);
+  return names.map((eventName) => {
+    const browser = browserAll.filter((e) => e.eventName === eventName);
+    const server = serverAll.filter((e) => e.eventName === eventName);
+    const serverIds = new Set(server.map((e) => e.eventId));
+    const shared = browser.filter((e) => e.eventId !== null && serverIds.has(e.eventId)).length;
+    const expected = new Set(actions.filter((a) => a.eventName === eventName).map((a) => a.eventId)).size;
+    const counted = countedAll.filter((e) => e.eventName === eventName).length;
+    const unmatched = browser.length - shared;
+    return { eventName, actions: expected, browser: browser.length, server: server.length, shared, unmatched, counted, ok: unmatched === 0 && counted === expected };
+  });
 }
 
 function orderIdOf(event: Record<string, unknown>): string | null {

@@ -2,7 +2,9 @@
 // rendered locally, so the real web pixel code (extensions/web-pixel/src/pixel.ts, the function its entry
 // hands to `register`) runs here in Node with a stand-in for the strict sandbox's API: the shopper's real
 // browser cookies, a localStorage, Shopify's events. Its request to https://www.facebook.com/tr goes to the
-// local stand-in instead, or fails as an ad blocker makes it fail; its beacon goes to the app as it would.
+// local stand-in instead, or fails as an ad blocker makes it fail; its POST to the shop's own
+// /apps/meta-capi/events goes to the demo's storefront, which plays Shopify's app proxy in front of the app
+// (no DNS lookup of the shop's real domain).
 import type { ExtensionApi, PixelEventsCheckoutCompleted, PixelEventsCheckoutStarted } from "@shopify/web-pixels-extension";
 import { createPixel } from "../../../extensions/web-pixel/src/pixel";
 
@@ -10,12 +12,14 @@ const META_TR = "https://www.facebook.com/tr";
 
 export interface WebPixelRunOptions {
   /** As the app writes them with webPixelCreate: every value a string. */
-  settings: { pixelId: string; enabledEvents: string; consentMode: string; limitedDataUse: string; beaconUrl: string };
+  settings: { pixelId: string; enabledEvents: string; consentMode: string; limitedDataUse: string };
   shop: string;
   /** The shopper's cookies, read from their browser (the sandbox reads _fbp/_fbc through its cookie API). */
   cookies: Record<string, string>;
   /** Where the pixel's GET to Meta really goes (the local /tr); null when the shopper's ad blocker stops it. */
   trEndpoint: string | null;
+  /** Where the shop's domain really is for the app proxy's path (the local storefront's origin). */
+  shopOrigin: string;
 }
 
 type CheckoutEvent = PixelEventsCheckoutStarted | PixelEventsCheckoutCompleted;
@@ -66,6 +70,8 @@ export async function runWebPixel(options: WebPixelRunOptions, events: CheckoutE
       if (options.trEndpoint === null) throw new TypeError("Failed to fetch (blocked by the shopper's ad blocker)");
       return realFetch(options.trEndpoint + url.slice(META_TR.length), { method: "GET" });
     }
+    const shopUrl = `https://${options.shop}/apps/`;
+    if (url.startsWith(shopUrl)) input = `${options.shopOrigin}/apps/${url.slice(shopUrl.length)}`;
     // Node's fetch has no use for the browser-only mode/keepalive flags.
     return realFetch(input, { method: init?.method, headers: init?.headers, body: init?.body });
   }) as typeof fetch;
