@@ -17,6 +17,7 @@ import {
 } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { DeliveryChart } from "~/components/delivery-chart";
+import { ReportersCard } from "~/components/reporters-card";
 import { formatPercent, parseRange } from "~/lib/dashboard-stats";
 import type { ChecklistItem } from "~/lib/onboarding";
 import { adminDeps } from "~/services/admin-deps.server";
@@ -149,6 +150,10 @@ export default function Home() {
               ) : null}
             </BlockStack>
           </Card>
+        </Layout.Section>
+
+        <Layout.Section>
+          <ReportersCard {...home.reporters} />
         </Layout.Section>
       </Layout>
     </Page>

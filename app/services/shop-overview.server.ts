@@ -1,6 +1,7 @@
 // What the admin home page shows: the Meta connection and how many events sit in each delivery state.
 // The sealed token never leaves this module; only its last characters do.
 import type { Db } from "~/db.server";
+import { env } from "~/env.server";
 import type { RangeDays } from "~/lib/dashboard-stats";
 import { buildChecklist, type ChecklistItem } from "~/lib/onboarding";
 import { themeEditorUrl } from "~/lib/theme-embed";
@@ -11,6 +12,7 @@ import { findLatestSentDelivery } from "~/models/delivery-reads.server";
 import { findAdminSettings, findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
 import type { AdminDeps } from "./admin-deps.server";
 import { getDashboard, type Dashboard } from "./dashboard.server";
+import { getReporterTable, type ReporterTable } from "./reporters.server";
 import type { AdminGraphql } from "./storefront-sync.server";
 import { checkAppEmbed } from "./theme-embed.server";
 
@@ -55,6 +57,7 @@ export interface HomeOverview {
   connectionError: string | null;
   checklist: ChecklistItem[];
   dashboard: Dashboard;
+  reporters: ReporterTable;
 }
 
 export async function getHomeOverview(
@@ -63,12 +66,13 @@ export async function getHomeOverview(
 ): Promise<HomeOverview> {
   const { db } = deps;
   const now = deps.now();
-  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard] = await Promise.all([
+  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, reporters] = await Promise.all([
     findAdminSettings(db, req.shop),
     checkAppEmbed(req.graphql),
     findLatestBrowserEvent(db, req.shop),
     findLatestSentDelivery(db, { shop: req.shop, eventName: "Purchase" }),
     getDashboard(db, { shop: req.shop, rangeDays: req.rangeDays, now }),
+    getReporterTable(db, { shop: req.shop, rangeDays: req.rangeDays, now, storefrontRetentionDays: env().STOREFRONT_EVENT_RETENTION_DAYS }),
   ]);
 
   const connectionState = settings?.connectionState ?? "disconnected";
@@ -89,5 +93,5 @@ export async function getHomeOverview(
       : null,
   });
 
-  return { shop: req.shop, connectionState, connectionError: settings?.connectionError ?? null, checklist, dashboard };
+  return { shop: req.shop, connectionState, connectionError: settings?.connectionError ?? null, checklist, dashboard, reporters };
 }
