@@ -35,7 +35,10 @@ export function CustomEventsCard({
           </Text>
         ) : null}
         {events.map((event, index) => {
-          const error = (event.name.trim() !== "" ? live?.entries[index] && `Custom event name ${live.entries[index]}` : undefined) ?? errors[index];
+          // A typed name is judged live (the server's refusal of an earlier value would be stale); a blank
+          // row only once the server refused it.
+          const liveError = live?.entries[index];
+          const error = event.name.trim() !== "" ? (liveError ? `Custom event name ${liveError}` : undefined) : errors[index];
           return (
             <div key={index} data-testid="custom-event-row">
               <InlineStack gap="300" blockAlign="start" wrap={false}>
@@ -54,7 +57,18 @@ export function CustomEventsCard({
                 </Box>
                 <input type="hidden" name="customEventEnabled" value={event.enabled ? "on" : "off"} />
                 <Box paddingBlockStart="150">
-                  <Checkbox label="On" checked={event.enabled} onChange={(enabled) => update(index, { enabled })} />
+                  <Checkbox
+                    label={
+                      <>
+                        On
+                        <Text as="span" visuallyHidden>
+                          {` (custom event ${index + 1})`}
+                        </Text>
+                      </>
+                    }
+                    checked={event.enabled}
+                    onChange={(enabled) => update(index, { enabled })}
+                  />
                 </Box>
                 <Button variant="plain" tone="critical" onClick={() => onChange(events.filter((_, i) => i !== index))}>
                   Remove
@@ -63,9 +77,9 @@ export function CustomEventsCard({
             </div>
           );
         })}
-        {listError ? (
+        {live?.list ? (
           <Text as="p" tone="critical">
-            {listError}
+            {listError ?? live.list}
           </Text>
         ) : null}
         <InlineStack>
