@@ -34,8 +34,48 @@ describe("parseSettingsForm", () => {
         enabledEvents: ["PageView", "Purchase"],
         consentMode: "strict",
         limitedDataUse: true,
+        customEvents: [],
       },
     });
+  });
+
+  it("pairs each custom event name with its on/off, trimmed, in the merchant's order", () => {
+    const result = parseSettingsForm(form({ ...valid, customEventName: [" BookedTrialClass ", "Paused"], customEventEnabled: ["on", "off"] }));
+    expect(result).toMatchObject({
+      ok: true,
+      value: { customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }] },
+    });
+  });
+
+  it("explains each bad custom event on its own row, and keeps the good rows quiet", () => {
+    const names = ["Good", "A".repeat(51), "purchase", "good", "has space", ""];
+    const result = parseSettingsForm(form({ ...valid, customEventName: names, customEventEnabled: names.map(() => "on") }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const errors = result.error.fieldErrors;
+    expect(errors["customEvents.0"]).toBeUndefined();
+    expect(errors["customEvents.1"]).toMatch(/51 characters long; Meta takes at most 50/);
+    expect(errors["customEvents.2"]).toMatch(/standard event "Purchase"/);
+    expect(errors["customEvents.3"]).toMatch(/already used by "Good"/);
+    expect(errors["customEvents.4"]).toMatch(/letters, digits and underscores/);
+    expect(errors["customEvents.5"]).toMatch(/required/);
+    expect(result.error.formError).toBe("Nothing was saved. Fix the fields marked below.");
+  });
+
+  it("refuses more custom events than the bound as a whole, even at ten times the bound", () => {
+    for (const count of [21, 200]) {
+      const names = Array.from({ length: count }, (_, i) => `Event${i}`);
+      const result = parseSettingsForm(form({ ...valid, customEventName: names, customEventEnabled: names.map(() => "on") }));
+      expect(result).toMatchObject({ ok: false, error: { fieldErrors: { customEvents: expect.stringMatching(/At most 20 custom events/) } } });
+    }
+    const twenty = Array.from({ length: 20 }, (_, i) => `Event${i}`);
+    expect(parseSettingsForm(form({ ...valid, customEventName: twenty, customEventEnabled: twenty.map(() => "off") })).ok).toBe(true);
+  });
+
+  it("calls custom event rows without their switch an altered form", () => {
+    const result = parseSettingsForm(form({ ...valid, customEventName: ["A", "B"], customEventEnabled: ["on"] }));
+    expect(result).toMatchObject({ ok: false, error: { formError: expect.stringMatching(/incomplete or altered/) } });
+    expect(parseSettingsForm(form({ ...valid, customEventName: ["A"], customEventEnabled: ["yes"] })).ok).toBe(false);
   });
 
   it("reads blank token and test code as 'keep the token' and 'no code', and a missing checkbox as off", () => {
@@ -84,6 +124,7 @@ describe("settingsFormChanged", () => {
     enabledEvents: ["PageView", "Purchase"],
     consentMode: "strict",
     limitedDataUse: false,
+    customEvents: [{ name: "BookedTrialClass", enabled: true }],
   });
   const unchanged = { ...saved, accessToken: "" };
 
@@ -101,13 +142,16 @@ describe("settingsFormChanged", () => {
     ["one event less", { enabledEvents: ["PageView"] as const }],
     ["another consent mode", { consentMode: "customer-privacy" as const }],
     ["Limited Data Use switched on", { limitedDataUse: true }],
+    ["a blank custom event row added", { customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "", enabled: true }] }],
+    ["a custom event removed", { customEvents: [] }],
+    ["a custom event renamed", { customEvents: [{ name: "BookedTrial", enabled: true }] }],
+    ["a custom event switched off", { customEvents: [{ name: "BookedTrialClass", enabled: false }] }],
   ])("sees %s as a change", (_name, change) => {
     expect(settingsFormChanged(saved, { ...unchanged, ...change })).toBe(true);
   });
 });
 
-// Until app/models/shop-settings.server.ts imports these from settings-values.ts instead of keeping its own copy.
-it("offers the events and consent modes the model stores", () => {
+it("offers the events and consent modes the model stores (one list, re-exported by the model)", () => {
   expect(model.META_EVENTS).toEqual(META_EVENTS);
   expect(model.CONSENT_MODES).toEqual(CONSENT_MODES);
 });

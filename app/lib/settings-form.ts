@@ -1,5 +1,6 @@
 // How a posted settings form becomes validated input, with one message per field in the merchant's words.
 import { z } from "zod";
+import { customEventListProblems, type CustomEventSetting } from "./custom-events";
 import { err, ok, type Result } from "./result";
 import type { ConsentMode, MetaEventName } from "./settings-values";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "./settings-options";
@@ -8,7 +9,16 @@ import { accessTokenSchema, pixelIdSchema, testEventCodeSchema } from "./validat
 const EVENT_NAMES = EVENT_OPTIONS.map((o) => o.name) as [MetaEventName, ...MetaEventName[]];
 const CONSENT_VALUES = CONSENT_OPTIONS.map((o) => o.value) as [ConsentMode, ...ConsentMode[]];
 
-export type SettingsField = "pixelId" | "accessToken" | "testEventCode" | "enabledEvents" | "consentMode" | "limitedDataUse";
+/** `customEvents` is the list as a whole (its length); `customEvents.<i>` the name in row i. */
+export type SettingsField =
+  | "pixelId"
+  | "accessToken"
+  | "testEventCode"
+  | "enabledEvents"
+  | "consentMode"
+  | "limitedDataUse"
+  | "customEvents"
+  | `customEvents.${number}`;
 
 export interface SettingsInput {
   pixelId: string;
@@ -18,6 +28,8 @@ export interface SettingsInput {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  /** In the merchant's order; names trimmed, valid and unique (custom-events.ts). */
+  customEvents: CustomEventSetting[];
 }
 
 /** Why nothing was saved: one message per field, and one for the form as a whole. */
@@ -39,17 +51,40 @@ const schema = z.object({
   limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
 });
 
-const LABELS: Record<SettingsField, string> = {
+const LABELS: Partial<Record<SettingsField, string>> = {
   pixelId: "Pixel ID",
   accessToken: "Access token",
   testEventCode: "Test event code",
   enabledEvents: "Events",
   consentMode: "Consent mode",
   limitedDataUse: "Limited Data Use",
+  customEvents: "Custom events",
 };
 
 // Fields the page always posts: a value outside the offered set means the post did not come from our form.
 const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse"];
+
+type CustomEventsRead = { ok: true; list: CustomEventSetting[] } | { ok: false; malformed: boolean; fieldErrors: Partial<Record<SettingsField, string>> };
+
+/**
+ * The custom event rows: `customEventName` and `customEventEnabled` ("on" or "off") once per row, in the
+ * same order (the page posts a hidden on/off next to each name, since an unticked checkbox posts nothing).
+ */
+function readCustomEvents(form: FormData): CustomEventsRead {
+  const names = form.getAll("customEventName");
+  const switches = form.getAll("customEventEnabled");
+  if (names.length !== switches.length || [...names, ...switches].some((v) => typeof v !== "string")) {
+    return { ok: false, malformed: true, fieldErrors: { customEvents: "Custom events arrived incomplete" } };
+  }
+  if (switches.some((v) => v !== "on" && v !== "off")) return { ok: false, malformed: true, fieldErrors: { customEvents: "Custom events must be on or off" } };
+  const list = (names as string[]).map((name, i) => ({ name: name.trim(), enabled: switches[i] === "on" }));
+  const problems = customEventListProblems(list);
+  if (!problems) return { ok: true, list };
+  const fieldErrors: Partial<Record<SettingsField, string>> = {};
+  if (problems.list) fieldErrors.customEvents = problems.list;
+  for (const [index, message] of Object.entries(problems.entries)) fieldErrors[`customEvents.${Number(index)}`] = `Custom event name ${message}`;
+  return { ok: false, malformed: false, fieldErrors };
+}
 
 export function parseSettingsForm(form: FormData): SettingsFormResult {
   const single = (name: string): unknown => {
@@ -66,10 +101,11 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     limitedDataUse: single("limitedDataUse") ?? "off",
   };
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const fieldErrors: Partial<Record<SettingsField, string>> = {};
-    let malformed = false;
-    for (const issue of parsed.error.issues) {
+  const custom = readCustomEvents(form);
+  if (!parsed.success || !custom.ok) {
+    const fieldErrors: Partial<Record<SettingsField, string>> = custom.ok ? {} : { ...custom.fieldErrors };
+    let malformed = !custom.ok && custom.malformed;
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
       const field = issue.path[0] as SettingsField;
       if (STRUCTURAL.includes(field) || issue.code === "invalid_type") malformed = true;
       fieldErrors[field] ??= `${LABELS[field] ?? field} ${issue.message}`;
@@ -90,6 +126,7 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     enabledEvents: EVENT_NAMES.filter((name) => data.enabledEvents.includes(name)),
     consentMode: data.consentMode,
     limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
+    customEvents: custom.list,
   });
 }
 
@@ -100,6 +137,7 @@ export interface SettingsFormValues {
   enabledEvents: readonly MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  customEvents: readonly CustomEventSetting[];
 }
 
 /** The fields as the saved settings fill them (what Discard restores). */
@@ -109,6 +147,7 @@ export function savedFormValues(saved: {
   enabledEvents: readonly MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  customEvents: readonly CustomEventSetting[];
 }): SettingsFormValues {
   return {
     pixelId: saved.pixelId ?? "",
@@ -116,13 +155,14 @@ export function savedFormValues(saved: {
     enabledEvents: [...saved.enabledEvents],
     consentMode: saved.consentMode,
     limitedDataUse: saved.limitedDataUse,
+    customEvents: saved.customEvents.map(({ name, enabled }) => ({ name, enabled })),
   };
 }
 
 /**
  * Whether the form holds something Save would change: the contextual save bar shows while it does. A pasted
  * token always counts (the stored one is never shown, so it cannot be compared); the order in which events
- * were ticked does not.
+ * were ticked does not. A custom event row added, removed, renamed or switched counts, even a blank new row.
  */
 export function settingsFormChanged(saved: SettingsFormValues, current: SettingsFormValues & { accessToken: string }): boolean {
   const sameEvents =
@@ -133,6 +173,11 @@ export function settingsFormChanged(saved: SettingsFormValues, current: Settings
     current.testEventCode !== saved.testEventCode ||
     !sameEvents ||
     current.consentMode !== saved.consentMode ||
-    current.limitedDataUse !== saved.limitedDataUse
+    current.limitedDataUse !== saved.limitedDataUse ||
+    !sameCustomEvents(saved.customEvents, current.customEvents)
   );
+}
+
+function sameCustomEvents(a: readonly CustomEventSetting[], b: readonly CustomEventSetting[]): boolean {
+  return a.length === b.length && a.every((event, i) => event.name === b[i]!.name && event.enabled === b[i]!.enabled);
 }

@@ -7,7 +7,8 @@ export const EVENT_OPTIONS = [
   { name: "ViewContent", label: "View content", help: "A shopper opens a product page." },
   { name: "AddToCart", label: "Add to cart", help: "A product goes into the cart." },
   { name: "InitiateCheckout", label: "Initiate checkout", help: "A shopper starts checkout." },
-  { name: "Purchase", label: "Purchase", help: "An order is paid: sent from the browser and from our server." },
+  { name: "AddPaymentInfo", label: "Add payment info", help: "A shopper submits payment details at checkout." },
+  { name: "Purchase", label: "Purchase", help: "An order is paid. The server copy comes from Shopify's order webhook." },
 ] as const satisfies readonly { name: MetaEventName; label: string; help: string }[];
 
 export const CONSENT_OPTIONS = [

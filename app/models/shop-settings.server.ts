@@ -1,12 +1,10 @@
 import type { Db } from "~/db.server";
-import { customEventListError, parseCustomEvents, type CustomEventSetting } from "~/lib/capi/map-storefront-event";
+import { customEventListError, parseCustomEvents, type CustomEventSetting } from "~/lib/custom-events";
+import { META_EVENTS, type ConsentMode, type MetaEventName } from "~/lib/settings-values";
 import { Coalescer } from "~/models/group-commit.server";
 
-export const META_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] as const;
-export type MetaEventName = (typeof META_EVENTS)[number];
+export { CONSENT_MODES, META_EVENTS, type ConsentMode, type MetaEventName } from "~/lib/settings-values";
 export type ConnectionState = "connected" | "broken" | "disconnected";
-export const CONSENT_MODES = ["customer-privacy", "strict"] as const;
-export type ConsentMode = (typeof CONSENT_MODES)[number];
 
 export interface ShopSettingsRecord {
   shop: string;
@@ -135,6 +133,8 @@ export interface AdminSettingsWrite {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  /** Already checked (customEventListProblems); stored as the proxy and the loader read it back. */
+  customEvents: CustomEventSetting[];
   /** Omitted: keep the stored token. */
   token?: { sealed: string; hint: string };
   /** Omitted: keep the connection state as it is. */
@@ -149,6 +149,7 @@ export async function saveAdminSettings(db: Db, shop: string, input: AdminSettin
     enabledEvents: input.enabledEvents.join(","),
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
+    customEvents: storedCustomEvents(input.customEvents),
     ...(input.token ? { accessTokenSealed: input.token.sealed, accessTokenHint: input.token.hint } : {}),
     ...(input.connection
       ? {
@@ -184,8 +185,9 @@ export async function markConnectionVerified(
 }
 
 /**
- * Replaces the shop's custom events. Refused (nothing changes) when a name is too long, not a valid name,
- * a standard event's, or repeated; false when the shop has no settings row.
+ * Replaces the shop's custom events (the CLI's and tests' way; the settings page saves them with the rest
+ * through saveAdminSettings). Refused (nothing changes) by the same rule as the page: too many, a name too
+ * long, not a valid name, a standard event's, or repeated; false when the shop has no settings row.
  */
 export async function saveCustomEvents(
   db: Db,
@@ -194,7 +196,10 @@ export async function saveCustomEvents(
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   const error = customEventListError(events);
   if (error) return { ok: false, error };
-  const stored = JSON.stringify(events.map(({ name, enabled }) => ({ name, enabled })));
-  const { count } = await db.shopSettings.updateMany({ where: { shop }, data: { customEvents: stored } });
+  const { count } = await db.shopSettings.updateMany({ where: { shop }, data: { customEvents: storedCustomEvents(events) } });
   return count === 1 ? { ok: true } : { ok: false, error: "Unknown shop" };
+}
+
+function storedCustomEvents(events: readonly CustomEventSetting[]): string {
+  return JSON.stringify(events.map(({ name, enabled }) => ({ name, enabled })));
 }

@@ -18,6 +18,7 @@ import {
 import { TitleBar } from "@shopify/app-bridge-react";
 import { DatasetQualityCard } from "~/components/dataset-quality-card";
 import { DeliveryChart } from "~/components/delivery-chart";
+import { ReportersCard } from "~/components/reporters-card";
 import { formatPercent, parseRange } from "~/lib/dashboard-stats";
 import type { ChecklistItem } from "~/lib/onboarding";
 import { adminDeps } from "~/services/admin-deps.server";
@@ -164,6 +165,10 @@ export default function Home() {
             </Card>
             <DatasetQualityCard quality={home.quality} />
           </InlineGrid>
+        </Layout.Section>
+
+        <Layout.Section>
+          <ReportersCard {...home.reporters} />
         </Layout.Section>
       </Layout>
     </Page>

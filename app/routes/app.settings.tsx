@@ -20,7 +20,9 @@ import {
 import { SaveBar, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
+import { CustomEventsCard } from "~/components/custom-events-card";
 import { bannerTone } from "~/components/status-badge";
+import type { CustomEventSetting } from "~/lib/custom-events";
 import { formatDateTime } from "~/lib/format";
 import { parseSettingsForm, savedFormValues, settingsFormChanged, type SettingsField } from "~/lib/settings-form";
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
@@ -89,6 +91,7 @@ export default function Settings() {
   const [enabledEvents, setEnabledEvents] = useState<readonly MetaEventName[]>(saved.enabledEvents);
   const [consentMode, setConsentMode] = useState<ConsentMode>(saved.consentMode);
   const [limitedDataUse, setLimitedDataUse] = useState(saved.limitedDataUse);
+  const [customEvents, setCustomEvents] = useState<readonly CustomEventSetting[]>(saved.customEvents);
   const formRef = useRef<HTMLFormElement>(null);
   const resetFields = () => {
     setPixelId(saved.pixelId);
@@ -97,8 +100,9 @@ export default function Settings() {
     setEnabledEvents(saved.enabledEvents);
     setConsentMode(saved.consentMode);
     setLimitedDataUse(saved.limitedDataUse);
+    setCustomEvents(saved.customEvents);
   };
-  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse });
+  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse, customEvents });
 
   // Once a save lands, Remix reloads the settings: the fields take the stored values (normalised by the
   // server), which hides the save bar. A refused save leaves the stored values, and the merchant's edits, alone.
@@ -221,7 +225,7 @@ export default function Settings() {
 
             <Layout.AnnotatedSection
               title="Events"
-              description="Which events go to Meta. Purchases are sent from the shopper's browser and from our server with the same event ID, so Meta counts each once."
+              description="Which events go to Meta. Each event you switch on is sent twice: from the shopper's browser (the Meta Pixel) and from our server (the Conversions API), with one shared event ID, so Meta counts it once. The server copy still arrives when an ad blocker stops the pixel."
             >
               <Card>
                 <BlockStack gap="200">
@@ -247,6 +251,18 @@ export default function Settings() {
                   ) : null}
                 </BlockStack>
               </Card>
+            </Layout.AnnotatedSection>
+
+            <Layout.AnnotatedSection
+              title="Custom events"
+              description="Events of your own, such as a booked class or a newsletter signup, sent from your theme like the standard ones."
+            >
+              <CustomEventsCard
+                events={customEvents}
+                onChange={setCustomEvents}
+                errors={Object.fromEntries(customEvents.map((_, i) => [i, fieldErrors[`customEvents.${i}`]]))}
+                listError={fieldErrors.customEvents}
+              />
             </Layout.AnnotatedSection>
 
             <Layout.AnnotatedSection title="Privacy" description="How the storefront pixel treats consent, and Meta's Limited Data Use flag.">

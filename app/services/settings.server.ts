@@ -2,6 +2,7 @@
 // Meta when a test event code allows it, written in one statement, pushed to the storefront), and send
 // a test event. The access token enters here from the form or the database and leaves only towards
 // Meta: never in a return value, a log record or an error text.
+import type { CustomEventSetting } from "~/lib/custom-events";
 import { explainMetaError, type Tone } from "~/lib/explain-delivery";
 import { err, ok, type Result } from "~/lib/result";
 import type { SettingsFormErrors, SettingsInput } from "~/lib/settings-form";
@@ -23,7 +24,10 @@ import { syncStorefront, type AdminGraphql } from "~/services/storefront-sync.se
 import type { SendEventsResult } from "~/services/meta/graph-client.server";
 import type { AdminDeps } from "./admin-deps.server";
 
-const DEFAULT_EVENTS: MetaEventName[] = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"];
+// What a shop that never saved sees ticked: the whole funnel. Shops that saved before AddPaymentInfo was
+// offered keep their stored list (it stays off for them until they tick it), so no one's Events Manager
+// starts receiving an event they did not choose.
+const DEFAULT_EVENTS: MetaEventName[] = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase"];
 
 export interface SettingsView {
   pixelId: string | null;
@@ -33,6 +37,7 @@ export interface SettingsView {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  customEvents: CustomEventSetting[];
   connectionState: ConnectionState;
   connectionError: string | null;
   connectionVerifiedAt: string | null;
@@ -48,6 +53,7 @@ export function toSettingsView(settings: AdminSettingsRecord | null): SettingsVi
     enabledEvents: settings?.enabledEvents ?? DEFAULT_EVENTS,
     consentMode: settings?.consentMode ?? "customer-privacy",
     limitedDataUse: settings?.limitedDataUse ?? false,
+    customEvents: settings?.customEvents ?? [],
     connectionState: settings?.connectionState ?? "disconnected",
     connectionError: settings?.connectionError ?? null,
     connectionVerifiedAt: settings?.connectionVerifiedAt?.toISOString() ?? null,
@@ -193,6 +199,7 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
     enabledEvents: input.enabledEvents,
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
+    customEvents: input.customEvents,
     ...(input.accessToken ? { token: { sealed: sealToken(input.accessToken, deps.encryptionKey), hint: tokenHint(input.accessToken) } } : {}),
     ...(connection ? { connection } : {}),
   });
@@ -215,6 +222,7 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
       shop: saved.shop,
       pixelId: saved.pixelId!,
       enabledEvents: saved.enabledEvents,
+      customEvents: saved.customEvents.filter((event) => event.enabled).map((event) => event.name),
       consentMode: saved.consentMode,
       limitedDataUse: saved.limitedDataUse,
       webPixelId: saved.webPixelId,
@@ -245,6 +253,7 @@ function changedFields(current: AdminSettingsRecord | null, input: SettingsInput
   if (current.enabledEvents.join(",") !== input.enabledEvents.join(",")) changed.push("enabledEvents");
   if (current.consentMode !== input.consentMode) changed.push("consentMode");
   if (current.limitedDataUse !== input.limitedDataUse) changed.push("limitedDataUse");
+  if (JSON.stringify(current.customEvents) !== JSON.stringify(input.customEvents)) changed.push("customEvents");
   return changed;
 }
 

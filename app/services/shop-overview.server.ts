@@ -1,6 +1,7 @@
 // What the admin home page shows: the Meta connection and how many events sit in each delivery state.
 // The sealed token never leaves this module; only its last characters do.
 import type { Db } from "~/db.server";
+import { env } from "~/env.server";
 import type { RangeDays } from "~/lib/dashboard-stats";
 import { buildChecklist, type ChecklistItem } from "~/lib/onboarding";
 import { themeEditorUrl } from "~/lib/theme-embed";
@@ -12,6 +13,7 @@ import { findAdminSettings, findShopSettings, type ConnectionState } from "~/mod
 import type { AdminDeps } from "./admin-deps.server";
 import { getDashboard, type Dashboard } from "./dashboard.server";
 import { getDatasetQuality, PAGE_TIMEOUT_MS, type QualityView } from "./dataset-quality.server";
+import { getReporterTable, type ReporterTable } from "./reporters.server";
 import type { AdminGraphql } from "./storefront-sync.server";
 import { checkAppEmbed } from "./theme-embed.server";
 
@@ -58,6 +60,7 @@ export interface HomeOverview {
   dashboard: Dashboard;
   /** Meta's own verdict (Dataset Quality API), cached; "unavailable" rather than a slow page. */
   quality: QualityView & { updatedMinutesAgo: number | null };
+  reporters: ReporterTable;
 }
 
 export async function getHomeOverview(
@@ -66,13 +69,14 @@ export async function getHomeOverview(
 ): Promise<HomeOverview> {
   const { db } = deps;
   const now = deps.now();
-  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, quality] = await Promise.all([
+  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, quality, reporters] = await Promise.all([
     findAdminSettings(db, req.shop),
     checkAppEmbed(req.graphql),
     findLatestBrowserEvent(db, req.shop),
     findLatestSentDelivery(db, { shop: req.shop, eventName: "Purchase" }),
     getDashboard(db, { shop: req.shop, rangeDays: req.rangeDays, now }),
     getDatasetQuality(deps, { shop: req.shop, timeoutMs: PAGE_TIMEOUT_MS }),
+    getReporterTable(db, { shop: req.shop, rangeDays: req.rangeDays, now, storefrontRetentionDays: env().STOREFRONT_EVENT_RETENTION_DAYS }),
   ]);
 
   const connectionState = settings?.connectionState ?? "disconnected";
@@ -101,5 +105,6 @@ export async function getHomeOverview(
     checklist,
     dashboard,
     quality: { ...quality, updatedMinutesAgo },
+    reporters,
   };
 }

@@ -9,6 +9,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { createDelivery, purchasePayload } from "../factories/delivery";
+import { createStorefrontEvent } from "../factories/storefront-event";
 import { embeddedUrl, OTHER_SHOP, SHOP, sessionToken, startAdminTestApp, type AdminTestApp } from "../helpers/admin-app";
 import { buildAdminApp, embedInFakeAdmin, MERCHANT_USER_AGENT, serveAdminBuild, toasts, type AdminServer } from "../helpers/admin-browser";
 import { launchChromium, watchPage, type ChromiumHandle, type PageProblems } from "../helpers/browser";
@@ -59,6 +60,7 @@ beforeEach(async () => {
   answerMainTheme(app.api, { embed: "off", themeName: "Dawn" });
   await app.db.delivery.deleteMany({});
   await app.db.browserEvent.deleteMany({});
+  await app.db.storefrontEvent.deleteMany({});
   await app.db.shopSettings.deleteMany({});
   await app.db.datasetQualitySnapshot.deleteMany({});
 
@@ -170,6 +172,35 @@ describe("home", () => {
     expect(await page.getByText("8% of purchases failed in the last 30 days").isVisible()).toBe(true);
   });
 
+  it("shows both reporters per event, in words that say what the app can see", async () => {
+    await seedConnectedShop({ enabledEvents: "PageView,Purchase", customEvents: JSON.stringify([{ name: "BookedTrialClass", enabled: true }]) });
+    for (const status of ["sent", "sent", "pending"] as const) await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: hoursAgo(2) });
+    await createStorefrontEvent(app.db, { shop: SHOP, eventName: "BookedTrialClass", status: "sent", createdAt: hoursAgo(3) });
+    const paired = await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: hoursAgo(1) });
+    await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: hoursAgo(4) });
+    await app.db.browserEvent.create({ data: { shop: SHOP, eventName: "Purchase", eventId: paired.eventId, source: "web-pixel" } });
+
+    await open("/app");
+    const table = page.getByTestId("reporters-table");
+    await expect.poll(() => table.isVisible()).toBe(true);
+    const rows = await table
+      .locator("tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("th, td")].map((cell) => cell.textContent?.trim())));
+    expect(rows).toEqual([
+      ["PageView", "3", "2", "2 (67%)"],
+      ["Purchase", "1", "2", "1 (100%)"],
+      ["BookedTrialClass (custom)", "1", "1", "1 (100%)"],
+    ]);
+    expect(await page.getByText("Browser (seen by the app)").first().isVisible()).toBe(true);
+    expect(await page.getByText(/an ad blocker can stop that copy and still let the report to the app through/).isVisible()).toBe(true);
+    await page.getByTestId("reporters-table").scrollIntoViewIfNeeded();
+    await screenshot("home-reporters");
+
+    await page.getByRole("link", { name: "30 days" }).click();
+    await expect.poll(() => page.getByText("Browser and server, per event (last 30 days)").isVisible()).toBe(true);
+    expect(await page.getByText(/Events other than Purchase are kept 7 days/).isVisible()).toBe(true);
+  });
+
   it("puts a broken connection first, in plain words", async () => {
     await seedConnectedShop({ connectionState: "broken", connectionError: "Error validating access token: Session has expired on Saturday" });
     await open("/app");
@@ -242,7 +273,13 @@ describe("settings", () => {
     await expect.poll(() => page.getByText(/A token is set, ending in …WXYZ/).isVisible()).toBe(true);
 
     const row = await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
-    expect(row).toMatchObject({ pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,Purchase", limitedDataUse: true, webPixelId: expect.any(String) });
+    // A new shop starts with the whole funnel ticked, AddPaymentInfo included.
+    expect(row).toMatchObject({
+      pixelId: PIXEL,
+      enabledEvents: "PageView,ViewContent,AddToCart,AddPaymentInfo,Purchase",
+      limitedDataUse: true,
+      webPixelId: expect.any(String),
+    });
     expect(fake.received()).toHaveLength(1);
 
     await page.getByRole("button", { name: "Send a test event" }).click();
@@ -306,6 +343,49 @@ describe("settings save bar", () => {
     const row = await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
     expect(row).toMatchObject({ pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,Purchase", limitedDataUse: false });
     expect(app.api.calls("metaCapiUpdateWebPixel")).toHaveLength(1);
+  });
+
+  it("adds a custom event under the save bar: discard drops it, a bad name is refused on its row, a good one is saved", async () => {
+    await seedConnectedShop();
+    await open("/app/settings");
+    const bar = page.getByText("Unsaved changes");
+    await expect.poll(() => page.getByText("No custom events yet.").isVisible()).toBe(true);
+
+    await page.getByRole("button", { name: "Add custom event" }).click();
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await page.getByLabel("Custom event 1 name").fill("BookedTrialClass");
+    await page.getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => bar.count()).toBe(0);
+    expect(await page.getByLabel("Custom event 1 name").count()).toBe(0);
+
+    await page.getByRole("button", { name: "Add custom event" }).click();
+    const name = page.getByLabel("Custom event 1 name");
+    // The server's rule, shown while typing; the server refuses it too.
+    await name.fill("purchase");
+    await expect.poll(() => page.getByText(/is Meta's standard event "Purchase"/).isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByText("Nothing was saved. Fix the fields marked below.").isVisible()).toBe(true);
+    expect((await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).customEvents).toBeNull();
+
+    await name.fill("BookedTrialClass");
+    await expect.poll(() => page.getByText(/is Meta's standard event/).count()).toBe(0);
+    expect(await page.getByText('window.metaCapi.track("BookedTrialClass", {value: 20, currency: "USD"})').isVisible()).toBe(true);
+    await screenshot("settings-custom-events");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => toasts(page)).toContain("Settings saved");
+    await expect.poll(() => bar.count()).toBe(0);
+    expect(await name.inputValue()).toBe("BookedTrialClass");
+    const row = await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(JSON.parse(row.customEvents!)).toEqual([{ name: "BookedTrialClass", enabled: true }]);
+    const metafields = app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{ key: string; value: string }>;
+    expect(JSON.parse(metafields.find((m) => m.key === "custom_events")!.value)).toEqual(["BookedTrialClass"]);
+
+    // Switching it off is a change to save, like a standard event's switch.
+    await page.getByRole("checkbox", { name: "On (custom event 1)", exact: true }).uncheck();
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => bar.count()).toBe(0);
+    expect(await page.getByRole("checkbox", { name: "On (custom event 1)", exact: true }).isChecked()).toBe(true);
   });
 
   it("keeps a refused edit and its field error under the bar until it is discarded", async () => {

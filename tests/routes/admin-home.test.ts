@@ -2,6 +2,7 @@
 // dashboard, through the real authenticate.admin.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDelivery } from "../factories/delivery";
+import { createStorefrontEvent } from "../factories/storefront-event";
 import { adminRequest, callRoute, OTHER_SHOP, SHOP, startAdminTestApp, type AdminTestApp } from "../helpers/admin-app";
 import { answerMainTheme } from "../helpers/shopify-admin-api";
 
@@ -19,6 +20,11 @@ type HomeData = {
     daily: Array<{ day: string; sent: number; failed: number; pending: number; skipped: number }>;
     matchKeys: { sample: number; shares: Array<{ key: string; share: number }> };
   };
+  reporters: {
+    rangeDays: number;
+    storefrontRetentionDays: number;
+    rows: Array<{ eventName: string; custom: boolean; browser: number; server: number; both: number }>;
+  };
 };
 
 beforeAll(async () => {
@@ -34,6 +40,7 @@ beforeEach(async () => {
   app.api.reset();
   await app.db.delivery.deleteMany({});
   await app.db.browserEvent.deleteMany({});
+  await app.db.storefrontEvent.deleteMany({});
   await app.db.shopSettings.deleteMany({});
 });
 
@@ -168,5 +175,32 @@ describe("dashboard", () => {
     const { summary } = (await getHome()).dashboard;
     expect(summary.failureRate).toBeCloseTo(1 / 21);
     expect(summary.failureAlert).toBe(false);
+  });
+});
+
+describe("both reporters", () => {
+  it("shows per event what the browser reported, what the server sent and the pairs, for the window and the shop", async () => {
+    answerMainTheme(app.api, { embed: "on" });
+    await connect({
+      enabledEvents: "PageView,AddPaymentInfo,Purchase",
+      customEvents: JSON.stringify([{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }]),
+    });
+    const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 60 * 60 * 1000);
+    for (const status of ["sent", "sent", "sent", "pending"] as const) await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: daysAgo(1) });
+    await createStorefrontEvent(app.db, { shop: SHOP, eventName: "BookedTrialClass", status: "failed", createdAt: daysAgo(2) });
+    await createStorefrontEvent(app.db, { shop: OTHER_SHOP, eventName: "PageView", status: "sent", createdAt: daysAgo(1) });
+    const paired = await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(1) });
+    await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(2) });
+    await app.db.browserEvent.create({ data: { shop: SHOP, eventName: "Purchase", eventId: paired.eventId, source: "web-pixel" } });
+
+    const week = (await getHome()).reporters;
+    expect(week).toMatchObject({ rangeDays: 7, storefrontRetentionDays: 7 });
+    expect(week.rows).toEqual([
+      { eventName: "PageView", custom: false, browser: 4, server: 3, both: 3 },
+      { eventName: "AddPaymentInfo", custom: false, browser: 0, server: 0, both: 0 },
+      { eventName: "Purchase", custom: false, browser: 1, server: 2, both: 1 },
+      { eventName: "BookedTrialClass", custom: true, browser: 1, server: 0, both: 0 },
+    ]);
+    expect((await getHome("?range=30")).reporters.rangeDays).toBe(30);
   });
 });

@@ -262,6 +262,59 @@ describe("saving settings", () => {
   });
 });
 
+describe("custom events and AddPaymentInfo", () => {
+  const withCustom = (names: string[], switches = names.map(() => "on")) =>
+    validForm({ testEventCode: "", customEventName: names, customEventEnabled: switches });
+  const metafield = (key: string) =>
+    JSON.parse((app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{ key: string; value: string }>).find((m) => m.key === key)!.value);
+
+  it("saves custom events with the other settings, and the storefront gets only the switched-on names", async () => {
+    const result = await save(withCustom([" BookedTrialClass ", "Paused"], ["on", "off"]));
+    expect(result.status).toBe(200);
+    expect(result.data).toMatchObject({ ok: true, storefront: { ok: true } });
+    expect(JSON.parse((await stored())!.customEvents!)).toEqual([
+      { name: "BookedTrialClass", enabled: true },
+      { name: "Paused", enabled: false },
+    ]);
+    expect(metafield("custom_events")).toEqual(["BookedTrialClass"]);
+    expect((await load()).data).toMatchObject({ customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }] });
+
+    // Saving the form without rows removes them: the page always posts the whole list.
+    await save(withCustom([]));
+    expect(JSON.parse((await stored())!.customEvents!)).toEqual([]);
+    expect(metafield("custom_events")).toEqual([]);
+  });
+
+  it.each([
+    ["a name over 50 characters", ["B".repeat(51)], "customEvents.0", /51 characters long; Meta takes at most 50/],
+    ["a standard event's name in another case", ["Booked", "addtocart"], "customEvents.1", /standard event "AddToCart"/],
+    ["a name used twice ignoring case", ["Booked", "BOOKED"], "customEvents.1", /already used by "Booked"/],
+    ["characters Meta does not take", ["Booked trial!"], "customEvents.0", /letters, digits and underscores/],
+    ["more than 20 custom events", Array.from({ length: 21 }, (_, i) => `Event${i}`), "customEvents", /At most 20 custom events/],
+    ["ten times the bound", Array.from({ length: 200 }, (_, i) => `Event${i}`), "customEvents", /At most 20 custom events: remove 180/],
+  ])("refuses %s on its field and saves nothing", async (_name, names, field, message) => {
+    await save(withCustom(["KeptEvent"]));
+    const before = await stored();
+    const result = await save(withCustom(names as string[]));
+    expect(result.status).toBe(422);
+    expect(result.data).toMatchObject({ intent: "save", ok: false, formError: "Nothing was saved. Fix the fields marked below." });
+    expect((result.data as { fieldErrors: Record<string, string> }).fieldErrors[field]).toMatch(message);
+    expect(await stored()).toMatchObject({ customEvents: before!.customEvents, updatedAt: before!.updatedAt });
+  });
+
+  it("offers AddPaymentInfo ticked to a new shop, keeps it off for a shop that saved before it existed, and saves it", async () => {
+    expect((await load()).data).toMatchObject({ enabledEvents: expect.arrayContaining(["AddPaymentInfo"]) });
+    await app.db.shopSettings.create({ data: { shop: SHOP, pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase" } });
+    expect((await load()).data).toMatchObject({ enabledEvents: ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] });
+
+    await save(validForm({ testEventCode: "", enabledEvents: ["InitiateCheckout", "AddPaymentInfo", "Purchase"] }));
+    expect(await stored()).toMatchObject({ enabledEvents: "InitiateCheckout,AddPaymentInfo,Purchase" });
+    expect(metafield("enabled_events")).toEqual(["InitiateCheckout", "AddPaymentInfo", "Purchase"]);
+    const pixelSettings = JSON.parse((app.api.calls("metaCapiCreateWebPixel").at(-1)!.variables!.webPixel as { settings: string }).settings);
+    expect(pixelSettings.enabledEvents).toBe("InitiateCheckout,AddPaymentInfo,Purchase");
+  });
+});
+
 describe("send a test event", () => {
   const sendTest = async () =>
     callRoute(route.action as never, await adminRequest("/app/settings", { form: { intent: "test-event" }, headers: { "user-agent": "Mozilla/5.0 (Merchant browser)" } }));

@@ -95,8 +95,9 @@ describe("mapStorefrontEvent", () => {
     expect(reasonOf(input({ event_name: "Lead" }))).toBe("custom_name_is_standard");
     expect(reasonOf(input({ event_name: 7 }))).toBe("unknown_event_name");
     expect(reasonOf(input({ event_name: "AddToCart" }), ctx({ enabledEvents: ["PageView"] }))).toBe("event_disabled");
-    expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["PageView"] }))).toBe("event_disabled");
-    expect(reasonOf(input({ event_name: "AddPaymentInfo" }))).toBe("ok");
+    // AddPaymentInfo has its own switch: InitiateCheckout being on does not let it through.
+    expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["PageView", "InitiateCheckout"] }))).toBe("event_disabled");
+    expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["AddPaymentInfo"] }))).toBe("ok");
     expect(reasonOf(input({ event_name: "A".repeat(51) }))).toBe("custom_name_too_long");
     expect(reasonOf(input({ event_name: "viewcontent" }))).toBe("custom_name_is_standard");
     expect(reasonOf(input({ event_name: "Has space" }))).toBe("custom_name_invalid");
@@ -153,7 +154,7 @@ describe("custom event settings", () => {
       { name: "B", enabled: false },
     ]);
     expect(customEventListError([{ name: "A", enabled: true }])).toBeNull();
-    expect(customEventListError([{ name: "A", enabled: true }, { name: "a", enabled: false }])).toMatch(/twice/);
+    expect(customEventListError([{ name: "A", enabled: true }, { name: "a", enabled: false }])).toMatch(/already used/);
     expect(customEventListError([{ name: "Purchase", enabled: true }])).toMatch(/standard/);
   });
 });

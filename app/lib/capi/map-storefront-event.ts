@@ -2,32 +2,33 @@
 // mapped to Meta server events. Pure: the route has already proven the shop (Shopify's signature) and read
 // the shopper's IP, user agent and customer ID from what Shopify forwarded. Every check here drops one
 // event with a reason and keeps the rest of the request; only a malformed envelope refuses the whole body.
+import {
+  checkCustomEventName,
+  customEventListError,
+  MAX_CUSTOM_EVENT_NAME_LENGTH,
+  META_STANDARD_EVENTS,
+  parseCustomEvents,
+  type CustomEventNameCheck,
+  type CustomEventSetting,
+} from "../custom-events";
 import { customerKeyOf } from "./customer-key";
 import { hasMinimumMatchData } from "./map-order";
 import type { CapiServerEvent, CapiUserData } from "./types";
+
+// The custom-name rule lives in app/lib/custom-events.ts (shared with Settings); re-exported for the proxy's callers.
+export { checkCustomEventName, customEventListError, MAX_CUSTOM_EVENT_NAME_LENGTH, META_STANDARD_EVENTS, parseCustomEvents };
+export type { CustomEventNameCheck, CustomEventSetting };
 
 /** Events one proxy request may carry: a page's batch, never a backlog. */
 export const MAX_EVENTS_PER_REQUEST = 20;
 /** The stored server event: past this, the event is dropped rather than stored or sent. */
 export const MAX_PAYLOAD_BYTES = 4096;
-export const MAX_CUSTOM_EVENT_NAME_LENGTH = 50;
 /** Meta accepts events at most 7 days old, and a few minutes of clock skew into the future. */
 export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 60 * 60;
 export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 
-// Meta's standard events: a custom event may not take one of these names (in any case), or Meta would
-// count it as the standard event.
-export const META_STANDARD_EVENTS = [
-  "AddPaymentInfo", "AddToCart", "AddToWishlist", "CompleteRegistration", "Contact", "CustomizeProduct",
-  "Donate", "FindLocation", "InitiateCheckout", "Lead", "PageView", "Purchase", "Schedule", "Search",
-  "StartTrial", "SubmitApplication", "Subscribe", "ViewContent",
-] as const;
-
 /** The standard events the storefront (theme embed) and checkout (web pixel) report through the proxy. */
 export const PROXY_STANDARD_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase"] as const;
-
-// Settings has no switch of its own for AddPaymentInfo yet: it is a checkout step, on with InitiateCheckout.
-const SWITCHED_BY: Record<string, string> = { AddPaymentInfo: "InitiateCheckout" };
 
 export type DropReason =
   | "not_an_object"
@@ -69,65 +70,6 @@ export function parseEnvelope(text: string): EnvelopeResult {
     return { ok: false, error: `At most ${MAX_EVENTS_PER_REQUEST} events per request` };
   }
   return { ok: true, events };
-}
-
-export interface CustomEventSetting {
-  name: string;
-  enabled: boolean;
-}
-
-export type CustomEventNameCheck = { ok: true } | { ok: false; reason: "custom_name_too_long" | "custom_name_invalid" | "custom_name_is_standard" };
-
-const CUSTOM_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const STANDARD_LOWER = new Set(META_STANDARD_EVENTS.map((name) => name.toLowerCase()));
-
-/** A custom event's name: at most 50 characters, letters, digits and underscores, no standard event's name. */
-export function checkCustomEventName(name: string): CustomEventNameCheck {
-  if (name.length > MAX_CUSTOM_EVENT_NAME_LENGTH) return { ok: false, reason: "custom_name_too_long" };
-  if (!CUSTOM_NAME.test(name)) return { ok: false, reason: "custom_name_invalid" };
-  if (STANDARD_LOWER.has(name.toLowerCase())) return { ok: false, reason: "custom_name_is_standard" };
-  return { ok: true };
-}
-
-/**
- * The stored custom events setting (JSON text, or null). Anything that is not a valid entry is left out,
- * and a name repeated (in any case) counts once, the first time: the setting never makes an invalid name valid.
- */
-export function parseCustomEvents(stored: string | null | undefined): CustomEventSetting[] {
-  if (!stored) return [];
-  let list: unknown;
-  try {
-    list = JSON.parse(stored);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(list)) return [];
-  const seen = new Set<string>();
-  const kept: CustomEventSetting[] = [];
-  for (const entry of list) {
-    if (typeof entry !== "object" || entry === null) continue;
-    const { name, enabled } = entry as { name?: unknown; enabled?: unknown };
-    if (typeof name !== "string" || !checkCustomEventName(name).ok || seen.has(name.toLowerCase())) continue;
-    seen.add(name.toLowerCase());
-    kept.push({ name, enabled: enabled === true });
-  }
-  return kept;
-}
-
-/** A list the merchant saves: every name valid and unique per shop (in any case). Null when it is fine. */
-export function customEventListError(list: readonly CustomEventSetting[]): string | null {
-  const seen = new Set<string>();
-  for (const { name } of list) {
-    const check = checkCustomEventName(name);
-    if (!check.ok) {
-      if (check.reason === "custom_name_too_long") return `"${name.slice(0, 60)}…" is longer than ${MAX_CUSTOM_EVENT_NAME_LENGTH} characters`;
-      if (check.reason === "custom_name_is_standard") return `"${name}" is the name of one of Meta's standard events`;
-      return `"${name}" must start with a letter and hold only letters, digits and underscores`;
-    }
-    if (seen.has(name.toLowerCase())) return `"${name}" is defined twice`;
-    seen.add(name.toLowerCase());
-  }
-  return null;
 }
 
 export interface StorefrontMapContext {
@@ -176,7 +118,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function eventNameCheck(name: unknown, ctx: StorefrontMapContext): DropReason | null {
   if (typeof name !== "string" || name.length === 0) return "unknown_event_name";
   if ((PROXY_STANDARD_EVENTS as readonly string[]).includes(name)) {
-    return ctx.enabledEvents.includes(SWITCHED_BY[name] ?? name) ? null : "event_disabled";
+    return ctx.enabledEvents.includes(name) ? null : "event_disabled";
   }
   const custom = checkCustomEventName(name);
   if (!custom.ok) return custom.reason;
