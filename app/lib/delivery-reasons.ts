@@ -28,7 +28,7 @@ export const REASON_CODES = [
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 /**
- * What kind of failure Meta's last answer was (app/services/meta/classify-error.ts decides):
+ * What kind of failure Meta's last answer was (app/lib/meta-errors.ts decides):
  * transient: retry with back-off. invalid_payload: code 100, the event itself is at fault.
  * auth: the token is invalid or expired. permission: the token lacks a permission.
  * config: our side is misconfigured (retired API version, unknown pixel, an answer we do not know).

@@ -1,7 +1,7 @@
 // Turns a ledger row into what a store owner needs: a status they recognise, the cause in plain words, and
 // the one thing to do about it. Pure, so the admin, the CLI and the tests share one wording. Rendered from
 // the row's codes only (app/lib/delivery-reasons.ts); Meta's codes are explained by the one table in
-// app/services/meta/classify-error.ts.
+// app/lib/meta-errors.ts.
 import {
   describeReason,
   isHeld,
@@ -12,7 +12,7 @@ import {
   type ReasonCode,
   type Tone,
 } from "./delivery-reasons";
-import { explainMetaError } from "~/services/meta/classify-error";
+import { explainMetaError } from "./meta-errors";
 
 export { explainMetaError };
 export type { Explanation, Tone };

@@ -275,7 +275,7 @@ export const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 
 export interface MetaAnswer {
   fbtraceId: string | null;
-  /** How app/services/meta/classify-error.ts classified the answer; null when Meta gave none. */
+  /** How app/lib/meta-errors.ts classified the answer; null when Meta gave none. */
   kind: FailureKind | null;
   errorCode?: number | null;
   errorSubcode?: number | null;

@@ -4,7 +4,7 @@
 // the network or Meta can do: every outcome is a value the delivery worker can switch on.
 import { DATASET_QUALITY_FIELDS, datasetQualityAnswer, normalizeQuality, type QualityReport } from "~/lib/dataset-quality";
 import { err, ok, parseJsonOr, type Result } from "~/lib/result";
-import { classifyGraphError, redactSecrets, type GraphFailure } from "./classify-error";
+import { classifyGraphError, redactSecrets, type GraphFailure } from "~/lib/meta-errors";
 
 export interface SendEventsInput {
   pixelId: string;

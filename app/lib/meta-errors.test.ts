@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   redactSecrets,
   type MetaProblem,
-} from "./classify-error";
+} from "./meta-errors";
 
 const graphBody = (error: Record<string, unknown>) => ({ error: { type: "OAuthException", ...error } });
 const TOKEN = "EAABsbCS1iHgBO7ZCxyz0123456789abcdefABCDEF";
