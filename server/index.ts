@@ -8,7 +8,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import { BodyBudget, bodyBytesToReserve, declaresTooLarge, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/services/body-limit.server";
+import { BodyBudget, bodyBytesToReserve, declaresTooLarge, discardUnreadBody, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/services/body-limit.server";
 import { bootEnv, isPostgresUrl } from "~/env.server";
 import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
@@ -128,18 +128,9 @@ app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
   res.status(status).type("text/plain").send(STATUS_CODES[status] ?? "Error");
 });
 
-/**
- * Answers at once without holding the body: what the client is still sending is read and dropped (so it
- * sees the answer, not a reset), up to MAX_DRAIN_BYTES, past which the connection is cut.
- */
+/** Answers at once without holding the body (body-limit.server.ts drops what is still coming). */
 function refuseUnread(req: Request, res: Response, status: number, message: string): void {
-  let dropped = 0;
-  req.on("data", (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > MAX_DRAIN_BYTES) req.socket.destroy();
-  });
-  req.on("error", () => req.socket.destroy());
-  req.resume();
+  discardUnreadBody(req);
   res.status(status).type("text/plain").send(message);
 }
 

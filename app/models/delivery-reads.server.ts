@@ -20,7 +20,8 @@ function filterStatusWhere(status: DisplayStatus | null): Prisma.DeliveryWhereIn
   }
 }
 
-const adminRowSelect = {
+/** What names a ledger row and its outcome, for every reader that shows rows to a person (admin, privacy reports). */
+export const deliveryIdentitySelect = {
   id: true,
   orderId: true,
   orderName: true,
@@ -31,6 +32,10 @@ const adminRowSelect = {
   status: true,
   reasonCode: true,
   reasonDetail: true,
+} as const;
+
+const adminRowSelect = {
+  ...deliveryIdentitySelect,
   attempts: true,
   errorCode: true,
   errorSubcode: true,

@@ -4,6 +4,7 @@ import { parse, stringify } from "lossless-json";
 import type { Prisma } from "@prisma/client";
 import type { Db } from "~/db.server";
 import { clearLease, rewriteShopPayloads } from "~/models/delivery-queue.server";
+import { deliveryIdentitySelect } from "~/models/delivery-reads.server";
 import { checkReasons, reason, type Checked } from "~/lib/delivery-reasons";
 import { slices } from "~/lib/slices";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
@@ -14,16 +15,7 @@ import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 const UNSENT = ["pending", "sending", "failed"];
 
 const privacyRowSelect = {
-  id: true,
-  orderId: true,
-  orderName: true,
-  eventName: true,
-  eventId: true,
-  value: true,
-  currency: true,
-  status: true,
-  reasonCode: true,
-  reasonDetail: true,
+  ...deliveryIdentitySelect,
   payload: true,
   createdAt: true,
   sentAt: true,

@@ -1,5 +1,9 @@
 // The largest request body the app reads. Shopify's order payloads are well under 1 MB (a large order with
 // hundreds of line items is a few hundred KB), so 2 MB leaves room without letting a caller make the
+import type { IncomingMessage } from "node:http";
+
+// The largest request body the app reads. Shopify's order payloads are well under 1 MB (a large order with
+// hundreds of line items is a few hundred KB), so 2 MB leaves room without letting a caller make the
 // server buffer arbitrary amounts.
 export const MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -108,4 +112,18 @@ export function bodyBytesToReserve(headers: { "content-length"?: string; "transf
   const declared = headers["content-length"];
   if (declared !== undefined && /^\d+$/.test(declared.trim())) return Math.min(Number(declared), MAX_REQUEST_BODY_BYTES);
   return headers["transfer-encoding"] ? MAX_REQUEST_BODY_BYTES : 0;
+}
+
+/**
+ * For a request answered before its body was read: what the client is still sending is read and dropped, so
+ * it sees the answer rather than a reset, up to MAX_DRAIN_BYTES, past which the connection is cut.
+ */
+export function discardUnreadBody(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > MAX_DRAIN_BYTES) req.socket.destroy();
+  });
+  req.on("error", () => req.socket.destroy());
+  req.resume();
 }

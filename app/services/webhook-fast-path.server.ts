@@ -3,7 +3,7 @@
 // of the CPU a webhook cost under load). The checks, the in-flight bound and the handler are the very ones
 // the Remix route runs (webhook-auth.server.ts), so the statuses and stored rows are the same.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_DRAIN_BYTES, readNodeBodyWithLimit } from "~/services/body-limit.server";
+import { discardUnreadBody, readNodeBodyWithLimit } from "~/services/body-limit.server";
 import {
   BUSY,
   releaseWebhookSlot,
@@ -53,17 +53,8 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 }
 
 function send(req: IncomingMessage, res: ServerResponse, reply: WebhookReply): void {
-  if (!req.complete) {
-    // Answered before the body was read (busy) or with some of it unread (past the drain cap): what is still
-    // coming is read and dropped so the client sees the answer, not a reset; past MAX_DRAIN_BYTES, cut off.
-    let dropped = 0;
-    req.on("data", (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > MAX_DRAIN_BYTES) req.socket.destroy();
-    });
-    req.on("error", () => req.socket.destroy());
-    req.resume();
-  }
+  // Answered before the body was read (busy) or with some of it unread (past the drain cap).
+  if (!req.complete) discardUnreadBody(req);
   res.statusCode = reply.status;
   if (reply.statusText) res.statusMessage = reply.statusText;
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
