@@ -1,5 +1,3 @@
-// The largest request body the app reads. Shopify's order payloads are well under 1 MB (a large order with
-// hundreds of line items is a few hundred KB), so 2 MB leaves room without letting a caller make the
 import type { IncomingMessage } from "node:http";
 
 // The largest request body the app reads. Shopify's order payloads are well under 1 MB (a large order with
