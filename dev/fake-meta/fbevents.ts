@@ -1,6 +1,7 @@
 // A stand-in for Meta's fbevents.js (https://connect.facebook.net/en_US/fbevents.js) that reports to the
 // local /tr endpoint instead of facebook.com. It does what the storefront relies on, no more: takes over
-// the base code's queue, `init`/`set`/`consent`, `track`/`trackSingle` with `eventID`, the `_fbp` cookie
+// the base code's queue, `init`/`set`/`consent`, `track`/`trackSingle` and their `…Custom` forms (on the
+// wire a custom event is one more `ev` name, as with Meta's) with `eventID`, the `_fbp` cookie
 // (set only when absent, in fbevents' format), and one GET /tr per event in fbevents' own parameter names
 // (id, ev, eid, dl, rl, ts, cd[...], fbp, fbc) in the query string, as the image pixel sends them.
 //
@@ -39,8 +40,8 @@ export function fakeFbeventsJs(trEndpoint: string): string {
     var a = Array.prototype.slice.call(args), method = a[0];
     if (method === "init") { if (pixels.indexOf(String(a[1])) < 0) pixels.push(String(a[1])); }
     else if (method === "consent") revoked = a[1] === "revoke";
-    else if (method === "track") pixels.forEach(function (p) { send(p, a[1], a[2], a[3]); });
-    else if (method === "trackSingle") { if (pixels.indexOf(String(a[1])) >= 0) send(String(a[1]), a[2], a[3], a[4]); }
+    else if (method === "track" || method === "trackCustom") pixels.forEach(function (p) { send(p, a[1], a[2], a[3]); });
+    else if (method === "trackSingle" || method === "trackSingleCustom") { if (pixels.indexOf(String(a[1])) >= 0) send(String(a[1]), a[2], a[3], a[4]); }
   }
   var f = w.fbq;
   if (!f) {

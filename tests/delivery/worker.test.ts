@@ -174,7 +174,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       code: 80004,
       status: 400,
       headers: { "x-business-use-case-usage": JSON.stringify({ "1": [{ estimated_time_to_regain_access: 15 }] }) },
-    } as never);
+    });
     await worker().runOnce();
     const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
     expect(row.status).toBe("pending");

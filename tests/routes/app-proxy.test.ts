@@ -359,14 +359,15 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     expect(seen.map((e) => e.eventName).sort()).toEqual(["InitiateCheckout", "Purchase"]);
   });
 
-  it("refuses malformed envelopes with 400, 10,000 events with 400 or 413, and oversized bodies with 413", async () => {
+  it("refuses malformed envelopes with 400, 10,000 small events with 400, and oversized bodies with 413", async () => {
     expect((await post("not json")).status).toBe(400);
     expect((await post({ event: [] })).status).toBe(400);
     expect((await post({ events: [] })).status).toBe(400);
     expect((await post({ events: Array.from({ length: 21 }, () => event()) })).status).toBe(400);
     const started = performance.now();
     const flood = await post({ events: Array.from({ length: 10_000 }, () => ({})) });
-    expect([400, 413]).toContain(flood.status);
+    // About 30 KB, under the body limit: refused for the event count, once the envelope is read.
+    expect(flood.status).toBe(400);
     const huge = await post({ events: [event({ custom_data: { content_name: "x".repeat(200_000) } })] });
     expect(huge.status).toBe(413);
     expect(performance.now() - started).toBeLessThan(1000);
