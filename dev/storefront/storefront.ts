@@ -16,6 +16,7 @@
 //
 // Or all of it at once: `const s = await openStorefront(chromium, { consent: "pending" })` gives
 // {store, context, page, problems, close}.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -297,6 +298,8 @@ function liquidEngine(): Liquid {
       .replace(/&/g, "\\u0026"),
   );
   engine.registerFilter("asset_url", (name: unknown) => `/assets/${String(name)}`);
+  // Shopify's sha256: the lowercase hex digest of the string's UTF-8 bytes.
+  engine.registerFilter("sha256", (value: unknown) => createHash("sha256").update(String(value ?? "")).digest("hex"));
   engine.registerFilter("money_without_currency", (cents: unknown) => (Number(cents) / 100).toFixed(2));
   return engine;
 }

@@ -20,7 +20,7 @@
     return (Array.isArray(c.events) ? c.events : EVENTS).indexOf(name) >= 0;
   }
 
-  // No cryptographic randomness, no event: never a guessable or empty ID.
+  // No crypto randomness, no event: never a guessable or empty ID.
   function newId() {
     var cr = w.crypto, a = new Uint8Array(16), s = "sf_", i;
     if (!cr || !cr.getRandomValues) return "";
@@ -36,7 +36,7 @@
     } catch (e) { return ""; }
   }
 
-  // Case kept, and a cookie for the same click is never rebuilt: a new timestamp reads as a new click.
+  // Case kept; never rebuilt for the same click (a new timestamp reads as a new click).
   function setFbc() {
     var id = new URLSearchParams(location.search).get("fbclid"), m;
     if (!id || !/^[\w.-]{1,500}$/.test(id)) return;
@@ -46,7 +46,7 @@
       (location.protocol === "https:" ? "; Secure" : "");
   }
 
-  // Cart attributes become the order's note_attributes: the server Purchase's _fbp, _fbc and consent.
+  // Cart attributes become the order's note_attributes (the server Purchase's _fbp, _fbc, consent).
   function desired() {
     if (state === "denied") return { _fbp: "", _fbc: "", _mc_consent: "denied" };
     if (state !== "granted") return {};
@@ -56,7 +56,7 @@
     return o;
   }
 
-  // Only with a cart (no cart is created for a visitor who only looks) and only what changed.
+  // Only with a cart (none is made for a visitor who only looks), only what changed.
   function sync() {
     clearTimeout(timer);
     timer = setTimeout(function () {
@@ -92,7 +92,7 @@
     return id;
   }
 
-  // <= 20 a request. The proxy strips cookies: _fbp/_fbc (set late) go in the body. No retry, ever.
+  // <= 20 a request. The proxy strips cookies: _fbp/_fbc (set late) go in the body. Never retried.
   function flush() {
     clearTimeout(flushTimer);
     flushTimer = 0;
@@ -131,7 +131,7 @@
     return data;
   }
 
-  // Meta's base code without its PageView; autoConfig off and no push-state PageViews: no events without IDs.
+  // Meta's base code minus its PageView; no autoConfig or push-state PageViews: no events without IDs.
   function loadPixel() {
     fbq = w.fbq;
     if (fbq) loaded = 1;
@@ -153,8 +153,11 @@
     }
     fbq("set", "autoConfig", false, pid);
     if (c.ldu === true) fbq("dataProcessingOptions", ["LDU"], 0, 0);
-    var em = typeof c.email === "string" ? c.email.trim().toLowerCase() : "";
-    em.indexOf("@") > 0 ? fbq("init", pid, { em: em }) : fbq("init", pid);
+    // Advanced matching: the Liquid's SHA-256 hashes (no raw PII in the page), only after consent.
+    var ud = {}, H = /^[\da-f]{64}$/;
+    if (H.test(c.em)) ud.em = c.em;
+    if (H.test(c.xid)) ud.external_id = c.xid;
+    fbq("init", pid, ud);
   }
 
   function grant() {
