@@ -18,6 +18,7 @@ import {
 import { TitleBar } from "@shopify/app-bridge-react";
 import { DatasetQualityCard } from "~/components/dataset-quality-card";
 import { DeliveryChart } from "~/components/delivery-chart";
+import { DuplicatePixelBanner } from "~/components/duplicate-pixel-banner";
 import { ReportersCard } from "~/components/reporters-card";
 import { formatPercent, parseRange } from "~/lib/dashboard-stats";
 import type { ChecklistItem } from "~/lib/onboarding";
@@ -64,6 +65,11 @@ export default function Home() {
                 Paste a new access token in Settings. Held purchases are sent as soon as it works; nothing is lost.
               </p>
             </Banner>
+          </Layout.Section>
+        ) : null}
+        {home.duplicatePixelSeenAt ? (
+          <Layout.Section>
+            <DuplicatePixelBanner seenAt={home.duplicatePixelSeenAt} />
           </Layout.Section>
         ) : null}
         {summary.failureAlert ? (

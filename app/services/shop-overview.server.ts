@@ -9,6 +9,7 @@ import { findLatestBrowserEvent } from "~/models/browser-event-reads.server";
 import type { DeliveryStatus } from "~/lib/delivery-status";
 import { countShopDeliveriesByStatus } from "~/models/delivery-counts.server";
 import { findLatestSentDelivery } from "~/models/delivery-reads.server";
+import { findDuplicatePixelSeenAt } from "~/models/duplicate-pixel.server";
 import { findAdminSettings, findShopSettings, type ConnectionState } from "~/models/shop-settings.server";
 import type { AdminDeps } from "./admin-deps.server";
 import { getDashboard, type Dashboard } from "./dashboard.server";
@@ -61,7 +62,11 @@ export interface HomeOverview {
   /** Meta's own verdict (Dataset Quality API), cached; "unavailable" rather than a slow page. */
   quality: QualityView & { updatedMinutesAgo: number | null };
   reporters: ReporterTable;
+  /** When the storefront last saw another script init this pixel, if within DUPLICATE_PIXEL_WINDOW_DAYS; else null. */
+  duplicatePixelSeenAt: string | null;
 }
+
+export const DUPLICATE_PIXEL_WINDOW_DAYS = 7;
 
 export async function getHomeOverview(
   deps: Pick<AdminDeps, "db" | "apiKey" | "now" | "meta" | "decryptionKeys" | "logger">,
@@ -69,7 +74,7 @@ export async function getHomeOverview(
 ): Promise<HomeOverview> {
   const { db } = deps;
   const now = deps.now();
-  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, quality, reporters] = await Promise.all([
+  const [settings, embed, latestBrowserEvent, latestSentPurchase, dashboard, quality, reporters, duplicateSeen] = await Promise.all([
     findAdminSettings(db, req.shop),
     checkAppEmbed(req.graphql),
     findLatestBrowserEvent(db, req.shop),
@@ -77,6 +82,7 @@ export async function getHomeOverview(
     getDashboard(db, { shop: req.shop, rangeDays: req.rangeDays, now }),
     getDatasetQuality(deps, { shop: req.shop, timeoutMs: PAGE_TIMEOUT_MS }),
     getReporterTable(db, { shop: req.shop, rangeDays: req.rangeDays, now, storefrontRetentionDays: env().STOREFRONT_EVENT_RETENTION_DAYS }),
+    findDuplicatePixelSeenAt(db, req.shop),
   ]);
 
   const connectionState = settings?.connectionState ?? "disconnected";
@@ -106,5 +112,7 @@ export async function getHomeOverview(
     dashboard,
     quality: { ...quality, updatedMinutesAgo },
     reporters,
+    duplicatePixelSeenAt:
+      duplicateSeen && now.getTime() - duplicateSeen.getTime() < DUPLICATE_PIXEL_WINDOW_DAYS * 86_400_000 ? duplicateSeen.toISOString() : null,
   };
 }

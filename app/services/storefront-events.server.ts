@@ -1,6 +1,7 @@
 // POST /proxy/events after Shopify's signature has proven the shop: rate limits, the body, the shop's
 // state and settings, then one server event per accepted browser event in StorefrontEvent (Purchase and
-// InitiateCheckout also as "browser event seen" for the admin's order page). Never calls Meta.
+// InitiateCheckout also as "browser event seen" for the admin's order page), and the embed's duplicate-pixel
+// report on the shop's settings. Never calls Meta.
 import { isIP } from "node:net";
 import type { Db } from "~/db.server";
 import { env } from "~/env.server";
@@ -8,6 +9,7 @@ import { mapStorefrontEvent, parseEnvelope, MAX_EVENTS_PER_REQUEST, MAX_PAYLOAD_
 import { err, ok, type Result } from "~/lib/result";
 import { logger } from "~/logger.server";
 import { recordBrowserEventSeen } from "~/models/browser-event.server";
+import { recordDuplicatePixelSeen } from "~/models/duplicate-pixel.server";
 import { findShopSettingsForIngest } from "~/models/shop-settings.server";
 import { hasOfflineSession, recordStorefrontEvent } from "~/models/storefront-event.server";
 import { BodyTooLargeError, declaresTooLarge, readBodyWithLimit } from "~/services/body-limit.server";
@@ -142,6 +144,7 @@ export class ProxyIngest {
         }),
       );
     });
+    if (envelope.diagnostics.duplicatePixel) writes.push(recordDuplicatePixelSeen(db, { shop, at: now }));
     await Promise.all(writes);
     for (const { reason } of dropped) this.counters.add(shop, reason);
     return ok({ accepted: envelope.events.length - dropped.length, dropped });

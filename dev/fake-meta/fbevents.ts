@@ -1,7 +1,7 @@
 // A stand-in for Meta's fbevents.js (https://connect.facebook.net/en_US/fbevents.js) that reports to the
 // local /tr endpoint instead of facebook.com. It does what the storefront relies on, no more: takes over
-// the base code's queue, `init`/`set`/`consent`, `track`/`trackSingle` and their `…Custom` forms (on the
-// wire a custom event is one more `ev` name, as with Meta's) with `eventID`, the `_fbp` cookie
+// the base code's queue, `init`/`set`/`consent`, `getState().pixels`, `track`/`trackSingle` and their `…Custom`
+// forms (on the wire a custom event is one more `ev` name, as with Meta's) with `eventID`, the `_fbp` cookie
 // (set only when absent, in fbevents' format), and one GET /tr per event in fbevents' own parameter names
 // (id, ev, eid, dl, rl, ts, cd[...], fbp, fbc) in the query string, as the image pixel sends them.
 //
@@ -52,6 +52,8 @@ export function fakeFbeventsJs(trEndpoint: string): string {
   var queued = f.queue || [];
   f.queue = [];
   f.callMethod = function () { call(arguments); };
+  // As fbevents.js: the pixels init'ed so far, each once (a repeated init of an ID is ignored).
+  f.getState = function () { return { pixels: pixels.map(function (id) { return { id: id }; }) }; };
   queued.forEach(call);
 })();`;
 }

@@ -16,6 +16,7 @@
 //
 // Or all of it at once: `const s = await openStorefront(chromium, { consent: "pending" })` gives
 // {store, context, page, problems, close}.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -122,7 +123,7 @@ export async function forwardToAppProxy(
 export interface ProxyRequest {
   path: string;
   contentType: string;
-  body: { events: ProxyEvent[] };
+  body: { events: ProxyEvent[]; diagnostics?: { duplicatePixel?: boolean } };
 }
 
 export interface ProxyEvent {
@@ -204,9 +205,16 @@ export const FAKE_FBEVENTS_JS = `(function () {
   if (!/(?:^|; )_fbp=/.test(document.cookie)) {
     document.cookie = "_fbp=fb.1." + Date.now() + "." + Math.floor(Math.random() * 2147483647) + "; path=/; max-age=7776000";
   }
-  (f.queue || []).forEach(record);
+  // fbevents.js's getState(): each init'ed pixel once, as {id}; what the embed checks for a second copy.
+  var pixels = [];
+  f.getState = function () { return { pixels: pixels.map(function (id) { return { id: id }; }) }; };
+  function call(a) {
+    if (a[0] === "init" && pixels.indexOf(String(a[1])) < 0) pixels.push(String(a[1]));
+    record(a);
+  }
+  (f.queue || []).forEach(call);
   f.queue = [];
-  f.callMethod = function () { record(arguments); };
+  f.callMethod = function () { call(arguments); };
 })();`;
 
 function consentStub(scenario: ConsentScenario): string {
@@ -297,6 +305,8 @@ function liquidEngine(): Liquid {
       .replace(/&/g, "\\u0026"),
   );
   engine.registerFilter("asset_url", (name: unknown) => `/assets/${String(name)}`);
+  // Shopify's sha256: the lowercase hex digest of the string's UTF-8 bytes.
+  engine.registerFilter("sha256", (value: unknown) => createHash("sha256").update(String(value ?? "")).digest("hex"));
   engine.registerFilter("money_without_currency", (cents: unknown) => (Number(cents) / 100).toFixed(2));
   return engine;
 }

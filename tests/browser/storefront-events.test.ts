@@ -3,6 +3,8 @@
 // played by the test storefront (tests/helpers/storefront.ts). Every assertion is on what the browser did.
 import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
+import { customerKeyOf } from "~/lib/capi/customer-key";
+import { hashUserField, normalizeEmail } from "~/lib/capi/normalize";
 import { eventually } from "../helpers/browser";
 import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
 import {
@@ -10,6 +12,7 @@ import {
   PRODUCT,
   addToCartByFetch,
   addToCartByXhr,
+  decideConsent,
   settle,
 } from "../helpers/storefront";
 
@@ -27,7 +30,7 @@ describe("storefront events", () => {
     const calls = s.store.fbqCalls().map((c) => c.args);
     expect(calls.slice(0, 2)).toEqual([
       ["set", "autoConfig", false, PIXEL_ID],
-      ["init", PIXEL_ID],
+      ["init", PIXEL_ID, {}],
     ]);
     expect(events.map((e) => [e.method, e.pixelId, e.name])).toEqual([
       ["trackSingle", PIXEL_ID, "PageView"],
@@ -68,15 +71,27 @@ describe("storefront events", () => {
     expect(s.store.fbqCalls().map((c) => c.args).slice(0, 3)).toEqual([
       ["set", "autoConfig", false, PIXEL_ID],
       ["dataProcessingOptions", ["LDU"], 0, 0],
-      ["init", PIXEL_ID],
+      ["init", PIXEL_ID, {}],
     ]);
   });
 
-  it("passes a logged-in customer's email for Meta's advanced matching, normalised", async () => {
-    const s = await shop({ customer: { id: 207119551, email: " John_Smith@Gmail.com " } });
-    await s.page.goto(s.store.url);
+  it("prints no raw customer data into the page, and hands Meta the server's hashes only after consent", async () => {
+    const customer = { id: 207119551, email: " John_Smith@Gmail.com " };
+    const s = await shop({ customer, consent: "pending" });
+    const response = await s.page.goto(s.store.url);
+    // The served bytes, not the DOM: what a cache or any other script on the page could read.
+    const html = (await response!.text()).toLowerCase();
+    expect(html).not.toContain("john_smith");
+    expect(html).not.toContain("gmail");
+    expect(html).not.toContain(String(customer.id));
+    await settle(s.page);
+    expect(s.store.fbqCalls()).toEqual([]);
+
+    await decideConsent(s.page, "yes");
     await s.store.waitForEvents(["PageView"]);
-    expect(s.store.fbqCalls().map((c) => c.args)).toContainEqual(["init", PIXEL_ID, { em: "john_smith@gmail.com" }]);
+    const expected = { em: hashUserField(normalizeEmail(customer.email)!), external_id: customerKeyOf(customer.id) };
+    expect(expected.em).toBe("62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f");
+    expect(s.store.fbqCalls().map((c) => c.args)).toContainEqual(["init", PIXEL_ID, expected]);
   });
 
   it("fires only the events switched on, and loads nothing from Meta when none of them is", async () => {

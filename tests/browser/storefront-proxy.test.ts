@@ -230,3 +230,56 @@ metaCapi.track(${JSON.stringify(CUSTOM)}, { value: "19.90", plan: "monthly" });<
     expect(s.store.external).toEqual([]);
   });
 });
+
+describe("a second copy of the shop's pixel on the page", () => {
+  // Meta's base code as merchants paste it into theme.liquid (or another app injects it), with its own init.
+  const pastedBaseCode = (pixelId: string) => `<script>
+!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?n.callMethod.apply(n,arguments):n.queue.push(arguments)};
+if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';n.queue=[];t=b.createElement(e);t.async=!0;t.src=v;
+s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window,document,'script','https://connect.facebook.net/en_US/fbevents.js');
+fbq('init', '${pixelId}');
+fbq('track', 'PageView');
+</script>`;
+  const diagnostics = (s: { store: { proxyRequests: Array<{ body: { diagnostics?: unknown } }> } }) =>
+    s.store.proxyRequests.map((r) => r.body.diagnostics).filter((d) => d !== undefined);
+
+  it("pasted into the theme: the next proxy batch carries the report, once per browser session", async () => {
+    const s = await shop({ template: "index", headHtml: pastedBaseCode(PIXEL_ID) });
+    await s.page.goto(s.store.url);
+    await s.store.waitForProxyEvents(["PageView"]);
+    await eventually(() => diagnostics(s).length > 0 || undefined, "the duplicate-pixel report");
+    expect(diagnostics(s)).toEqual([{ duplicatePixel: true }]);
+    const withReport = s.store.proxyRequests.find((r) => r.body.diagnostics);
+    expect(withReport!.body.events.map((e) => e.event_name)).toEqual(["PageView"]);
+
+    // Same tab, next page: still two copies, but the app was told already.
+    await s.page.goto(`${s.store.url}?again=1`);
+    await eventually(() => s.store.proxyEvents().filter((e) => e.event_name === "PageView").length === 2 || undefined, "the second PageView");
+    await settle(s.page);
+    expect(diagnostics(s)).toEqual([{ duplicatePixel: true }]);
+  });
+
+  it("init'ed again after ours (a script that loads later): reported with the next event", async () => {
+    const s = await shop({ template: "index" });
+    await s.page.goto(s.store.url);
+    await s.store.waitForProxyEvents(["PageView"]);
+    await settle(s.page);
+    expect(diagnostics(s)).toEqual([]);
+    await s.page.evaluate((id) => (window as unknown as { fbq(...a: unknown[]): void }).fbq("init", id), PIXEL_ID);
+    await addToCartByFetch(s.page);
+    await s.store.waitForProxyEvents(["AddToCart"]);
+    const batch = await eventually(() => s.store.proxyRequests.find((r) => r.body.diagnostics), "the duplicate-pixel report");
+    expect(batch.body).toMatchObject({ diagnostics: { duplicatePixel: true }, events: [{ event_name: "AddToCart" }] });
+  });
+
+  it("reports nothing for our pixel alone, or next to a different pixel", async () => {
+    const s = await shop({ template: "product", headHtml: pastedBaseCode("999999999999999") });
+    await s.page.goto(s.store.url);
+    await s.store.waitForProxyEvents(["PageView"]);
+    await addToCartByFetch(s.page);
+    await s.store.waitForProxyEvents(["AddToCart"]);
+    await settle(s.page);
+    expect(s.store.proxyRequests.length).toBeGreaterThan(0);
+    expect(diagnostics(s)).toEqual([]);
+  });
+});

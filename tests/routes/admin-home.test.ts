@@ -1,6 +1,12 @@
 // The home page: the onboarding checklist (live state from the database and the Admin API) and the
-// dashboard, through the real authenticate.admin.
+// dashboard and the duplicate-pixel warning, through the real authenticate.admin.
+import { AppProvider } from "@shopify/polaris";
+import polarisEnglish from "@shopify/polaris/locales/en.json";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DuplicatePixelBanner } from "~/components/duplicate-pixel-banner";
+import { recordDuplicatePixelSeen } from "~/models/duplicate-pixel.server";
 import { createDelivery } from "../factories/delivery";
 import { createStorefrontEvent } from "../factories/storefront-event";
 import { adminRequest, callRoute, OTHER_SHOP, SHOP, startAdminTestApp, type AdminTestApp } from "../helpers/admin-app";
@@ -202,5 +208,37 @@ describe("both reporters", () => {
       { eventName: "BookedTrialClass", custom: true, browser: 1, server: 0, both: 0 },
     ]);
     expect((await getHome("?range=30")).reporters.rangeDays).toBe(30);
+  });
+});
+
+describe("duplicate pixel", () => {
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+  const seenAt = async (shop = SHOP) => ((await getHome("", shop)) as HomeData & { duplicatePixelSeenAt: string | null }).duplicatePixelSeenAt;
+
+  it("warns while the storefront saw a second copy of the pixel in the last 7 days, for that shop only, with how to fix it", async () => {
+    answerMainTheme(app.api, { embed: "on" });
+    await connect();
+    expect(await seenAt()).toBeNull();
+
+    const seen = daysAgo(1);
+    await recordDuplicatePixelSeen(app.db, { shop: SHOP, at: seen });
+    expect(await seenAt()).toBe(seen.toISOString());
+    answerMainTheme(app.api, { embed: "on" });
+    expect(await seenAt(OTHER_SHOP)).toBeNull();
+
+    await recordDuplicatePixelSeen(app.db, { shop: SHOP, at: daysAgo(7.01) });
+    answerMainTheme(app.api, { embed: "on" });
+    expect(await seenAt()).toBeNull();
+  });
+
+  it("the banner tells the merchant both ways to remove the second copy", () => {
+    const html = renderToString(
+      createElement(AppProvider, { i18n: polarisEnglish }, createElement(DuplicatePixelBanner, { seenAt: "2026-11-28T10:00:00.000Z" })),
+    );
+    expect(html).toContain("installed twice");
+    expect(html).toMatch(/Facebook &amp;(amp;)? Instagram/);
+    expect(html).toContain("Data sharing");
+    expect(html).toContain("theme.liquid");
+    expect(html).toContain("Sat, 28 Nov 2026 10:00:00 GMT");
   });
 });

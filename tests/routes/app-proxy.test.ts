@@ -202,6 +202,21 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     expect(await worker.runOnce()).toMatchObject({ claimed: 0 });
   });
 
+  it("records the embed's duplicate-pixel report on the signed shop, with the batch's events kept", async () => {
+    const seenAt = () => db.shopSettings.findUnique({ where: { shop: SHOP } }).then((row) => row?.duplicatePixelSeenAt ?? null);
+    expect((await post({ events: [event()] })).status).toBe(202);
+    expect(await seenAt()).toBeNull();
+    // Malformed: ignored, the events still stored.
+    expect((await post({ events: [event()], diagnostics: { duplicatePixel: "yes" } })).status).toBe(202);
+    expect(await seenAt()).toBeNull();
+    const before = Date.now();
+    expect((await post({ events: [event()], diagnostics: { duplicatePixel: true } })).status).toBe(202);
+    expect((await seenAt())!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(await rows()).toHaveLength(3);
+    // A stranger's report changes nothing anywhere.
+    expect((await post({ events: [event()], diagnostics: { duplicatePixel: true } }, { shop: STRANGER })).status).not.toBe(202);
+  });
+
   it("stores a repeated beacon once, and accepts application/json as well as text/plain", async () => {
     const same = event();
     expect((await post({ events: [same] })).status).toBe(202);

@@ -37,9 +37,19 @@ const reasonOf = (raw: unknown, c = ctx()) => {
   return result.ok ? "ok" : result.reason;
 };
 
+describe("parseEnvelope's diagnostics", () => {
+  it("reads the embed's duplicate-pixel report, and ignores a malformed one without losing the events", () => {
+    const body = (diagnostics: unknown) => JSON.stringify({ events: [{}], diagnostics });
+    expect(parseEnvelope(body({ duplicatePixel: true }))).toEqual({ ok: true, events: [{}], diagnostics: { duplicatePixel: true } });
+    for (const bad of [{ duplicatePixel: false }, { duplicatePixel: "yes" }, { duplicatePixel: true, extra: 1 }, [], "x", null]) {
+      expect(parseEnvelope(body(bad))).toEqual({ ok: true, events: [{}], diagnostics: { duplicatePixel: false } });
+    }
+  });
+});
+
 describe("parseEnvelope", () => {
   it("takes {events: [...]} of 1 to 20 events and refuses anything else as a whole", () => {
-    expect(parseEnvelope('{"events":[{}]}')).toEqual({ ok: true, events: [{}] });
+    expect(parseEnvelope('{"events":[{}]}')).toEqual({ ok: true, events: [{}], diagnostics: { duplicatePixel: false } });
     for (const bad of ["", "[]", "null", '{"events":{}}', '{"events":[]}', "{", '"events"']) {
       expect(parseEnvelope(bad).ok).toBe(false);
     }

@@ -2,6 +2,7 @@
 // mapped to Meta server events. Pure: the route has already proven the shop (Shopify's signature) and read
 // the shopper's IP, user agent and customer ID from what Shopify forwarded. Every check here drops one
 // event with a reason and keeps the rest of the request; only a malformed envelope refuses the whole body.
+import { z } from "zod";
 import {
   checkCustomEventName,
   customEventListError,
@@ -49,7 +50,17 @@ export type DropReason =
   | "insufficient_customer_information"
   | "payload_too_large";
 
-export type EnvelopeResult = { ok: true; events: unknown[] } | { ok: false; error: string };
+/**
+ * What the embed reports about the page besides events, at most once per browser session on a batch.
+ * duplicatePixel: another script on the page inits the shop's pixel too.
+ */
+export interface ProxyDiagnostics {
+  duplicatePixel: boolean;
+}
+
+const diagnosticsSchema = z.object({ duplicatePixel: z.literal(true) }).strict();
+
+export type EnvelopeResult = { ok: true; events: unknown[]; diagnostics: ProxyDiagnostics } | { ok: false; error: string };
 
 /** The request body's `{"events": [...]}`; a count past the limit refuses the body before any event is looked at. */
 export function parseEnvelope(text: string): EnvelopeResult {
@@ -69,7 +80,9 @@ export function parseEnvelope(text: string): EnvelopeResult {
   if (events.length > MAX_EVENTS_PER_REQUEST) {
     return { ok: false, error: `At most ${MAX_EVENTS_PER_REQUEST} events per request` };
   }
-  return { ok: true, events };
+  // A malformed diagnostics field is ignored rather than refused: it must never cost the batch its events.
+  const diagnostics = diagnosticsSchema.safeParse((body as { diagnostics?: unknown }).diagnostics);
+  return { ok: true, events, diagnostics: { duplicatePixel: diagnostics.success } };
 }
 
 export interface StorefrontMapContext {

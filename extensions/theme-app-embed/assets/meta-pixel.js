@@ -1,26 +1,25 @@
-/* Meta Pixel for the storefront (theme app embed), with a server copy of each event through the app proxy.
-   Plain ES2017, served as written. Never logs, never throws into the page. Purchase is the web pixel's. */
+/* Meta Pixel + a server copy of each event via the app proxy (docs/browser-side.md). ES2017 as written; never logs or throws. */
 (function () {
   "use strict";
   var w = window, d = document;
-  if (w.__metaCapiPixel) return; // a theme that renders the embed twice
+  if (w.__metaCapiPixel) return; // embed rendered twice
   w.__metaCapiPixel = 1;
 
   var FB_COOKIE = /^fb\.\d\.\d+\.[\w.-]+$/;
   var EVENTS = ["PageView", "ViewContent", "AddToCart"];
   var STANDARD = /^(AddPaymentInfo|AddToCart|AddToWishlist|CompleteRegistration|Contact|CustomizeProduct|Donate|FindLocation|InitiateCheckout|Lead|PageView|Purchase|Schedule|Search|StartTrial|SubmitApplication|Subscribe|ViewContent)$/i;
-  var firstSeen = Date.now(); // fbc's timestamp is when the fbclid was first seen
+  var firstSeen = Date.now(); // fbc's timestamp
   var noop = function () {};
   var origFetch = w.fetch;
   var c, pid, fbq, state = "", started = 0, loaded = 0, hasCart = 0;
   var cur = {}, timer, syncing = 0, again = 0;
-  var proxy, customs, queue = [], flushTimer, early = [];
+  var proxy, customs, queue = [], flushTimer, early = [], dup = 0, inits = 0;
 
   function wants(name) {
     return (Array.isArray(c.events) ? c.events : EVENTS).indexOf(name) >= 0;
   }
 
-  // No cryptographic randomness, no event: never a guessable or empty ID.
+  // No crypto, no event (never a guessable ID).
   function newId() {
     var cr = w.crypto, a = new Uint8Array(16), s = "sf_", i;
     if (!cr || !cr.getRandomValues) return "";
@@ -36,7 +35,7 @@
     } catch (e) { return ""; }
   }
 
-  // Case kept, and a cookie for the same click is never rebuilt: a new timestamp reads as a new click.
+  // Never rebuilt for the same click: a new timestamp reads as a new click.
   function setFbc() {
     var id = new URLSearchParams(location.search).get("fbclid"), m;
     if (!id || !/^[\w.-]{1,500}$/.test(id)) return;
@@ -46,7 +45,7 @@
       (location.protocol === "https:" ? "; Secure" : "");
   }
 
-  // Cart attributes become the order's note_attributes: the server Purchase's _fbp, _fbc and consent.
+  // Cart attributes reach the server Purchase (note_attributes).
   function desired() {
     if (state === "denied") return { _fbp: "", _fbc: "", _mc_consent: "denied" };
     if (state !== "granted") return {};
@@ -56,7 +55,7 @@
     return o;
   }
 
-  // Only with a cart (no cart is created for a visitor who only looks) and only what changed.
+  // Only with a cart, only what changed.
   function sync() {
     clearTimeout(timer);
     timer = setTimeout(function () {
@@ -92,18 +91,25 @@
     return id;
   }
 
-  // <= 20 a request. The proxy strips cookies: _fbp/_fbc (set late) go in the body. No retry, ever.
+  // The proxy strips cookies: _fbp/_fbc (set late) go in the body. No retry.
   function flush() {
     clearTimeout(flushTimer);
     flushTimer = 0;
     var p = cookie("_fbp"), f = cookie("_fbc");
     queue.forEach(function (e) { if (p) e.fbp = p; if (f) e.fbc = f; });
     while (queue.length) {
-      try { navigator.sendBeacon(proxy, new Blob([JSON.stringify({ events: queue.splice(0, 20) })], { type: "text/plain" })); } catch (e) {}
+      try {
+        navigator.sendBeacon(proxy, new Blob([JSON.stringify({ events: queue.splice(0, 20), diagnostics: dup == 1 && (dup = 2) ? { duplicatePixel: true } : void 0 })], { type: "text/plain" }));
+      } catch (e) {}
     }
   }
 
-  // Bad input (unknown or standard name, odd value or currency) sends nothing, to either copy.
+  // Another script inits our pixel (double counting): told to the app once a session.
+  function dupe(a) {
+    if (a[0] == "init" && a[1] == pid && inits++ && !dup) try { dup = sessionStorage.mcDup ? 2 : 1; sessionStorage.mcDup = 1; } catch (e) {}
+  }
+
+  // Bad input sends nothing, to either copy.
   function custom(name, data) {
     var o = {}, k, v;
     try {
@@ -131,12 +137,16 @@
     return data;
   }
 
-  // Meta's base code without its PageView; autoConfig off and no push-state PageViews: no events without IDs.
+  // Meta's base code; no PageView, autoConfig or push-state PageViews: no events without IDs.
   function loadPixel() {
     fbq = w.fbq;
-    if (fbq) loaded = 1;
-    else {
+    if (fbq) {
+      // Another base code came first: its init is queued or in fbevents' state.
+      loaded = inits = 1;
+      try { (fbq.queue || []).forEach(dupe); fbq.getState().pixels.forEach(function (x) { dupe(["init", x.id]); }); } catch (e) {}
+    } else {
       fbq = w.fbq = function () {
+        dupe(arguments);
         fbq.callMethod ? fbq.callMethod.apply(fbq, arguments) : fbq.queue.push(arguments);
       };
       if (!w._fbq) w._fbq = fbq;
@@ -144,17 +154,20 @@
       fbq.loaded = !0;
       fbq.version = "2.0";
       fbq.queue = [];
-      fbq.disablePushState = true;
+      fbq.disablePushState = !0;
       var s = d.createElement("script");
-      s.async = true;
+      s.async = !0;
       s.src = "https://connect.facebook.net/en_US/fbevents.js";
       s.onload = s.onerror = function () { loaded = 1; sync(); };
       (d.head || d.documentElement).appendChild(s);
     }
     fbq("set", "autoConfig", false, pid);
     if (c.ldu === true) fbq("dataProcessingOptions", ["LDU"], 0, 0);
-    var em = typeof c.email === "string" ? c.email.trim().toLowerCase() : "";
-    em.indexOf("@") > 0 ? fbq("init", pid, { em: em }) : fbq("init", pid);
+    // Advanced matching: the Liquid's SHA-256 hashes only.
+    var ud = {}, H = /^[\da-f]{64}$/;
+    H.test(c.em) && (ud.em = c.em);
+    H.test(c.xid) && (ud.external_id = c.xid);
+    fbq("init", pid, ud);
   }
 
   function grant() {
@@ -169,7 +182,7 @@
       track("ViewContent", money({ content_ids: [p.id], content_type: "product", contents: [{ id: p.id, quantity: 1 }] }, p.price));
     }
     early.splice(0).forEach(function (a) { track(a[0], a[1], 1); });
-    if (!pixel || loaded) sync(); // else fbevents.js's load triggers it, when _fbp exists
+    if (!pixel || loaded) sync(); // else once fbevents.js set _fbp
   }
 
   function deny() {
@@ -180,7 +193,6 @@
     sync();
   }
 
-  // Once Shopify confirmed the add.
   function added(items) {
     hasCart = 1;
     var ids = [], contents = [], cents = 0;
@@ -232,7 +244,7 @@
         return send.apply(this, arguments);
       };
     }
-    // A plain form post; on window, after the theme's handlers: a prevented one adds by fetch/XHR (seen above).
+    // A plain form post (after the theme's handlers: a prevented one adds by fetch/XHR).
     w.addEventListener("submit", function (e) {
       try {
         var f = e.target, fd, vid, p = c.product, v = null;
@@ -245,7 +257,7 @@
     });
   }
 
-  // Nothing before the Customer Privacy API allows marketing ("strict": an explicit yes); a decline goes to the cart.
+  // Nothing before the Customer Privacy API allows marketing ("strict": an explicit yes).
   function consent() {
     var S = w.Shopify;
     if (!S || typeof S.loadFeatures !== "function") return;
@@ -278,11 +290,11 @@
       ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
       hasCart = c.cart && c.cart.items > 0 ? 1 : 0;
       hookCart();
-      // Calls made before this script loaded wait in the stub's q.
+      // Calls made before we loaded wait in the stub's q.
       a = w.metaCapi;
       w.metaCapi = { track: custom };
       if (a && Array.isArray(a.q)) a.q.forEach(function (x) { custom(x[0], x[1]); });
-      // Capturing: sees clicks whose handlers stop propagation.
+      // Capturing: sees clicks that stop propagation.
       d.addEventListener("click", function (e) {
         var el = e.target && e.target.closest && e.target.closest("[data-meta-event]"), g = el && el.getAttribute.bind(el);
         if (g) custom(g("data-meta-event"), { value: g("data-meta-value"), currency: g("data-meta-currency") });
@@ -293,7 +305,7 @@
     } catch (e) {}
   }
 
-  // Loaded async: the config element may not be parsed yet.
+  // Async: the config may not be parsed yet.
   if (d.readyState === "loading" && !d.getElementById("meta-capi-pixel-config")) d.addEventListener("DOMContentLoaded", boot);
   else boot();
 })();

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ShopSettings" ADD COLUMN     "duplicatePixelSeenAt" TIMESTAMP(3);
