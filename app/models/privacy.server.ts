@@ -160,7 +160,7 @@ export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stoppe
 export async function stopShopStorefrontEvents(db: Db, shop: string): Promise<number> {
   const { count } = await db.storefrontEvent.updateMany({
     where: { shop, OR: [{ status: { in: ["pending", "sending"] } }, { payload: { not: "" } }] },
-    data: { ...clearLease, status: "skipped", payload: "", lastError: "App uninstalled" },
+    data: { ...clearLease, status: "skipped", payload: "", reasonCode: "uninstalled", failureKind: null, lastError: null },
   });
   return count;
 }

@@ -3,7 +3,9 @@
 // it once; the row keeps what the admin counts), and every write after a claim is guarded by the claim
 // token as for the delivery ledger.
 import { providerOf, type Db } from "~/db.server";
+import { checkedCode, type ReasonCode } from "~/lib/delivery-reasons";
 import { sumOverSlices, slices } from "~/lib/slices";
+import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { Coalescer, Params } from "~/models/group-commit.server";
 
 export interface NewStorefrontEvent {
@@ -137,25 +139,38 @@ function updateOwned(db: Db, ids: number[], token: string, data: Update): Promis
 }
 
 // A final row keeps no payload: it held the shopper's raw IP and user agent, and nothing reads it again.
+// Outcomes are written as Delivery's are (delivery-queue.server.ts): a reason code, Meta's classification
+// and Meta's own message; lastError never holds the app's words.
 export const markStorefrontSent = (db: Db, ids: number[], token: string) =>
-  updateOwned(db, ids, token, { status: "sent", payload: "", lastError: null });
+  updateOwned(db, ids, token, { status: "sent", payload: "", reasonCode: null, failureKind: null, lastError: null });
 
-export const markStorefrontFailed = (db: Db, ids: number[], token: string, message: string) =>
-  updateOwned(db, ids, token, { status: "failed", payload: "", lastError: message.slice(0, 500) });
+export const markStorefrontFailed = (db: Db, ids: number[], token: string, answer: MetaAnswer, code: "meta_rejected" | "no_event" = "meta_rejected") =>
+  updateOwned(db, ids, token, { status: "failed", payload: "", reasonCode: checkedCode(code), ...answerFields(answer) });
 
-export const markStorefrontSkipped = (db: Db, ids: number[], token: string, reason: string) =>
-  updateOwned(db, ids, token, { status: "skipped", payload: "", lastError: reason });
+export const markStorefrontSkipped = (db: Db, ids: number[], token: string, code: ReasonCode) =>
+  updateOwned(db, ids, token, { status: "skipped", payload: "", reasonCode: checkedCode(code) });
 
-export const markStorefrontRetry = (db: Db, ids: number[], token: string, input: { nextAttemptAt: Date; message: string }) =>
-  updateOwned(db, ids, token, { status: "pending", nextAttemptAt: input.nextAttemptAt, lastError: input.message.slice(0, 500) });
+export const markStorefrontRetry = (db: Db, ids: number[], token: string, answer: MetaAnswer & { nextAttemptAt: Date }) =>
+  updateOwned(db, ids, token, { status: "pending", reasonCode: "meta_unavailable", nextAttemptAt: answer.nextAttemptAt, ...answerFields(answer) });
 
 /** Back to the queue; without `countAttempt` the claim's attempt is given back (shutdown, held shop). */
-export const releaseStorefrontClaim = (db: Db, ids: number[], token: string, opts: { reason?: string; countAttempt?: boolean } = {}) =>
+export const releaseStorefrontClaim = (
+  db: Db,
+  ids: number[],
+  token: string,
+  opts: { reason?: ReasonCode; countAttempt?: boolean; answer?: MetaAnswer } = {},
+) =>
   updateOwned(db, ids, token, {
     status: "pending",
-    ...(opts.reason !== undefined ? { lastError: opts.reason } : {}),
+    // Without a reason (shutdown) the row keeps the one it had.
+    ...(opts.reason !== undefined ? { reasonCode: checkedCode(opts.reason) } : {}),
     ...(opts.countAttempt ? {} : { attempts: { decrement: 1 } }),
+    ...(opts.answer ? answerFields(opts.answer) : {}),
   });
+
+function answerFields(answer: MetaAnswer) {
+  return { failureKind: answer.kind, lastError: answer.message ? answer.message.slice(0, 500) : null };
+}
 
 export async function stillClaimedStorefront(db: Db, ids: number[], token: string): Promise<Set<number>> {
   const kept = new Set<number>();

@@ -176,7 +176,11 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     fake.fail(1, { kind: "http", status: 503 });
     expect(await worker.runOnce()).toMatchObject({ claimed: 3, retrying: 3 });
     const retrying = await rows();
-    expect(retrying.map((r) => [r.status, r.attempts])).toEqual([["pending", 1], ["pending", 1], ["pending", 1]]);
+    expect(retrying.map((r) => [r.status, r.attempts, r.reasonCode, r.failureKind])).toEqual([
+      ["pending", 1, "meta_unavailable", "transient"],
+      ["pending", 1, "meta_unavailable", "transient"],
+      ["pending", 1, "meta_unavailable", "transient"],
+    ]);
     expect(retrying.every((r) => r.nextAttemptAt.getTime() > Date.now() && r.payload !== "")).toBe(true);
 
     // Due again; Meta now refuses any batch holding the bad event (code 100): only it fails.
@@ -186,10 +190,10 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
       return data.some((e) => e.event_id === bad.event_id) ? { kind: "graph-error", code: 100, subcode: 2804019, message: "Invalid parameter" } : null;
     });
     expect(await worker.drain()).toMatchObject({ sent: 2, failed: 1 });
-    expect((await rows()).map((r) => [r.eventId, r.status])).toEqual([
-      [first.event_id, "sent"],
-      [bad.event_id, "failed"],
-      [third.event_id, "sent"],
+    expect((await rows()).map((r) => [r.eventId, r.status, r.reasonCode, r.failureKind, r.lastError])).toEqual([
+      [first.event_id, "sent", null, null, null],
+      [bad.event_id, "failed", "meta_rejected", "invalid_payload", "Invalid parameter"],
+      [third.event_id, "sent", null, null, null],
     ]);
     fake.setHandler(null);
 
@@ -197,7 +201,10 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     fake.expireToken(PIXEL);
     expect(await worker.runOnce()).toMatchObject({ claimed: 1, held: 1 });
     expect((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).connectionState).toBe("broken");
-    expect(await db.storefrontEvent.count({ where: { status: "pending" } })).toBe(1);
+    const held = await db.storefrontEvent.findMany({ where: { status: "pending" } });
+    expect(held.map((r) => [r.reasonCode, r.failureKind])).toEqual([["held_meta_refused", "auth"]]);
+    // Meta's own words only; the app's reason is the code.
+    expect(held[0].lastError).not.toMatch(/^Held/);
     // Held: not claimed again while the connection is broken.
     expect(await worker.runOnce()).toMatchObject({ claimed: 0 });
   });
@@ -424,8 +431,20 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     await post({ events: [event()] });
     const { handleAppUninstalled } = await import("~/services/shop-lifecycle.server");
     await handleAppUninstalled(db, SHOP);
-    expect((await rows()).map((r) => [r.status, r.payload])).toEqual([["skipped", ""]]);
+    expect((await rows()).map((r) => [r.status, r.payload, r.reasonCode, r.lastError])).toEqual([["skipped", "", "uninstalled", null]]);
     expect(await worker.drain()).toMatchObject({ claimed: 0 });
+    expect(fake.received()).toEqual([]);
+  });
+
+  it("holds a shop's events when its connection has no token, with the worker's code and no words in lastError", async () => {
+    expect((await post({ events: [event(), event()] })).status).toBe(202);
+    // Still marked connected (so the claim takes its rows) but without a token: the send must not happen.
+    await db.shopSettings.update({ where: { shop: SHOP }, data: { accessTokenSealed: null } });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 2, held: 2 });
+    expect((await rows()).map((r) => [r.status, r.attempts, r.reasonCode, r.failureKind, r.lastError])).toEqual([
+      ["pending", 0, "held_not_connected", null, null],
+      ["pending", 0, "held_not_connected", null, null],
+    ]);
     expect(fake.received()).toEqual([]);
   });
 });

@@ -5,8 +5,7 @@
 import { hasEventToSend } from "~/lib/delivery-payload";
 import { providerOf, type Db } from "~/db.server";
 import type { Logger } from "~/logger.server";
-import { dropRemovedValues, scrubRawIdentifiers } from "~/lib/capi/scrub";
-import { openToken, TokenDecryptError } from "~/lib/token-crypto.server";
+import { scrubRawIdentifiers } from "~/lib/capi/scrub";
 import {
   claimDueDeliveries,
   markFailed,
@@ -17,10 +16,9 @@ import {
   stillClaimed,
   type ClaimedDelivery,
 } from "~/models/delivery-queue.server";
-import { findShopSettings, markConnectionBroken } from "~/models/shop-settings.server";
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
-import { isTooOldForMeta, retryDelayMs } from "./backoff";
 import { purgeExpired, type PurgeResult } from "./retention.server";
+import { deliverGroup, groupByShopAndPixel, ids, type QueueWrites, type SendContext } from "./send-group.server";
 import { StorefrontSender } from "./storefront-sender.server";
 
 export interface MetaSender {
@@ -78,11 +76,15 @@ export class DeliveryWorker {
   // SQLite: claims from this process's loops take turns (see claim()).
   private claimTurn: Promise<unknown> = Promise.resolve();
   private readonly storefront: StorefrontSender;
+  private readonly send: SendContext;
+  private readonly ledger: QueueWrites<ClaimedDelivery>;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
-    this.storefront = new StorefrontSender(opts, this.now, this.random, (run) => this.takeTurn(run));
+    this.send = { opts, now: this.now, random: this.random };
+    this.ledger = ledgerWrites(opts.db);
+    this.storefront = new StorefrontSender(this.send, (run) => this.takeTurn(run));
   }
 
   /** One claim-send-record cycle. Exposed for tests and for draining the queue on demand. */
@@ -97,7 +99,7 @@ export class DeliveryWorker {
         stats.released += await releaseClaim(this.opts.db, ids(group.rows), claim.token);
         continue;
       }
-      await this.deliverGroup(group.shop, group.pixelId, group.rows, claim.token, stats);
+      await deliverGroup(this.send, this.ledger, group, claim.token, stats);
     }
     // Server copies of storefront events: their own table and claim, the same rules (storefront-sender.server.ts).
     await this.storefront.runOnce(stats, () => this.stopping, (expiresAt) => this.leaseTooShort(expiresAt));
@@ -202,151 +204,22 @@ export class DeliveryWorker {
   private leaseTooShort(leaseExpiresAt: Date): boolean {
     return leaseExpiresAt.getTime() - this.now().getTime() < this.opts.requestTimeoutMs * 2;
   }
-
-  private async deliverGroup(
-    shop: string,
-    pixelId: string,
-    rows: ClaimedDelivery[],
-    token: string,
-    stats: CycleStats,
-  ): Promise<void> {
-    const { db, logger } = this.opts;
-    const settings = await findShopSettings(db, shop);
-    if (!settings || settings.connectionState !== "connected" || !settings.accessTokenSealed) {
-      stats.held += await releaseClaim(db, ids(rows), token, { reason: "held_not_connected" });
-      return;
-    }
-
-    let accessToken: string;
-    try {
-      accessToken = openToken(settings.accessTokenSealed, [
-        this.opts.encryptionKey,
-        ...(this.opts.previousEncryptionKey ? [this.opts.previousEncryptionKey] : []),
-      ]);
-    } catch (error) {
-      if (!(error instanceof TokenDecryptError)) throw error;
-      await markConnectionBroken(db, shop, { accessTokenSealed: settings.accessTokenSealed, reason: error.message });
-      stats.held += await releaseClaim(db, ids(rows), token, { reason: "held_token_unreadable" });
-      logger.error({ shop }, "stored access token cannot be decrypted; shop marked broken");
-      return;
-    }
-
-    const now = this.now();
-    const stale = rows.filter((row) => isTooOldForMeta(row.eventTime, now));
-    if (stale.length > 0) {
-      stats.skipped += await markSkipped(db, ids(stale), token, "too_old", scrubbed(stale));
-    }
-    const fresh = rows.filter((row) => !isTooOldForMeta(row.eventTime, now));
-    if (fresh.length === 0) return;
-
-    await this.sendBatch(
-      { shop, pixelId, accessToken, accessTokenSealed: settings.accessTokenSealed, testEventCode: settings.testEventCode },
-      fresh,
-      token,
-      stats,
-    );
-  }
-
-  private async sendBatch(
-    target: { shop: string; pixelId: string; accessToken: string; accessTokenSealed: string; testEventCode: string | null },
-    rows: ClaimedDelivery[],
-    token: string,
-    stats: CycleStats,
-  ): Promise<void> {
-    const { db, logger } = this.opts;
-    // Rows taken away since the claim (customer redacted, app uninstalled) are no longer ours to send.
-    const claimed = await stillClaimed(db, ids(rows), token);
-    const events: unknown[] = [];
-    const sendable: ClaimedDelivery[] = [];
-    for (const row of rows.filter((r) => claimed.has(r.id))) {
-      // A row that never held an event (an unmapped order re-queued by an older version) must fail here
-      // rather than put an empty event on the wire.
-      if (!hasEventToSend(row.payload)) {
-        stats.failed += await markFailed(db, [row.id], token, { fbtraceId: null, kind: null }, "no_event");
-        continue;
-      }
-      events.push(dropRemovedValues(JSON.parse(row.payload)));
-      sendable.push(row);
-    }
-    if (sendable.length === 0) return;
-
-    const result = await this.opts.meta.sendEvents({
-      pixelId: target.pixelId,
-      accessToken: target.accessToken,
-      events,
-      testEventCode: target.testEventCode,
-    });
-    const answeredAt = this.now();
-
-    if (result.ok) {
-      stats.sent += await markSent(
-        db,
-        ids(sendable),
-        token,
-        { eventsReceived: result.eventsReceived, fbtraceId: result.fbtraceId, sentAt: answeredAt },
-        scrubbed(sendable),
-      );
-      logger.info(
-        { shop: target.shop, pixelId: target.pixelId, events: sendable.length, fbtraceId: result.fbtraceId },
-        "delivered to Meta",
-      );
-      return;
-    }
-
-    const answer = { fbtraceId: result.fbtraceId, kind: result.kind, errorCode: result.code, errorSubcode: result.subcode, message: result.message };
-    const logFields = { shop: target.shop, pixelId: target.pixelId, events: sendable.length, kind: result.kind, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId };
-
-    switch (result.kind) {
-      case "transient": {
-        // One delay for the batch: its rows failed together and share the same attempt count.
-        const attempts = Math.max(...sendable.map((r) => r.attempts));
-        const delay = retryDelayMs(
-          attempts,
-          { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, retryAfterMs: result.retryAfterMs },
-          this.random,
-        );
-        stats.retrying += await markRetry(db, ids(sendable), token, {
-          ...answer,
-          nextAttemptAt: new Date(answeredAt.getTime() + delay),
-        });
-        logger.warn({ ...logFields, retryInMs: delay }, "Meta unavailable; will retry");
-        return;
-      }
-      case "invalid_payload": {
-        // Meta rejects the whole batch for one bad event and does not say which: split until the bad
-        // event is alone, fail only it, deliver the rest.
-        if (sendable.length === 1) {
-          stats.failed += await markFailed(db, ids(sendable), token, answer);
-          logger.warn(logFields, "Meta rejected an event");
-          return;
-        }
-        const middle = Math.ceil(sendable.length / 2);
-        await this.sendBatch(target, sendable.slice(0, middle), token, stats);
-        await this.sendBatch(target, sendable.slice(middle), token, stats);
-        return;
-      }
-      case "auth":
-      case "permission":
-      case "config": {
-        // Every event of the shop would fail the same way until the merchant fixes the connection:
-        // hold them (nothing is lost) instead of failing or retrying them in a loop.
-        // Only if the refused token is still the stored one: the merchant may have saved a new one while
-        // this request was in flight, and then the rows go back to the queue to be sent with it.
-        const broken = await markConnectionBroken(db, target.shop, { accessTokenSealed: target.accessTokenSealed, reason: result.message });
-        stats.held += await releaseClaim(db, ids(sendable), token, {
-          reason: broken ? "held_meta_refused" : "token_replaced",
-          countAttempt: true,
-          answer,
-        });
-        logger.warn(logFields, "Meta refused the shop's connection; its events are held until it reconnects");
-        return;
-      }
-    }
-  }
 }
 
-function ids(rows: ClaimedDelivery[]): number[] {
-  return rows.map((row) => row.id);
+// The ledger's side of the shared sending (send-group.server.ts).
+function ledgerWrites(db: Db): QueueWrites<ClaimedDelivery> {
+  return {
+    logContext: {},
+    // A row that never held an event (an unmapped order re-queued by an older version) must fail here
+    // rather than put an empty event on the wire.
+    eventOf: (row) => (hasEventToSend(row.payload) ? (JSON.parse(row.payload) as unknown) : null),
+    stillClaimed: (rowIds, token) => stillClaimed(db, rowIds, token),
+    release: (rowIds, token, opts) => releaseClaim(db, rowIds, token, opts),
+    skipTooOld: (rows, token) => markSkipped(db, ids(rows), token, "too_old", scrubbed(rows)),
+    markSent: (rows, token, sent) => markSent(db, ids(rows), token, sent, scrubbed(rows)),
+    markRetry: (rowIds, token, answer) => markRetry(db, rowIds, token, answer),
+    markFailed: (rowIds, token, answer, code) => markFailed(db, rowIds, token, answer, code),
+  };
 }
 
 // Meta needed the raw IP, user agent and browser IDs for this one request; the ledger keeps only that they were there.
@@ -355,17 +228,6 @@ function scrubbed(rows: ClaimedDelivery[]): { id: number; payload: string }[] {
     const payload = scrubRawIdentifiers(row.payload);
     return payload === row.payload ? [] : [{ id: row.id, payload }];
   });
-}
-
-function groupByShopAndPixel(rows: ClaimedDelivery[]): { shop: string; pixelId: string; rows: ClaimedDelivery[] }[] {
-  const groups = new Map<string, { shop: string; pixelId: string; rows: ClaimedDelivery[] }>();
-  for (const row of rows) {
-    const key = `${row.shop}\u0000${row.pixelId}`;
-    const group = groups.get(key) ?? { shop: row.shop, pixelId: row.pixelId, rows: [] };
-    group.rows.push(row);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
 }
 
 function describe(error: unknown): { name: string; message: string } {
