@@ -84,6 +84,8 @@ describe("mapOrderToPurchase on a realistic paid order", () => {
       eventTime: new Date("2025-03-14T14:15:30Z"),
       isTest: false,
       consentDenied: false,
+      channel: { send: true, channel: "web", actionSource: "website" },
+      channelSkip: null,
       event: {
         event_name: "Purchase",
         event_time: 1741961730,

@@ -14,6 +14,7 @@ import {
   normalizeZip,
 } from "./normalize";
 import { parseOrderJson, readShopifyOrder, type ShopifyAddress, type ShopifyOrder } from "./order-payload";
+import { decideChannel, type ChannelDecision, type ChannelSkipCode } from "./order-channel";
 import type { CapiContent, CapiPurchaseEvent, CapiUserData } from "./types";
 
 export interface MapContext {
@@ -23,6 +24,8 @@ export interface MapContext {
   now: Date;
   /** The shop's Limited Data Use setting: Meta then restricts processing by the shopper's US state. */
   limitedDataUse?: boolean;
+  /** The shop sends point-of-sale orders as in-store (physical_store) purchases; off by default. */
+  sendPosOrders?: boolean;
 }
 
 export type MapResult =
@@ -37,6 +40,10 @@ export type MapResult =
       isTest: boolean;
       /** The storefront recorded that the shopper declined marketing tracking (cart attribute `_mc_consent`). */
       consentDenied: boolean;
+      /** Where the order came from and what Meta is told about it (order-channel.ts). */
+      channel: ChannelDecision;
+      /** Set when the channel says not to send it: the row is stored as skipped with this code. */
+      channelSkip: ChannelSkipCode | null;
       event: CapiPurchaseEvent;
     }
   | { ok: false; orderId: string | null; reason: string };
@@ -93,11 +100,19 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
   if (!money.ok) return fail(money.reason);
 
   const userData = buildUserData(o);
-  if (!hasMinimumMatchData(userData)) {
+  const channel = decideChannel({
+    sourceName: o.source_name,
+    hasUserAgent: userData.client_user_agent !== undefined,
+    sendPosOrders: ctx.sendPosOrders === true,
+  });
+  // An order its channel does not send is skipped with that reason, however little it says about the shopper.
+  if (channel.send && !hasMinimumMatchData(userData)) {
     return fail("too little customer information: Meta rejects such an event (2804050), and its whole batch with it");
   }
 
   const { contents, contentIds, numItems } = buildContents(o, money);
+  // A skipped row is never sent; it keeps what the event would have been, as a website event when unknown.
+  const actionSource = channel.send ? channel.actionSource : channel.channel === "pos" ? "physical_store" : "website";
   const eventSeconds = Math.floor(eventTimeMs(o, ctx.now) / 1000);
 
   return {
@@ -109,12 +124,15 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
     eventTime: new Date(eventSeconds * 1000),
     isTest: o.test === true,
     consentDenied: noteAttribute(o, "_mc_consent")?.toLowerCase() === "denied",
+    channel,
+    channelSkip: channel.send ? null : channel.reason,
     event: {
       event_name: "Purchase",
       event_time: eventSeconds,
       event_id: purchaseEventId(orderId),
-      action_source: "website",
-      event_source_url: eventSourceUrl(o.landing_site, base),
+      action_source: actionSource,
+      // Only a website event has a page; an in-store sale or a renewal has none to name.
+      ...(actionSource === "website" ? { event_source_url: eventSourceUrl(o.landing_site, base) } : {}),
       user_data: userData,
       custom_data: {
         value: money.value,
