@@ -173,8 +173,20 @@ export async function saveAdminSettings(db: Db, shop: string, input: AdminSettin
   return { ...toRecord(row), connectionVerifiedAt: row.connectionVerifiedAt, updatedAt: row.updatedAt };
 }
 
-export async function recordStorefrontSync(db: Db, shop: string, input: { webPixelId: string; syncedAt: Date }): Promise<void> {
-  await db.shopSettings.updateMany({ where: { shop }, data: { webPixelId: input.webPixelId, storefrontSyncedAt: input.syncedAt } });
+/** `primaryDomain` null: Shopify did not say, the cached one stays. */
+export async function recordStorefrontSync(
+  db: Db,
+  shop: string,
+  input: { webPixelId: string; syncedAt: Date; primaryDomain?: string | null },
+): Promise<void> {
+  await db.shopSettings.updateMany({
+    where: { shop },
+    data: {
+      webPixelId: input.webPixelId,
+      storefrontSyncedAt: input.syncedAt,
+      ...(input.primaryDomain ? { primaryDomain: input.primaryDomain } : {}),
+    },
+  });
 }
 
 /**

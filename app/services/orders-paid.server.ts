@@ -37,6 +37,7 @@ export async function recordOrderPaid(
   const pixelId = settings?.pixelId ?? "";
   const mapped = mapOrderToPurchase(order, {
     shopDomain: input.shop,
+    primaryDomain: settings?.primaryDomain ?? null,
     now: input.now,
     limitedDataUse: settings?.limitedDataUse ?? false,
     sendPosOrders: settings?.sendPosOrders ?? false,

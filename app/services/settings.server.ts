@@ -242,7 +242,7 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
     return result;
   }
   const syncedAt = deps.now();
-  await recordStorefrontSync(db, saved.shop, { webPixelId: result.value.webPixelId, syncedAt });
+  await recordStorefrontSync(db, saved.shop, { webPixelId: result.value.webPixelId, syncedAt, primaryDomain: result.value.primaryDomain });
   return ok({ syncedAt: syncedAt.toISOString() });
 }
 

@@ -18,8 +18,13 @@ import { decideChannel, type ChannelDecision, type ChannelSkipCode } from "./ord
 import type { CapiContent, CapiPurchaseEvent, CapiUserData } from "./types";
 
 export interface MapContext {
-  /** The shop's myshopify.com (or primary) domain, used to make `landing_site` absolute. */
+  /** The shop's myshopify.com domain: the shop's key, and event_source_url's host when the primary is unknown. */
   shopDomain: string;
+  /**
+   * The shop's primary domain ("https://shop.example.com", ShopSettings.primaryDomain): event_source_url is on
+   * it, since Meta wants the URL the shopper saw, on the domain the merchant verified.
+   */
+  primaryDomain?: string | null;
   /** The only clock the mapping reads: event_time is clamped to it. */
   now: Date;
   /** The shop's Limited Data Use setting: Meta then restricts processing by the shopper's US state. */
@@ -93,7 +98,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
   const fail = (reason: string): MapResult => ({ ok: false, orderId, reason });
 
   if (!(ctx.now instanceof Date) || Number.isNaN(ctx.now.getTime())) return fail("ctx.now is not a valid date");
-  const base = shopBaseUrl(ctx.shopDomain);
+  const base = (ctx.primaryDomain ? shopBaseUrl(ctx.primaryDomain) : undefined) ?? shopBaseUrl(ctx.shopDomain);
   if (!base) return fail(`shop domain ${JSON.stringify(ctx.shopDomain)} is not a host name`);
 
   const money = pickMoney(o);

@@ -61,6 +61,15 @@ describe("mapOrderToPurchase per channel (fixtures shaped like Shopify's)", () =
     expect(r.event.event_source_url).toBe("https://jsmith.myshopify.com/products/ipod-nano?utm_source=facebook");
   });
 
+  it("puts event_source_url on the shop's primary domain when known, the myshopify host otherwise", () => {
+    const r = mapOrderToPurchase(fixture("web"), { ...ctx, primaryDomain: "https://shop.example.com" });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.event.event_source_url).toBe("https://shop.example.com/products/ipod-nano?utm_source=facebook");
+    const bad = mapOrderToPurchase(fixture("web"), { ...ctx, primaryDomain: "not a host" });
+    if (!bad.ok) throw new Error(bad.reason);
+    expect(bad.event.event_source_url).toBe("https://jsmith.myshopify.com/products/ipod-nano?utm_source=facebook");
+  });
+
   it("Shopify's own sample (web, no client_details): skipped, not a website event without a user agent", () => {
     const r = mapOrderToPurchase(fixture("sample"), ctx);
     if (!r.ok) throw new Error(r.reason);
