@@ -203,4 +203,34 @@ describe("orders/paid per sales channel", () => {
     expect(event.action_source).toBe("physical_store");
     expect(event).not.toHaveProperty("event_source_url");
   });
+
+  // Each bad order ends sent, skipped with a code or failed with the mapping's reason: never a 500, never an
+  // event the strict fake refuses (meta_rejected), never a website event without its required fields.
+  it.each([
+    ["no line items", (o: any) => { o.line_items = []; }],
+    ["no customer", (o: any) => { o.customer = null; }],
+    ["no address", (o: any) => { o.billing_address = null; o.shipping_address = null; }],
+    ["no customer, no address, no email", (o: any) => { o.customer = null; o.billing_address = null; o.shipping_address = null; o.email = null; o.contact_email = null; o.phone = null; }],
+    ["a gift card only", (o: any) => { o.line_items = [{ ...o.line_items[0], gift_card: true, product_id: null, variant_id: null, sku: "" }]; }],
+    ["a currency Meta does not know", (o: any) => { o.currency = "ZZZ"; o.total_price_set.presentment_money.currency_code = "ZZZ"; }],
+    ["a zero total", (o: any) => { o.total_price = "0.00"; o.total_price_set.shop_money.amount = "0.00"; o.total_price_set.presentment_money.amount = "0.00"; }],
+  ])("bad input: %s", async (_name, change) => {
+    const { parseOrderJson } = await import("~/lib/capi/order-payload");
+    const order = parseOrderJson(channelOrder("web")) as any;
+    change(order);
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: JSON.stringify(order) }));
+    expect(response.status).toBe(200);
+    await worker.drain();
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(["sent", "skipped", "failed"]).toContain(row.status);
+    if (row.status !== "sent") expect(row.reasonCode).not.toBeNull();
+    expect(row.reasonCode).not.toBe("meta_rejected");
+    for (const { event } of fake.received()) {
+      const e = event as Record<string, any>;
+      if (e.action_source === "website") {
+        expect(e.user_data.client_user_agent).toBeTruthy();
+        expect(e.event_source_url).toMatch(/^https:/);
+      }
+    }
+  });
 });

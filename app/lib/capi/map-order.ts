@@ -222,6 +222,9 @@ function shopifyTimeMs(value: string | null): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+// ISO 4217 as the runtime's ICU knows it (what Meta validates against: the Node SDK checks the same list).
+const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
+
 type Money =
   | { ok: true; amount: string; value: number; currency: string; presentment: boolean; shopCurrency: string | null }
   | { ok: false; reason: string };
@@ -242,6 +245,10 @@ function pickMoney(o: ShopifyOrder): Money {
   }
   if (!currency || !/^[A-Z]{3}$/.test(currency)) {
     return { ok: false, reason: `currency ${JSON.stringify(currency ?? null)} is not an ISO 4217 code` };
+  }
+  // Meta refuses a code outside ISO 4217 (code 100, taking its batch down with it): kept as a mapping failure.
+  if (!KNOWN_CURRENCIES.has(currency)) {
+    return { ok: false, reason: `currency ${JSON.stringify(currency)} is not an ISO 4217 currency Meta accepts` };
   }
   return { ok: true, amount, value, currency, presentment, shopCurrency };
 }
