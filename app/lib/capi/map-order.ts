@@ -115,7 +115,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
     return fail("too little customer information: Meta rejects such an event (2804050), and its whole batch with it");
   }
 
-  const { contents, contentIds, numItems } = buildContents(o, money);
+  const { contents, contentIds } = buildContents(o, money);
   // A skipped row is never sent; it keeps what the event would have been, as a website event when unknown.
   const actionSource = channel.send ? channel.actionSource : channel.channel === "pos" ? "physical_store" : "website";
   const eventSeconds = Math.floor(eventTimeMs(o, ctx.now) / 1000);
@@ -145,7 +145,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
         content_ids: contentIds,
         contents,
         content_type: "product",
-        num_items: numItems,
+        // No num_items: Meta defines it for InitiateCheckout only.
         order_id: orderId,
       },
       // Country and state 0: Meta geolocates the shopper, as the browser pixel's LDU call asks it to.

@@ -35,7 +35,8 @@ export interface CapiCustomData {
   content_ids: string[];
   contents: CapiContent[];
   content_type: "product";
-  num_items: number;
+  /** InitiateCheckout only (Meta's parameter reference); never on a Purchase. */
+  num_items?: number;
   order_id: string;
 }
 
