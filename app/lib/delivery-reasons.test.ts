@@ -23,6 +23,9 @@ const WRITTEN_WITH: Record<ReasonCode, Partial<DeliveryFacts> & { status: string
   event_disabled: { status: "skipped", attempts: 0 },
   test_order: { status: "skipped", attempts: 0 },
   too_old: { status: "skipped", attempts: 1 },
+  website_no_user_agent: { status: "skipped", attempts: 0 },
+  pos_disabled: { status: "skipped", attempts: 0 },
+  not_online_order: { status: "skipped", attempts: 0 },
   meta_unavailable: { status: "pending", attempts: 1 },
   // Only ever written with Meta's answer: the one bad event of a batch Meta refused with code 100.
   meta_rejected: { status: "failed", attempts: 1, errorCode: 100, failureKind: "invalid_payload" },

@@ -12,6 +12,9 @@ export const REASON_CODES = [
   "event_disabled",
   "test_order",
   "too_old",
+  "website_no_user_agent",
+  "pos_disabled",
+  "not_online_order",
   // Written by the worker (app/services/delivery/worker.server.ts) and the queue.
   "meta_unavailable",
   "meta_rejected",
@@ -96,6 +99,18 @@ export const REASON_WORDS: Record<ReasonCode, ReasonWords> = {
   },
   test_order: { sentence: "Test order: not sent to Meta", fix: null },
   too_old: { sentence: "Older than 7 days: Meta no longer accepts it", fix: null },
+  website_no_user_agent: {
+    sentence: "Online order without the shopper's browser details: Meta refuses a website event without a user agent",
+    fix: null,
+  },
+  pos_disabled: {
+    sentence: "Point-of-sale order: in-store sales are not sent",
+    fix: `Switch on "Send point-of-sale orders" in ${SETTINGS_PAGE} to send future in-store sales.`,
+  },
+  not_online_order: {
+    sentence: "Created in the admin or by an app, not in a shopper's browser: not a website purchase",
+    fix: null,
+  },
   meta_unavailable: { sentence: "Meta was unavailable; retrying", fix: null },
   meta_rejected: { sentence: "Meta rejected the event", fix: null },
   no_event: { sentence: "The stored payload holds no event to send", fix: null },

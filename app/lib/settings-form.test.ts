@@ -34,6 +34,7 @@ describe("parseSettingsForm", () => {
         enabledEvents: ["PageView", "Purchase"],
         consentMode: "strict",
         limitedDataUse: true,
+        sendPosOrders: false,
         customEvents: [],
       },
     });
@@ -83,6 +84,11 @@ describe("parseSettingsForm", () => {
     expect(result).toMatchObject({ ok: true, value: { accessToken: null, testEventCode: null, limitedDataUse: false, enabledEvents: [] } });
   });
 
+  it("reads point-of-sale orders as off unless ticked", () => {
+    expect(parseSettingsForm(form(valid))).toMatchObject({ ok: true, value: { sendPosOrders: false } });
+    expect(parseSettingsForm(form({ ...valid, sendPosOrders: "on" }))).toMatchObject({ ok: true, value: { sendPosOrders: true } });
+  });
+
   it.each([
     ["pixelId", "12ab34567", /Pixel ID must contain digits only/],
     ["pixelId", "1234", /too short/],
@@ -103,6 +109,7 @@ describe("parseSettingsForm", () => {
     ["an unknown consent mode", { consentMode: "none" }],
     ["a missing consent mode", { consentMode: undefined }],
     ["a garbled Limited Data Use value", { limitedDataUse: "maybe" }],
+    ["a garbled point-of-sale value", { sendPosOrders: "maybe" }],
     ["a missing pixel ID field", { pixelId: undefined }],
     ["a field sent twice", { testEventCode: ["A", "B"] }],
   ])("calls %s an altered form", (_name, overrides) => {
@@ -124,6 +131,7 @@ describe("settingsFormChanged", () => {
     enabledEvents: ["PageView", "Purchase"],
     consentMode: "strict",
     limitedDataUse: false,
+    sendPosOrders: false,
     customEvents: [{ name: "BookedTrialClass", enabled: true }],
   });
   const unchanged = { ...saved, accessToken: "" };
@@ -142,6 +150,7 @@ describe("settingsFormChanged", () => {
     ["one event less", { enabledEvents: ["PageView"] as const }],
     ["another consent mode", { consentMode: "customer-privacy" as const }],
     ["Limited Data Use switched on", { limitedDataUse: true }],
+    ["point-of-sale orders switched on", { sendPosOrders: true }],
     ["a blank custom event row added", { customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "", enabled: true }] }],
     ["a custom event removed", { customEvents: [] }],
     ["a custom event renamed", { customEvents: [{ name: "BookedTrial", enabled: true }] }],

@@ -17,6 +17,7 @@ export type SettingsField =
   | "enabledEvents"
   | "consentMode"
   | "limitedDataUse"
+  | "sendPosOrders"
   | "customEvents"
   | `customEvents.${number}`;
 
@@ -28,6 +29,8 @@ export interface SettingsInput {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  /** Point-of-sale orders go to Meta as in-store purchases (physical_store). */
+  sendPosOrders: boolean;
   /** In the merchant's order; names trimmed, valid and unique (custom-events.ts). */
   customEvents: CustomEventSetting[];
 }
@@ -49,6 +52,7 @@ const schema = z.object({
   enabledEvents: z.array(z.enum(EVENT_NAMES, { errorMap: () => ({ message: "contains an event this app does not know" }) })),
   consentMode: z.enum(CONSENT_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
   limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
+  sendPosOrders: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
 });
 
 const LABELS: Partial<Record<SettingsField, string>> = {
@@ -58,11 +62,12 @@ const LABELS: Partial<Record<SettingsField, string>> = {
   enabledEvents: "Events",
   consentMode: "Consent mode",
   limitedDataUse: "Limited Data Use",
+  sendPosOrders: "Point-of-sale orders",
   customEvents: "Custom events",
 };
 
 // Fields the page always posts: a value outside the offered set means the post did not come from our form.
-const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse"];
+const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse", "sendPosOrders"];
 
 type CustomEventsRead = { ok: true; list: CustomEventSetting[] } | { ok: false; malformed: boolean; fieldErrors: Partial<Record<SettingsField, string>> };
 
@@ -99,6 +104,7 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     enabledEvents: form.getAll("enabledEvents"),
     consentMode: single("consentMode"),
     limitedDataUse: single("limitedDataUse") ?? "off",
+    sendPosOrders: single("sendPosOrders") ?? "off",
   };
   const parsed = schema.safeParse(raw);
   const custom = readCustomEvents(form);
@@ -126,6 +132,7 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     enabledEvents: EVENT_NAMES.filter((name) => data.enabledEvents.includes(name)),
     consentMode: data.consentMode,
     limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
+    sendPosOrders: data.sendPosOrders === "on" || data.sendPosOrders === "true",
     customEvents: custom.list,
   });
 }
@@ -137,6 +144,7 @@ export interface SettingsFormValues {
   enabledEvents: readonly MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  sendPosOrders: boolean;
   customEvents: readonly CustomEventSetting[];
 }
 
@@ -147,6 +155,7 @@ export function savedFormValues(saved: {
   enabledEvents: readonly MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  sendPosOrders: boolean;
   customEvents: readonly CustomEventSetting[];
 }): SettingsFormValues {
   return {
@@ -155,6 +164,7 @@ export function savedFormValues(saved: {
     enabledEvents: [...saved.enabledEvents],
     consentMode: saved.consentMode,
     limitedDataUse: saved.limitedDataUse,
+    sendPosOrders: saved.sendPosOrders,
     customEvents: saved.customEvents.map(({ name, enabled }) => ({ name, enabled })),
   };
 }
@@ -174,6 +184,7 @@ export function settingsFormChanged(saved: SettingsFormValues, current: Settings
     !sameEvents ||
     current.consentMode !== saved.consentMode ||
     current.limitedDataUse !== saved.limitedDataUse ||
+    current.sendPosOrders !== saved.sendPosOrders ||
     !sameCustomEvents(saved.customEvents, current.customEvents)
   );
 }

@@ -21,6 +21,10 @@ export interface ShopSettingsRecord {
   storefrontSyncedAt: Date | null;
   /** The merchant's custom events (the proxy accepts the enabled ones). */
   customEvents: CustomEventSetting[];
+  /** Point-of-sale orders go to Meta as in-store purchases (physical_store); off by default. */
+  sendPosOrders: boolean;
+  /** The shop's primary domain as an origin ("https://shop.example.com"), or null until read from Shopify. */
+  primaryDomain: string | null;
 }
 
 function toRecord(row: {
@@ -37,6 +41,8 @@ function toRecord(row: {
   webPixelId: string | null;
   storefrontSyncedAt: Date | null;
   customEvents: string | null;
+  sendPosOrders: boolean;
+  primaryDomain: string | null;
 }): ShopSettingsRecord {
   return {
     shop: row.shop,
@@ -49,6 +55,8 @@ function toRecord(row: {
     webPixelId: row.webPixelId,
     storefrontSyncedAt: row.storefrontSyncedAt,
     customEvents: parseCustomEvents(row.customEvents),
+    sendPosOrders: row.sendPosOrders,
+    primaryDomain: row.primaryDomain,
     consentMode: row.consentMode === "strict" ? "strict" : "customer-privacy",
     enabledEvents: row.enabledEvents
       .split(",")
@@ -133,6 +141,7 @@ export interface AdminSettingsWrite {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  sendPosOrders: boolean;
   /** Already checked (customEventListProblems); stored as the proxy and the loader read it back. */
   customEvents: CustomEventSetting[];
   /** Omitted: keep the stored token. */
@@ -149,6 +158,7 @@ export async function saveAdminSettings(db: Db, shop: string, input: AdminSettin
     enabledEvents: input.enabledEvents.join(","),
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
+    sendPosOrders: input.sendPosOrders,
     customEvents: storedCustomEvents(input.customEvents),
     ...(input.token ? { accessTokenSealed: input.token.sealed, accessTokenHint: input.token.hint } : {}),
     ...(input.connection
@@ -163,8 +173,36 @@ export async function saveAdminSettings(db: Db, shop: string, input: AdminSettin
   return { ...toRecord(row), connectionVerifiedAt: row.connectionVerifiedAt, updatedAt: row.updatedAt };
 }
 
-export async function recordStorefrontSync(db: Db, shop: string, input: { webPixelId: string; syncedAt: Date }): Promise<void> {
-  await db.shopSettings.updateMany({ where: { shop }, data: { webPixelId: input.webPixelId, storefrontSyncedAt: input.syncedAt } });
+/** `primaryDomain` null: Shopify did not say, the cached one stays. */
+export async function recordStorefrontSync(
+  db: Db,
+  shop: string,
+  input: { webPixelId: string; syncedAt: Date; primaryDomain?: string | null },
+): Promise<void> {
+  await db.shopSettings.updateMany({
+    where: { shop },
+    data: {
+      webPixelId: input.webPixelId,
+      storefrontSyncedAt: input.syncedAt,
+      ...(input.primaryDomain ? { primaryDomain: input.primaryDomain } : {}),
+    },
+  });
+}
+
+/**
+ * Caches the shop's primary domain (read from the Admin API on save and on shop/update). Written only when it
+ * changed, so a shop/update about something else costs one read-free conditional update. False when the shop
+ * has no settings row or the value was already stored.
+ */
+export async function savePrimaryDomain(db: Db, shop: string, primaryDomain: string | null): Promise<boolean> {
+  const { count } = await db.shopSettings.updateMany({
+    where:
+      primaryDomain === null
+        ? { shop, primaryDomain: { not: null } }
+        : { shop, OR: [{ primaryDomain: null }, { primaryDomain: { not: primaryDomain } }] },
+    data: { primaryDomain },
+  });
+  return count > 0;
 }
 
 /**

@@ -91,6 +91,7 @@ export default function Settings() {
   const [enabledEvents, setEnabledEvents] = useState<readonly MetaEventName[]>(saved.enabledEvents);
   const [consentMode, setConsentMode] = useState<ConsentMode>(saved.consentMode);
   const [limitedDataUse, setLimitedDataUse] = useState(saved.limitedDataUse);
+  const [sendPosOrders, setSendPosOrders] = useState(saved.sendPosOrders);
   const [customEvents, setCustomEvents] = useState<readonly CustomEventSetting[]>(saved.customEvents);
   const formRef = useRef<HTMLFormElement>(null);
   const resetFields = () => {
@@ -100,9 +101,10 @@ export default function Settings() {
     setEnabledEvents(saved.enabledEvents);
     setConsentMode(saved.consentMode);
     setLimitedDataUse(saved.limitedDataUse);
+    setSendPosOrders(saved.sendPosOrders);
     setCustomEvents(saved.customEvents);
   };
-  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse, customEvents });
+  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse, sendPosOrders, customEvents });
 
   // Once a save lands, Remix reloads the settings: the fields take the stored values (normalised by the
   // server), which hides the save bar. A refused save leaves the stored values, and the merchant's edits, alone.
@@ -284,6 +286,15 @@ export default function Settings() {
                     checked={limitedDataUse}
                     onChange={setLimitedDataUse}
                     error={fieldErrors.limitedDataUse}
+                  />
+                  <Checkbox
+                    label="Send point-of-sale orders"
+                    helpText="Sends in-store (POS) sales to Meta as physical store purchases. Off: they are not sent."
+                    name="sendPosOrders"
+                    value="on"
+                    checked={sendPosOrders}
+                    onChange={setSendPosOrders}
+                    error={fieldErrors.sendPosOrders}
                   />
                 </BlockStack>
               </Card>

@@ -37,8 +37,10 @@ export async function recordOrderPaid(
   const pixelId = settings?.pixelId ?? "";
   const mapped = mapOrderToPurchase(order, {
     shopDomain: input.shop,
+    primaryDomain: settings?.primaryDomain ?? null,
     now: input.now,
     limitedDataUse: settings?.limitedDataUse ?? false,
+    sendPosOrders: settings?.sendPosOrders ?? false,
   });
 
   if (!mapped.ok && mapped.orderId === null) {
@@ -72,6 +74,7 @@ export async function recordOrderPaid(
       purchaseOn: settings?.enabledEvents.includes("Purchase") ?? false,
       consentDenied: mapped.consentDenied,
       isTest: mapped.isTest,
+      channelSkip: mapped.channelSkip,
       tooOld: isTooOldForMeta(mapped.eventTime, input.now),
     });
     row = {
@@ -106,6 +109,7 @@ function whySkip(facts: {
   purchaseOn: boolean;
   consentDenied: boolean;
   isTest: boolean;
+  channelSkip: ReasonCode | null;
   tooOld: boolean;
 }): ReasonCode | null {
   if (!facts.known) return "shop_not_connected";
@@ -114,6 +118,8 @@ function whySkip(facts: {
   if (facts.consentDenied) return "consent_declined";
   if (!facts.purchaseOn) return "event_disabled";
   if (facts.isTest) return "test_order";
+  // Not a website purchase Meta would take as one (no user agent), or a channel the shop does not send.
+  if (facts.channelSkip) return facts.channelSkip;
   if (facts.tooOld) return "too_old";
   return null;
 }

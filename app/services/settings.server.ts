@@ -37,6 +37,7 @@ export interface SettingsView {
   enabledEvents: MetaEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  sendPosOrders: boolean;
   customEvents: CustomEventSetting[];
   connectionState: ConnectionState;
   connectionError: string | null;
@@ -53,6 +54,7 @@ export function toSettingsView(settings: AdminSettingsRecord | null): SettingsVi
     enabledEvents: settings?.enabledEvents ?? DEFAULT_EVENTS,
     consentMode: settings?.consentMode ?? "customer-privacy",
     limitedDataUse: settings?.limitedDataUse ?? false,
+    sendPosOrders: settings?.sendPosOrders ?? false,
     customEvents: settings?.customEvents ?? [],
     connectionState: settings?.connectionState ?? "disconnected",
     connectionError: settings?.connectionError ?? null,
@@ -199,6 +201,7 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
     enabledEvents: input.enabledEvents,
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
+    sendPosOrders: input.sendPosOrders,
     customEvents: input.customEvents,
     ...(input.accessToken ? { token: { sealed: sealToken(input.accessToken, deps.encryptionKey), hint: tokenHint(input.accessToken) } } : {}),
     ...(connection ? { connection } : {}),
@@ -239,7 +242,7 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
     return result;
   }
   const syncedAt = deps.now();
-  await recordStorefrontSync(db, saved.shop, { webPixelId: result.value.webPixelId, syncedAt });
+  await recordStorefrontSync(db, saved.shop, { webPixelId: result.value.webPixelId, syncedAt, primaryDomain: result.value.primaryDomain });
   return ok({ syncedAt: syncedAt.toISOString() });
 }
 
@@ -253,6 +256,7 @@ function changedFields(current: AdminSettingsRecord | null, input: SettingsInput
   if (current.enabledEvents.join(",") !== input.enabledEvents.join(",")) changed.push("enabledEvents");
   if (current.consentMode !== input.consentMode) changed.push("consentMode");
   if (current.limitedDataUse !== input.limitedDataUse) changed.push("limitedDataUse");
+  if (current.sendPosOrders !== input.sendPosOrders) changed.push("sendPosOrders");
   if (JSON.stringify(current.customEvents) !== JSON.stringify(input.customEvents)) changed.push("customEvents");
   return changed;
 }

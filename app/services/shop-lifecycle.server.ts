@@ -21,6 +21,20 @@ import {
   type PrivacyRow,
 } from "~/models/privacy.server";
 import { disconnectUninstalledShop, updateSessionScope } from "~/models/shop-lifecycle.server";
+import { savePrimaryDomain } from "~/models/shop-settings.server";
+import { primaryDomainOrigin } from "~/lib/primary-domain";
+
+/**
+ * shop/update: keeps the cached primary domain (event_source_url's host) current. The payload is Shopify's
+ * shop resource, whose `domain` is the primary domain's host; a payload without a usable one changes
+ * nothing, and a shop without settings is not created. Idempotent: the same domain writes nothing.
+ */
+export async function handleShopUpdate(db: Db, shop: string, payload: unknown): Promise<{ primaryDomain: string | null; changed: boolean }> {
+  const domain = typeof payload === "object" && payload !== null ? (payload as { domain?: unknown }).domain : undefined;
+  const primaryDomain = primaryDomainOrigin(domain);
+  if (primaryDomain === null) return { primaryDomain, changed: false };
+  return { primaryDomain, changed: await savePrimaryDomain(db, shop, primaryDomain) };
+}
 
 /**
  * Signs the shop out, clears its Meta credentials and stops every event not yet sent, so nothing more

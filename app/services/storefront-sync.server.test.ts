@@ -44,7 +44,7 @@ function stubAdmin(answers: Record<string, Answer | Answer[]>) {
 }
 
 const happy = () => ({
-  metaCapiAppInstallation: ok({ currentAppInstallation: { id: INSTALLATION } }),
+  metaCapiAppInstallation: ok({ currentAppInstallation: { id: INSTALLATION }, shop: { primaryDomain: { url: "https://Shop.Example.com" } } }),
   metaCapiSetStorefrontMetafields: ok({ metafieldsSet: { metafields: [{ key: "pixel_id" }], userErrors: [] } }),
   metaCapiCreateWebPixel: ok({ webPixelCreate: { webPixel: { id: PIXEL_GID, settings: "{}" }, userErrors: [] } }),
   metaCapiUpdateWebPixel: (variables: Record<string, unknown> | undefined) =>
@@ -55,7 +55,7 @@ describe("syncStorefront", () => {
   it("writes the embed's metafields on the app installation and creates the web pixel", async () => {
     const stub = stubAdmin(happy());
     const result = await syncStorefront(stub.admin, SETTINGS);
-    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID, primaryDomain: "https://shop.example.com" } });
     expect(stub.operations()).toEqual(["metaCapiAppInstallation", "metaCapiSetStorefrontMetafields", "metaCapiCreateWebPixel"]);
 
     expect(stub.calls[1].variables).toEqual({
@@ -82,7 +82,7 @@ describe("syncStorefront", () => {
   it("updates the known web pixel instead of creating another", async () => {
     const stub = stubAdmin(happy());
     const result = await syncStorefront(stub.admin, { ...SETTINGS, webPixelId: PIXEL_GID, limitedDataUse: false });
-    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID, primaryDomain: "https://shop.example.com" } });
     expect(stub.operations()).toEqual(["metaCapiAppInstallation", "metaCapiSetStorefrontMetafields", "metaCapiUpdateWebPixel"]);
     expect(stub.calls[2].variables?.id).toBe(PIXEL_GID);
     expect(JSON.parse((stub.calls[2].variables?.webPixel as { settings: string }).settings).limitedDataUse).toBe("false");
@@ -94,7 +94,7 @@ describe("syncStorefront", () => {
       metaCapiUpdateWebPixel: ok({ webPixelUpdate: { webPixel: null, userErrors: [{ field: ["id"], message: "Web pixel not found", code: "NOT_FOUND" }] } }),
     });
     const result = await syncStorefront(stub.admin, { ...SETTINGS, webPixelId: "gid://shopify/WebPixel/1" });
-    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID } });
+    expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID, primaryDomain: "https://shop.example.com" } });
     expect(stub.operations().slice(2)).toEqual(["metaCapiUpdateWebPixel", "metaCapiCreateWebPixel"]);
   });
 
@@ -105,7 +105,7 @@ describe("syncStorefront", () => {
       metaCapiWebPixel: ok({ webPixel: { id: "gid://shopify/WebPixel/77" } }),
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
-    expect(result).toEqual({ ok: true, value: { webPixelId: "gid://shopify/WebPixel/77" } });
+    expect(result).toEqual({ ok: true, value: { webPixelId: "gid://shopify/WebPixel/77", primaryDomain: "https://shop.example.com" } });
     expect(stub.operations().slice(2)).toEqual(["metaCapiCreateWebPixel", "metaCapiWebPixel", "metaCapiUpdateWebPixel"]);
     expect(stub.calls[4].variables?.id).toBe("gid://shopify/WebPixel/77");
   });

@@ -5,6 +5,7 @@
 // library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
 import type { AdminOperations } from "@shopify/admin-api-client";
 import type { AdminApiContext } from "@shopify/shopify-app-remix/server";
+import { primaryDomainOrigin } from "~/lib/primary-domain";
 import { err, ok, type Result } from "~/lib/result";
 import { pixelIdSchema } from "~/lib/validation";
 import type { ConsentMode, MetaEventName } from "~/models/shop-settings.server";
@@ -34,6 +35,9 @@ export interface StorefrontSettings {
 /** The error is one sentence per problem, for the merchant. */
 export type StorefrontSyncResult = Result<{ webPixelId: string }, string[]>;
 
+/** What a sync learns on the way: the shop's primary domain ("https://…"), null when Shopify did not say. */
+export type StorefrontSyncOutcome = Result<{ webPixelId: string; primaryDomain: string | null }, string[]>;
+
 /** The theme app embed reads `app.metafields.meta_pixel.<key>.value`. */
 export const METAFIELD_NAMESPACE = "meta_pixel";
 
@@ -53,6 +57,7 @@ export function webPixelSettings(settings: StorefrontSettings): Record<string, s
 const APP_INSTALLATION = `#graphql
   query metaCapiAppInstallation {
     currentAppInstallation { id }
+    shop { primaryDomain { url } }
   }`;
 
 const SET_METAFIELDS = `#graphql
@@ -90,7 +95,7 @@ interface UserError {
   code?: string | null;
 }
 
-export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncResult> {
+export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSettings): Promise<StorefrontSyncOutcome> {
   const invalid = validate(settings);
   if (invalid.length > 0) return err(invalid);
 
@@ -104,7 +109,10 @@ export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSe
   const metafieldErrors = metafields.value.metafieldsSet?.userErrors ?? [];
   if (metafieldErrors.length > 0) return err(describeUserErrors("Shopify refused the storefront settings", metafieldErrors));
 
-  return upsertWebPixel(admin, settings);
+  const pixel = await upsertWebPixel(admin, settings);
+  if (!pixel.ok) return pixel;
+  // Read in the same request as the installation, so keeping event_source_url on the shop's domain costs no call.
+  return ok({ ...pixel.value, primaryDomain: primaryDomainOrigin(installation.value.shop?.primaryDomain?.url) });
 }
 
 function validate(settings: StorefrontSettings): string[] {

@@ -6,7 +6,7 @@ import type * as AdminTypes from './admin.types.js';
 export type MetaCapiAppInstallationQueryVariables = AdminTypes.Exact<{ [key: string]: never; }>;
 
 
-export type MetaCapiAppInstallationQuery = { currentAppInstallation: Pick<AdminTypes.AppInstallation, 'id'> };
+export type MetaCapiAppInstallationQuery = { currentAppInstallation: Pick<AdminTypes.AppInstallation, 'id'>, shop: { primaryDomain: Pick<AdminTypes.Domain, 'url'> } };
 
 export type MetaCapiSetStorefrontMetafieldsMutationVariables = AdminTypes.Exact<{
   metafields: Array<AdminTypes.MetafieldsSetInput> | AdminTypes.MetafieldsSetInput;
@@ -47,7 +47,7 @@ export type MetaCapiMainThemeSettingsQuery = { themes?: AdminTypes.Maybe<{ nodes
     )> }> };
 
 interface GeneratedQueryTypes {
-  "#graphql\n  query metaCapiAppInstallation {\n    currentAppInstallation { id }\n  }": {return: MetaCapiAppInstallationQuery, variables: MetaCapiAppInstallationQueryVariables},
+  "#graphql\n  query metaCapiAppInstallation {\n    currentAppInstallation { id }\n    shop { primaryDomain { url } }\n  }": {return: MetaCapiAppInstallationQuery, variables: MetaCapiAppInstallationQueryVariables},
   "#graphql\n  query metaCapiWebPixel {\n    webPixel { id }\n  }": {return: MetaCapiWebPixelQuery, variables: MetaCapiWebPixelQueryVariables},
   "#graphql\n  query MetaCapiMainThemeSettings {\n    themes(first: 1, roles: [MAIN]) {\n      nodes {\n        id\n        name\n        files(filenames: [\"config/settings_data.json\"], first: 1) {\n          nodes {\n            filename\n            body {\n              ... on OnlineStoreThemeFileBodyText { content }\n              ... on OnlineStoreThemeFileBodyBase64 { contentBase64 }\n            }\n          }\n        }\n      }\n    }\n  }": {return: MetaCapiMainThemeSettingsQuery, variables: MetaCapiMainThemeSettingsQueryVariables},
 }

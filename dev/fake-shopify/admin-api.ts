@@ -109,9 +109,13 @@ export function interceptAdminApi(): AdminApiMock {
 export const WEB_PIXEL_ID = "gid://shopify/WebPixel/424242";
 
 /** Shopify's side of storefront-sync.server.ts: the installation, its metafields and the web pixel. */
-export function answerStorefrontSync(api: AdminApiMock, opts: { webPixelId?: string } = {}): void {
+export function answerStorefrontSync(api: AdminApiMock, opts: { webPixelId?: string; primaryDomainUrl?: string } = {}): void {
   const id = opts.webPixelId ?? WEB_PIXEL_ID;
-  api.on("metaCapiAppInstallation", { currentAppInstallation: { id: "gid://shopify/AppInstallation/777" } });
+  api.on("metaCapiAppInstallation", (call) => ({
+    currentAppInstallation: { id: "gid://shopify/AppInstallation/777" },
+    // Shopify's default when the merchant has no domain of their own is the myshopify.com host.
+    shop: { primaryDomain: { url: opts.primaryDomainUrl ?? `https://${call.shop}` } },
+  }));
   api.on("metaCapiSetStorefrontMetafields", (call) => ({
     metafieldsSet: {
       metafields: ((call.variables?.metafields as Array<{ key: string }>) ?? []).map((m) => ({ key: m.key })),

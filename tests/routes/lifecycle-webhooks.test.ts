@@ -37,6 +37,7 @@ beforeAll(async () => {
     "customers/data_request": import("~/routes/webhooks.customers.data_request"),
     "customers/redact": import("~/routes/webhooks.customers.redact"),
     "shop/redact": import("~/routes/webhooks.shop.redact"),
+    "shop/update": import("~/routes/webhooks.shop.update"),
   };
   for (const [topic, module] of Object.entries(routes)) actions[topic] = (await module).action as Action;
   healthz = (await import("~/routes/healthz")).loader as () => Promise<Response>;
@@ -117,7 +118,7 @@ async function snapshot() {
 const userDataOf = (payload: string) => JSON.parse(payload).user_data as Record<string, unknown>;
 
 describe("authentication shared by the lifecycle routes", () => {
-  it.each(["app/uninstalled", "app/scopes_update", "customers/data_request", "customers/redact", "shop/redact"])(
+  it.each(["app/uninstalled", "app/scopes_update", "customers/data_request", "customers/redact", "shop/redact", "shop/update"])(
     "%s: a forged signature gets 401 and changes nothing",
     async (topic) => {
       const before = await snapshot();
@@ -417,6 +418,33 @@ describe("home page overview", () => {
       tokenHint: null,
       counts: { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 },
     });
+  });
+});
+
+describe("shop/update", () => {
+  const primaryOf = async (shop: string) => (await db.shopSettings.findUniqueOrThrow({ where: { shop } })).primaryDomain;
+
+  it("caches the shop's primary domain from Shopify's shop resource, for this shop only", async () => {
+    const response = await send("shop/update", { id: 1, domain: "Bright-Socks.example.com", myshopify_domain: SHOP });
+    expect(response.status).toBe(200);
+    expect(await primaryOf(SHOP)).toBe("https://bright-socks.example.com");
+    expect(await primaryOf(OTHER)).toBeNull();
+
+    // Changed again: follows; repeated: idempotent.
+    await send("shop/update", { id: 1, domain: "socks.example.org" });
+    await send("shop/update", { id: 1, domain: "socks.example.org" });
+    expect(await primaryOf(SHOP)).toBe("https://socks.example.org");
+  });
+
+  it("keeps the cached domain when the payload has none usable, and creates no settings for an unknown shop", async () => {
+    await send("shop/update", { id: 1, domain: "socks.example.org" });
+    for (const body of [{ id: 1 }, { id: 1, domain: null }, { id: 1, domain: "not a host" }, [1, 2]]) {
+      expect((await send("shop/update", body)).status).toBe(200);
+    }
+    expect(await primaryOf(SHOP)).toBe("https://socks.example.org");
+
+    expect((await send("shop/update", { id: 2, domain: "x.example.com" }, { shop: "stranger.myshopify.com" })).status).toBe(200);
+    expect(await db.shopSettings.count({ where: { shop: "stranger.myshopify.com" } })).toBe(0);
   });
 });
 

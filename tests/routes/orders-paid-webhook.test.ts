@@ -1,5 +1,6 @@
 // The foundation's promise end to end: real signed orders/paid webhooks through the real route, the
 // ledger on a real SQLite file, the worker over real HTTP to the strict fake Graph API.
+import { readFileSync } from "node:fs";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "~/db.server";
@@ -159,5 +160,77 @@ describe("orders/paid webhook", () => {
     const response = await post(signedWebhookRequest({ topic: "orders/create", shop: SHOP, body: paidOrderJson({ id: nextOrderId() }) }));
     expect(response.status).toBe(400);
     expect(await db.delivery.count()).toBe(0);
+  });
+});
+
+// Per sales channel, fixtures shaped like Shopify's (tests/fixtures/webhooks/orders-paid.<channel>.json), made
+// live (not a test order, paid a minute ago) and sent through the route, the worker and the strict fake.
+describe("orders/paid per sales channel", () => {
+  const channelOrder = (name: string) =>
+    readFileSync(new URL(`../fixtures/webhooks/orders-paid.${name}.json`, import.meta.url), "utf8")
+      .replace(/"test": true/, '"test": false')
+      .replace(/"processed_at": "[^"]*"/, `"processed_at": "${new Date(Date.now() - 60_000).toISOString()}"`);
+  const orderIdOf = (raw: string) => /"id": (\d+)/.exec(raw)![1];
+
+  async function deliver(name: string) {
+    const raw = channelOrder(name);
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: raw }));
+    expect(response.status).toBe(200);
+    await worker.drain();
+    return db.delivery.findFirstOrThrow({ where: { shop: SHOP, orderId: orderIdOf(raw) } });
+  }
+
+  it("sends web, skips what Meta would refuse or what is not a website sale, and follows the POS setting", async () => {
+    await db.shopSettings.update({ where: { shop: SHOP }, data: { primaryDomain: "https://bright-socks.example.com" } });
+    expect(await deliver("web")).toMatchObject({ status: "sent" });
+    expect(await deliver("sample")).toMatchObject({ status: "skipped", reasonCode: "website_no_user_agent" });
+    expect(await deliver("pos")).toMatchObject({ status: "skipped", reasonCode: "pos_disabled" });
+    expect(await deliver("draft")).toMatchObject({ status: "skipped", reasonCode: "not_online_order" });
+    expect(await deliver("api")).toMatchObject({ status: "skipped", reasonCode: "not_online_order" });
+    expect(await deliver("subscription")).toMatchObject({ status: "sent" });
+
+    const sent = fake.received().map((r) => r.event as Record<string, any>);
+    expect(sent.map((e) => e.action_source)).toEqual(["website", "system_generated"]);
+    expect(sent[0].event_source_url).toBe("https://bright-socks.example.com/products/ipod-nano?utm_source=facebook");
+    expect(sent[0].user_data.client_user_agent).toMatch(/^Mozilla/);
+    expect(sent[1]).not.toHaveProperty("event_source_url");
+  });
+
+  it("sends a POS order as physical_store once the shop switches it on", async () => {
+    await db.shopSettings.update({ where: { shop: SHOP }, data: { sendPosOrders: true } });
+    expect(await deliver("pos")).toMatchObject({ status: "sent", reasonCode: null });
+    const [event] = fake.received().map((r) => r.event as Record<string, any>);
+    expect(event.action_source).toBe("physical_store");
+    expect(event).not.toHaveProperty("event_source_url");
+  });
+
+  // Each bad order ends sent, skipped with a code or failed with the mapping's reason: never a 500, never an
+  // event the strict fake refuses (meta_rejected), never a website event without its required fields.
+  it.each([
+    ["no line items", (o: any) => { o.line_items = []; }],
+    ["no customer", (o: any) => { o.customer = null; }],
+    ["no address", (o: any) => { o.billing_address = null; o.shipping_address = null; }],
+    ["no customer, no address, no email", (o: any) => { o.customer = null; o.billing_address = null; o.shipping_address = null; o.email = null; o.contact_email = null; o.phone = null; }],
+    ["a gift card only", (o: any) => { o.line_items = [{ ...o.line_items[0], gift_card: true, product_id: null, variant_id: null, sku: "" }]; }],
+    ["a currency Meta does not know", (o: any) => { o.currency = "ZZZ"; o.total_price_set.presentment_money.currency_code = "ZZZ"; }],
+    ["a zero total", (o: any) => { o.total_price = "0.00"; o.total_price_set.shop_money.amount = "0.00"; o.total_price_set.presentment_money.amount = "0.00"; }],
+  ])("bad input: %s", async (_name, change) => {
+    const { parseOrderJson } = await import("~/lib/capi/order-payload");
+    const order = parseOrderJson(channelOrder("web")) as any;
+    change(order);
+    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: JSON.stringify(order) }));
+    expect(response.status).toBe(200);
+    await worker.drain();
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(["sent", "skipped", "failed"]).toContain(row.status);
+    if (row.status !== "sent") expect(row.reasonCode).not.toBeNull();
+    expect(row.reasonCode).not.toBe("meta_rejected");
+    for (const { event } of fake.received()) {
+      const e = event as Record<string, any>;
+      if (e.action_source === "website") {
+        expect(e.user_data.client_user_agent).toBeTruthy();
+        expect(e.event_source_url).toMatch(/^https:/);
+      }
+    }
   });
 });

@@ -14,15 +14,23 @@ import {
   normalizeZip,
 } from "./normalize";
 import { parseOrderJson, readShopifyOrder, type ShopifyAddress, type ShopifyOrder } from "./order-payload";
+import { decideChannel, type ChannelDecision, type ChannelSkipCode } from "./order-channel";
 import type { CapiContent, CapiPurchaseEvent, CapiUserData } from "./types";
 
 export interface MapContext {
-  /** The shop's myshopify.com (or primary) domain, used to make `landing_site` absolute. */
+  /** The shop's myshopify.com domain: the shop's key, and event_source_url's host when the primary is unknown. */
   shopDomain: string;
+  /**
+   * The shop's primary domain ("https://shop.example.com", ShopSettings.primaryDomain): event_source_url is on
+   * it, since Meta wants the URL the shopper saw, on the domain the merchant verified.
+   */
+  primaryDomain?: string | null;
   /** The only clock the mapping reads: event_time is clamped to it. */
   now: Date;
   /** The shop's Limited Data Use setting: Meta then restricts processing by the shopper's US state. */
   limitedDataUse?: boolean;
+  /** The shop sends point-of-sale orders as in-store (physical_store) purchases; off by default. */
+  sendPosOrders?: boolean;
 }
 
 export type MapResult =
@@ -37,6 +45,10 @@ export type MapResult =
       isTest: boolean;
       /** The storefront recorded that the shopper declined marketing tracking (cart attribute `_mc_consent`). */
       consentDenied: boolean;
+      /** Where the order came from and what Meta is told about it (order-channel.ts). */
+      channel: ChannelDecision;
+      /** Set when the channel says not to send it: the row is stored as skipped with this code. */
+      channelSkip: ChannelSkipCode | null;
       event: CapiPurchaseEvent;
     }
   | { ok: false; orderId: string | null; reason: string };
@@ -86,18 +98,26 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
   const fail = (reason: string): MapResult => ({ ok: false, orderId, reason });
 
   if (!(ctx.now instanceof Date) || Number.isNaN(ctx.now.getTime())) return fail("ctx.now is not a valid date");
-  const base = shopBaseUrl(ctx.shopDomain);
+  const base = (ctx.primaryDomain ? shopBaseUrl(ctx.primaryDomain) : undefined) ?? shopBaseUrl(ctx.shopDomain);
   if (!base) return fail(`shop domain ${JSON.stringify(ctx.shopDomain)} is not a host name`);
 
   const money = pickMoney(o);
   if (!money.ok) return fail(money.reason);
 
   const userData = buildUserData(o);
-  if (!hasMinimumMatchData(userData)) {
+  const channel = decideChannel({
+    sourceName: o.source_name,
+    hasUserAgent: userData.client_user_agent !== undefined,
+    sendPosOrders: ctx.sendPosOrders === true,
+  });
+  // An order its channel does not send is skipped with that reason, however little it says about the shopper.
+  if (channel.send && !hasMinimumMatchData(userData)) {
     return fail("too little customer information: Meta rejects such an event (2804050), and its whole batch with it");
   }
 
-  const { contents, contentIds, numItems } = buildContents(o, money);
+  const { contents, contentIds } = buildContents(o, money);
+  // A skipped row is never sent; it keeps what the event would have been, as a website event when unknown.
+  const actionSource = channel.send ? channel.actionSource : channel.channel === "pos" ? "physical_store" : "website";
   const eventSeconds = Math.floor(eventTimeMs(o, ctx.now) / 1000);
 
   return {
@@ -109,12 +129,15 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
     eventTime: new Date(eventSeconds * 1000),
     isTest: o.test === true,
     consentDenied: noteAttribute(o, "_mc_consent")?.toLowerCase() === "denied",
+    channel,
+    channelSkip: channel.send ? null : channel.reason,
     event: {
       event_name: "Purchase",
       event_time: eventSeconds,
       event_id: purchaseEventId(orderId),
-      action_source: "website",
-      event_source_url: eventSourceUrl(o.landing_site, base),
+      action_source: actionSource,
+      // Only a website event has a page; an in-store sale or a renewal has none to name.
+      ...(actionSource === "website" ? { event_source_url: eventSourceUrl(o.landing_site, base) } : {}),
       user_data: userData,
       custom_data: {
         value: money.value,
@@ -122,7 +145,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
         content_ids: contentIds,
         contents,
         content_type: "product",
-        num_items: numItems,
+        // No num_items: Meta defines it for InitiateCheckout only.
         order_id: orderId,
       },
       // Country and state 0: Meta geolocates the shopper, as the browser pixel's LDU call asks it to.
@@ -199,6 +222,9 @@ function shopifyTimeMs(value: string | null): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+// ISO 4217 as the runtime's ICU knows it (what Meta validates against: the Node SDK checks the same list).
+const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
+
 type Money =
   | { ok: true; amount: string; value: number; currency: string; presentment: boolean; shopCurrency: string | null }
   | { ok: false; reason: string };
@@ -219,6 +245,10 @@ function pickMoney(o: ShopifyOrder): Money {
   }
   if (!currency || !/^[A-Z]{3}$/.test(currency)) {
     return { ok: false, reason: `currency ${JSON.stringify(currency ?? null)} is not an ISO 4217 code` };
+  }
+  // Meta refuses a code outside ISO 4217 (code 100, taking its batch down with it): kept as a mapping failure.
+  if (!KNOWN_CURRENCIES.has(currency)) {
+    return { ok: false, reason: `currency ${JSON.stringify(currency)} is not an ISO 4217 currency Meta accepts` };
   }
   return { ok: true, amount, value, currency, presentment, shopCurrency };
 }

@@ -168,3 +168,19 @@ describe("custom event settings", () => {
     expect(customEventListError([{ name: "Purchase", enabled: true }])).toMatch(/standard/);
   });
 });
+
+describe("Meta's per-event rules (issue 11)", () => {
+  it("drops an event without the shopper's user agent: never a website event without client_user_agent", () => {
+    expect(reasonOf(input(), ctx({ userAgent: undefined }))).toBe("missing_user_agent");
+    expect(reasonOf(input(), ctx({ userAgent: "" }))).toBe("missing_user_agent");
+  });
+
+  it("keeps num_items on InitiateCheckout only", () => {
+    const custom_data = { value: 10, currency: "USD", num_items: 3 };
+    const checkout = mapStorefrontEvent(input({ event_name: "InitiateCheckout", custom_data }), ctx());
+    const cart = mapStorefrontEvent(input({ event_name: "AddToCart", custom_data }), ctx());
+    if (!checkout.ok || !cart.ok) throw new Error("expected both to map");
+    expect(checkout.event.custom_data).toMatchObject({ num_items: 3 });
+    expect(cart.event.custom_data).not.toHaveProperty("num_items");
+  });
+});

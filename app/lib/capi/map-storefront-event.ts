@@ -48,6 +48,7 @@ export type DropReason =
   | "invalid_value"
   | "invalid_currency"
   | "insufficient_customer_information"
+  | "missing_user_agent"
   | "payload_too_large";
 
 /**
@@ -164,7 +165,7 @@ function number(value: unknown): number | null {
 type CustomData = Record<string, unknown>;
 
 /** custom_data as the browser sent it, only the keys Meta knows, each checked and bounded. */
-function mapCustomData(input: unknown): { ok: true; data: CustomData | undefined } | { ok: false; reason: DropReason } {
+function mapCustomData(input: unknown, eventName: string): { ok: true; data: CustomData | undefined } | { ok: false; reason: DropReason } {
   if (input === undefined || input === null) return { ok: true, data: undefined };
   if (!isRecord(input)) return { ok: false, reason: "invalid_custom_data" };
   const data: CustomData = {};
@@ -209,7 +210,8 @@ function mapCustomData(input: unknown): { ok: true; data: CustomData | undefined
     if (typeof input.num_items !== "number" || !Number.isSafeInteger(input.num_items) || input.num_items < 0) {
       return { ok: false, reason: "invalid_custom_data" };
     }
-    data.num_items = input.num_items;
+    // Meta: num_items is for InitiateCheckout only; on any other event it is checked, then left out.
+    if (eventName === "InitiateCheckout") data.num_items = input.num_items;
   }
   for (const key of ["content_type", "content_name", "content_category", "search_string", "order_id"] as const) {
     const text = shortText(input[key]);
@@ -238,7 +240,7 @@ export function mapStorefrontEvent(input: unknown, ctx: StorefrontMapContext): S
   const url = sourceUrl(input.event_source_url);
   if (!url) return { ok: false, reason: "invalid_event_source_url" };
 
-  const customData = mapCustomData(input.custom_data);
+  const customData = mapCustomData(input.custom_data, eventName);
   if (!customData.ok) return customData;
 
   const customerKey = ctx.loggedInCustomerId ? customerKeyOf(ctx.loggedInCustomerId) : null;
@@ -248,6 +250,8 @@ export function mapStorefrontEvent(input: unknown, ctx: StorefrontMapContext): S
   if (ctx.userAgent) userData.client_user_agent = ctx.userAgent;
   if (typeof input.fbp === "string" && FB_COOKIE.test(input.fbp)) userData.fbp = input.fbp;
   if (typeof input.fbc === "string" && FB_COOKIE.test(input.fbc)) userData.fbc = input.fbc;
+  // Meta requires client_user_agent on every website event; a request without one cannot become one.
+  if (!userData.client_user_agent) return { ok: false, reason: "missing_user_agent" };
   if (!hasMinimumMatchData(userData)) return { ok: false, reason: "insufficient_customer_information" };
 
   const event: StorefrontServerEvent = {

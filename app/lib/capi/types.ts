@@ -35,7 +35,8 @@ export interface CapiCustomData {
   content_ids: string[];
   contents: CapiContent[];
   content_type: "product";
-  num_items: number;
+  /** InitiateCheckout only (Meta's parameter reference); never on a Purchase. */
+  num_items?: number;
   order_id: string;
 }
 
@@ -44,7 +45,9 @@ export interface CapiServerEvent {
   /** Unix time in seconds, never in the future, at most 7 days old when sent. */
   event_time: number;
   event_id: string;
-  action_source: "website";
+  /** Meta's list is longer; these are the ones this app sends (order-channel.ts decides for orders). */
+  action_source: "website" | "physical_store" | "system_generated";
+  /** Required when action_source is website. */
   event_source_url?: string;
   user_data: CapiUserData;
   custom_data?: CapiCustomData;
@@ -58,6 +61,5 @@ export interface CapiServerEvent {
 
 export interface CapiPurchaseEvent extends CapiServerEvent {
   event_name: "Purchase";
-  event_source_url: string;
   custom_data: CapiCustomData;
 }
