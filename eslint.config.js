@@ -26,7 +26,20 @@ const NO_SERVER_MODULES = {
     "app/lib is pure code that also runs in the browser bundle: no .server module, not even for types. Move the shared type or value into app/lib.",
 };
 // Node's I/O modules; node:crypto (hashing, random IDs) and node:net's isIP are pure and stay allowed.
-const IO_MODULES = ["child_process", "cluster", "dgram", "dns", "fs", "fs/promises", "http", "http2", "https", "readline", "tls", "worker_threads"];
+const IO_MODULES = [
+  "child_process",
+  "cluster",
+  "dgram",
+  "dns",
+  "fs",
+  "fs/promises",
+  "http",
+  "http2",
+  "https",
+  "readline",
+  "tls",
+  "worker_threads",
+];
 const NO_IO = [
   ...IO_MODULES.flatMap((name) => [name, `node:${name}`]).map((name) => ({
     name,
@@ -128,5 +141,4 @@ export default defineConfig(
     ignores: TEST_FILES,
     rules: { "no-restricted-imports": restrict([NO_TESTS, NO_SERVER_MODULES], NO_IO) },
   },
-
 );

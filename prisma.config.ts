@@ -25,8 +25,5 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   schema: isPostgres ? "prisma/postgres/schema.prisma" : "prisma/schema.prisma",
-  adapter: async () =>
-    isPostgres
-      ? new PrismaPg(new NameAsTextPool({ connectionString: url }))
-      : new PrismaBetterSQLite3({ url }),
+  adapter: async () => (isPostgres ? new PrismaPg(new NameAsTextPool({ connectionString: url })) : new PrismaBetterSQLite3({ url })),
 });

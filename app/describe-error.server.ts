@@ -16,7 +16,10 @@ export function describeError(error: unknown): ErrorSummary {
   if (!(error instanceof Error)) return { name: typeof error, message: String(error).slice(0, MAX_MESSAGE_CHARS) };
   const code = (error as { code?: unknown }).code;
   // Prisma puts the cause on the last line, after a code frame of the call site.
-  const lines = error.message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = error.message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const summary: ErrorSummary = {
     name: error.name,
     message: (lines[lines.length - 1] ?? "").slice(0, MAX_MESSAGE_CHARS),

@@ -6,8 +6,7 @@ import { z } from "zod";
 
 const DEV_DATABASE_URL = "file:./prisma/dev.sqlite";
 
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const schema = z.object({
   // Production unless development is asked for: development mode shows stack traces to callers and
@@ -26,7 +25,12 @@ const schema = z.object({
   SCOPES: z
     .string()
     .min(1, "is required, e.g. read_orders,write_pixels,read_customer_events")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   META_GRAPH_API_URL: z
     .string()
     .url("must be a URL such as https://graph.facebook.com")

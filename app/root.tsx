@@ -35,7 +35,13 @@ export function ErrorBoundary() {
       </head>
       <body style={{ fontFamily: "system-ui, sans-serif", padding: "2rem" }}>
         <h1>{title}</h1>
-        <p>{status === 404 ? "There is nothing at this address." : status < 500 ? `The request could not be handled (${status}).` : "The server could not handle this request. Please try again."}</p>
+        <p>
+          {status === 404
+            ? "There is nothing at this address."
+            : status < 500
+              ? `The request could not be handled (${status}).`
+              : "The server could not handle this request. Please try again."}
+        </p>
       </body>
     </html>
   );

@@ -161,7 +161,11 @@ function serve(): void {
       event_time: Math.floor(Date.parse(String(order.processed_at ?? now)) / 1000),
       event_id: eventId,
       action_source: "website",
-      user_data: { client_ip_address: order.browser_ip ?? null, client_user_agent: clientDetails.user_agent ?? null, em: order.email ?? null },
+      user_data: {
+        client_ip_address: order.browser_ip ?? null,
+        client_user_agent: clientDetails.user_agent ?? null,
+        em: order.email ?? null,
+      },
       custom_data: { currency: order.currency ?? null, value: order.total_price ?? null, order_id: orderId },
     });
     try {

@@ -69,13 +69,36 @@ const DELIVERY_CONCURRENCY_DEFAULT = envDefault("DELIVERY_CONCURRENCY");
 /** Web processes on PostgreSQL: one per core of this 2-core target, if the app can fork them. */
 const PG_WEB_PROCESSES = WEB_CONCURRENCY_DEFAULT === null ? 1 : wholeNumber("web-concurrency", flags["web-concurrency"], 2, 1, 64);
 /** Requests to Meta in flight per worker. */
-const DELIVERY_IN_FLIGHT = DELIVERY_CONCURRENCY_DEFAULT === null ? 1 : wholeNumber("delivery-concurrency", flags["delivery-concurrency"], DELIVERY_CONCURRENCY_DEFAULT, 1, 64);
-if (WEB_CONCURRENCY_DEFAULT === null && flags["web-concurrency"]) console.error("This tree has no WEB_CONCURRENCY: --web-concurrency is ignored.");
-if (DELIVERY_CONCURRENCY_DEFAULT === null && flags["delivery-concurrency"]) console.error("This tree has no DELIVERY_CONCURRENCY: --delivery-concurrency is ignored.");
+const DELIVERY_IN_FLIGHT =
+  DELIVERY_CONCURRENCY_DEFAULT === null
+    ? 1
+    : wholeNumber("delivery-concurrency", flags["delivery-concurrency"], DELIVERY_CONCURRENCY_DEFAULT, 1, 64);
+if (WEB_CONCURRENCY_DEFAULT === null && flags["web-concurrency"])
+  console.error("This tree has no WEB_CONCURRENCY: --web-concurrency is ignored.");
+if (DELIVERY_CONCURRENCY_DEFAULT === null && flags["delivery-concurrency"])
+  console.error("This tree has no DELIVERY_CONCURRENCY: --delivery-concurrency is ignored.");
 
 const PLAN = QUICK
-  ? { warmS: 1, rateS: 5, saturationS: 4, beaconS: 4, sturdyRequests: 20, deliveryRows: { sqlite: 3_000, postgresql: 6_000 }, baselineWindowS: 4, pageLoads: 5 }
-  : { warmS: 2, rateS: 12, saturationS: 8, beaconS: 8, sturdyRequests: 40, deliveryRows: { sqlite: 10_000, postgresql: 30_000 }, baselineWindowS: 8, pageLoads: 15 };
+  ? {
+      warmS: 1,
+      rateS: 5,
+      saturationS: 4,
+      beaconS: 4,
+      sturdyRequests: 20,
+      deliveryRows: { sqlite: 3_000, postgresql: 6_000 },
+      baselineWindowS: 4,
+      pageLoads: 5,
+    }
+  : {
+      warmS: 2,
+      rateS: 12,
+      saturationS: 8,
+      beaconS: 8,
+      sturdyRequests: 40,
+      deliveryRows: { sqlite: 10_000, postgresql: 30_000 },
+      baselineWindowS: 8,
+      pageLoads: 15,
+    };
 const WEBHOOK_RATE = 1_000;
 const BEACON_RATE = 2_000;
 /** Paced runs: sockets open at most; the naive design needs about rate × Meta's latency of them. */
@@ -154,7 +177,16 @@ async function startMeta(): Promise<Meta> {
     {
       readyText: "fake meta ready",
       name: "stand-in Meta",
-      args: ["--graph-port", String(await freePort()), "--pixel-port", String(await freePort()), "--latency", META_LATENCY_MS.join("-"), "--token", `${PIXEL}:${TOKEN}`],
+      args: [
+        "--graph-port",
+        String(await freePort()),
+        "--pixel-port",
+        String(await freePort()),
+        "--latency",
+        META_LATENCY_MS.join("-"),
+        "--token",
+        `${PIXEL}:${TOKEN}`,
+      ],
     },
   );
   cleanups.push(() => proc.stop());
@@ -174,7 +206,11 @@ async function startMeta(): Promise<Meta> {
 }
 
 async function scratch(kind: DatabaseKind): Promise<{ url: string; db: Db; done(): Promise<void> }> {
-  const database = await createScratchDatabase(kind, { adminUrl: PG_ADMIN_URL, prefix: kind === "postgresql" ? "capi_bench" : "capi-bench", adminUrlHint: "BENCH_POSTGRES_URL" });
+  const database = await createScratchDatabase(kind, {
+    adminUrl: PG_ADMIN_URL,
+    prefix: kind === "postgresql" ? "capi_bench" : "capi-bench",
+    adminUrlHint: "BENCH_POSTGRES_URL",
+  });
   const db = openDb(database.url);
   let closed = false;
   const done = async () => {
@@ -191,7 +227,11 @@ async function connect(db: Db, shop = SHOP): Promise<void> {
   const result = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
   if (!result.ok) throw new Error(result.error.join("; "));
   // Installed: the app proxy stores nothing for a shop without an offline session.
-  await db.session.upsert({ where: { id: `offline_${shop}` }, create: { id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "shpat_bench" }, update: {} });
+  await db.session.upsert({
+    where: { id: `offline_${shop}` },
+    create: { id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "shpat_bench" },
+    update: {},
+  });
 }
 
 async function stopAll(procs: AppProcess[]): Promise<void> {
@@ -232,8 +272,17 @@ async function loadPhases(
   const rate = await paced(orders, WEBHOOK_PATH, WEBHOOK_RATE, PLAN.rateS);
   log(`      ${describe(rate)}`);
   await settle(url);
-  log(`    orders/paid saturation: ${SATURATION_CONNECTIONS} connections, each sending again as soon as answered, for ${PLAN.saturationS} s…`);
-  const saturation = await runLoad({ url, path: WEBHOOK_PATH, next: () => orders.next(), connections: SATURATION_CONNECTIONS, durationS: PLAN.saturationS, timeoutS: 10 });
+  log(
+    `    orders/paid saturation: ${SATURATION_CONNECTIONS} connections, each sending again as soon as answered, for ${PLAN.saturationS} s…`,
+  );
+  const saturation = await runLoad({
+    url,
+    path: WEBHOOK_PATH,
+    next: () => orders.next(),
+    connections: SATURATION_CONNECTIONS,
+    durationS: PLAN.saturationS,
+    timeoutS: 10,
+  });
   log(`      ${describe(saturation)}`);
   await settle(url);
   await opts.afterWebhooks?.();
@@ -242,7 +291,9 @@ async function loadPhases(
   if (opts.beacons) {
     const source = beaconSource({ shop: SHOP, secret: local.apiSecret });
     await paced(source, BEACON_PATH, 200, 1);
-    log(`    storefront events through the app proxy: ${BEACON_RATE.toLocaleString("en-US")} requests/s (two events each) offered, evenly paced, for ${PLAN.beaconS} s…`);
+    log(
+      `    storefront events through the app proxy: ${BEACON_RATE.toLocaleString("en-US")} requests/s (two events each) offered, evenly paced, for ${PLAN.beaconS} s…`,
+    );
     beacons = await paced(source, BEACON_PATH, BEACON_RATE, PLAN.beaconS);
     log(`      ${describe(beacons)}`);
     await settle(url);
@@ -286,9 +337,19 @@ async function settle(url: string): Promise<void> {
   log("    (the server was still busy 60 s after the phase ended)");
 }
 
-async function waitForDrain(db: Db, meta: Meta, metaBefore: number, procs: AppProcess[]): Promise<{ drainedAfterS: number; deliveredOnce: boolean }> {
+async function waitForDrain(
+  db: Db,
+  meta: Meta,
+  metaBefore: number,
+  procs: AppProcess[],
+): Promise<{ drainedAfterS: number; deliveredOnce: boolean }> {
   const started = performance.now();
-  await until(async () => (await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) === 0, "the ledger to drain after the load", 180_000, procs);
+  await until(
+    async () => (await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) === 0,
+    "the ledger to drain after the load",
+    180_000,
+    procs,
+  );
   const drainedAfterS = (performance.now() - started) / 1000;
   const rows = await db.delivery.count();
   const sent = await db.delivery.count({ where: { status: "sent" } });
@@ -323,10 +384,15 @@ async function ingestApp(kind: DatabaseKind, meta: Meta, firstId: bigint): Promi
     sturdiness: kind === "sqlite",
     afterWebhooks: async () => {
       Object.assign(drain, await waitForDrain(db, meta, metaBefore, [server, ...workers]));
-      log(`    every order reached Meta ${drain.drainedAfterS!.toFixed(1)} s after the load ended; each exactly once: ${drain.deliveredOnce ? "yes" : "NO"}`);
+      log(
+        `    every order reached Meta ${drain.drainedAfterS!.toFixed(1)} s after the load ended; each exactly once: ${drain.deliveredOnce ? "yes" : "NO"}`,
+      );
     },
   });
-  const memory = { server: processPeaks(server.child.pid), worker: workers.length ? largestOf(workers.map((w) => processPeaks(w.child.pid))) : undefined };
+  const memory = {
+    server: processPeaks(server.child.pid),
+    worker: workers.length ? largestOf(workers.map((w) => processPeaks(w.child.pid))) : undefined,
+  };
   await stopAll([server, ...workers]);
   await done();
   return { processes, ...phases, ...drain, memory };
@@ -337,11 +403,20 @@ async function ingestFloor(kind: DatabaseKind, processes: number, firstId: bigin
   await connect(db);
   const server = await startProcess(
     "bench/floor-server.ts",
-    { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: local.apiSecret, FLOOR_PROCESSES: String(processes) },
+    {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      DATABASE_URL: databaseUrl,
+      SHOPIFY_API_SECRET: local.apiSecret,
+      FLOOR_PROCESSES: String(processes),
+    },
     { readyText: "floor server listening", name: "floor server" },
   );
   cleanups.push(() => server.stop());
-  const phases = await loadPhases(server.url, orderSource({ shop: SHOP, secret: local.apiSecret, firstId }), meta, { beacons: true, sturdiness: false });
+  const phases = await loadPhases(server.url, orderSource({ shop: SHOP, secret: local.apiSecret, firstId }), meta, {
+    beacons: true,
+    sturdiness: false,
+  });
   const memory = { server: processPeaks(server.child.pid) };
   await server.stop();
   await done();
@@ -351,11 +426,21 @@ async function ingestFloor(kind: DatabaseKind, processes: number, firstId: bigin
 async function ingestNaive(meta: Meta, firstId: bigint): Promise<ServerFigures> {
   const server = await startProcess(
     "bench/naive-server.ts",
-    { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SHOPIFY_API_SECRET: local.apiSecret, META_GRAPH_API_URL: meta.graphUrl, PIXEL_ID: PIXEL, META_ACCESS_TOKEN: TOKEN },
+    {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      SHOPIFY_API_SECRET: local.apiSecret,
+      META_GRAPH_API_URL: meta.graphUrl,
+      PIXEL_ID: PIXEL,
+      META_ACCESS_TOKEN: TOKEN,
+    },
     { readyText: "naive server listening", name: "naive server" },
   );
   cleanups.push(() => server.stop());
-  const phases = await loadPhases(server.url, orderSource({ shop: SHOP, secret: local.apiSecret, firstId }), meta, { beacons: false, sturdiness: true });
+  const phases = await loadPhases(server.url, orderSource({ shop: SHOP, secret: local.apiSecret, firstId }), meta, {
+    beacons: false,
+    sturdiness: true,
+  });
   const memory = { server: processPeaks(server.child.pid) };
   await server.stop();
   return { processes: 1, ...phases, memory };
@@ -391,9 +476,15 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   const now = new Date();
   const rowCount = PLAN.deliveryRows[kind];
   // Short polling, so an idle worker notices the connected shop at once; a full batch never waits for it.
-  const env: Record<string, string> = { ...local.env, DATABASE_URL: databaseUrl, META_GRAPH_API_URL: meta.graphUrl, DELIVERY_POLL_MS: "50" };
+  const env: Record<string, string> = {
+    ...local.env,
+    DATABASE_URL: databaseUrl,
+    META_GRAPH_API_URL: meta.graphUrl,
+    DELIVERY_POLL_MS: "50",
+  };
   if (DELIVERY_CONCURRENCY_DEFAULT !== null) env.DELIVERY_CONCURRENCY = String(DELIVERY_IN_FLIGHT);
-  const startWorkers = (batchSize: number) => Promise.all(Array.from({ length: workerCount }, () => startApp("worker", { ...env, DELIVERY_BATCH_SIZE: String(batchSize) })));
+  const startWorkers = (batchSize: number) =>
+    Promise.all(Array.from({ length: workerCount }, () => startApp("worker", { ...env, DELIVERY_BATCH_SIZE: String(batchSize) })));
 
   // The rows wait for a shop that is not connected yet, so the clock starts when the workers can take
   // them, not when the processes happen to finish booting.
@@ -409,14 +500,19 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   try {
     await until(
       async () => {
-        const failed = await db.delivery.findFirst({ where: { shop: shopA, status: "failed" }, select: { lastError: true, reasonCode: true } });
+        const failed = await db.delivery.findFirst({
+          where: { shop: shopA, status: "failed" },
+          select: { lastError: true, reasonCode: true },
+        });
         if (failed) throw new Error(`Meta rejected a benchmark event: ${failed.lastError ?? failed.reasonCode}`);
         const sent = await db.delivery.count({ where: { shop: shopA, status: "sent" } });
         if (sent !== progress.sent) progress = { sent, at: performance.now() };
         // A worker that keeps failing its cycle makes no progress at all; say why instead of waiting out the timeout.
         if (performance.now() - progress.at > 15_000) {
           const logged = workers.map(lastLoggedError).find(Boolean);
-          throw new Error(`no progress for 15 s (${sent.toLocaleString("en-US")} of ${rowCount.toLocaleString("en-US")} sent)${logged ? `; the worker logged: ${logged}` : ""}`);
+          throw new Error(
+            `no progress for 15 s (${sent.toLocaleString("en-US")} of ${rowCount.toLocaleString("en-US")} sent)${logged ? `; the worker logged: ${logged}` : ""}`,
+          );
         }
         return sent === rowCount;
       },
@@ -436,13 +532,24 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   await stopAll(workers);
   // An unfinished run leaves due rows that are older than the baselines', and they would be sent first.
   if (error) await db.delivery.deleteMany({ where: { shop: shopA, status: { not: "sent" } } });
-  log(`    batched: ${error ? "did not finish" : `${perSecond(rowCount / batchedS, "events")}, ${(metaAfter.serverRequests - metaBefore.serverRequests).toLocaleString("en-US")} requests`}`);
+  log(
+    `    batched: ${error ? "did not finish" : `${perSecond(rowCount / batchedS, "events")}, ${(metaAfter.serverRequests - metaBefore.serverRequests).toLocaleString("en-US")} requests`}`,
+  );
 
   // Baseline 1: the same worker, ledger and Meta, one event per request, with the same workers and the
   // same requests in flight as the batched run: more rows than it can send in the window.
   const shopB = "per-event-shop.myshopify.com";
   const inFlight = workerCount * DELIVERY_IN_FLIGHT;
-  await insertRows(db, pendingRows({ shop: shopB, pixelId: PIXEL, count: Math.ceil(PLAN.baselineWindowS * inFlight * 10) + 100, firstId: firstId + 1_000_000n, now }));
+  await insertRows(
+    db,
+    pendingRows({
+      shop: shopB,
+      pixelId: PIXEL,
+      count: Math.ceil(PLAN.baselineWindowS * inFlight * 10) + 100,
+      firstId: firstId + 1_000_000n,
+      now,
+    }),
+  );
   workers = await startWorkers(1);
   started = performance.now();
   await connect(db, shopB);
@@ -454,8 +561,25 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
 
   // Baseline 2: one request per event as a sender with many requests open would do it.
   const shopC = "per-event-sender-shop.myshopify.com";
-  await insertRows(db, pendingRows({ shop: shopC, pixelId: PIXEL, count: Math.ceil(PLAN.baselineWindowS * BASELINE_IN_FLIGHT * 8) + 100, firstId: firstId + 2_000_000n, now }));
-  const sender = await sendOnePerEvent({ db, graphUrl: meta.graphUrl, pixelId: PIXEL, accessToken: TOKEN, shop: shopC, inFlight: BASELINE_IN_FLIGHT, windowS: PLAN.baselineWindowS });
+  await insertRows(
+    db,
+    pendingRows({
+      shop: shopC,
+      pixelId: PIXEL,
+      count: Math.ceil(PLAN.baselineWindowS * BASELINE_IN_FLIGHT * 8) + 100,
+      firstId: firstId + 2_000_000n,
+      now,
+    }),
+  );
+  const sender = await sendOnePerEvent({
+    db,
+    graphUrl: meta.graphUrl,
+    pixelId: PIXEL,
+    accessToken: TOKEN,
+    shop: shopC,
+    inFlight: BASELINE_IN_FLIGHT,
+    windowS: PLAN.baselineWindowS,
+  });
   log(`    one request per event, ${BASELINE_IN_FLIGHT} in flight: ${perSecond(sender.sent / sender.seconds, "events")}`);
   await done();
 
@@ -463,7 +587,12 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
     workers: workerCount,
     rows: rowCount,
     error,
-    batched: { events: rowCount, seconds: batchedS, perSecond: error ? Number.NaN : rowCount / batchedS, requests: metaAfter.serverRequests - metaBefore.serverRequests },
+    batched: {
+      events: rowCount,
+      seconds: batchedS,
+      perSecond: error ? Number.NaN : rowCount / batchedS,
+      requests: metaAfter.serverRequests - metaBefore.serverRequests,
+    },
     workerPerEvent: { events: workerSent, seconds: workerS, perSecond: workerSent / workerS },
     senderPerEvent: { events: sender.sent, seconds: sender.seconds, perSecond: sender.sent / sender.seconds },
     deliveredOnce: !error && received === rowCount,
@@ -502,7 +631,8 @@ async function main() {
   rebuildIfStale();
   ensureChromium(log);
   const withPostgres = await postgresReachable(PG_ADMIN_URL);
-  if (!withPostgres) log(`PostgreSQL is not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, "//…@")}: its rows are skipped (set BENCH_POSTGRES_URL).\n`);
+  if (!withPostgres)
+    log(`PostgreSQL is not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, "//…@")}: its rows are skipped (set BENCH_POSTGRES_URL).\n`);
   log(
     `Tree: WEB_CONCURRENCY ${WEB_CONCURRENCY_DEFAULT === null ? "not supported (one web process)" : `supported, ${PG_WEB_PROCESSES} on PostgreSQL`}; ` +
       `DELIVERY_CONCURRENCY ${DELIVERY_CONCURRENCY_DEFAULT === null ? "not supported (one request in flight per worker)" : `supported, ${DELIVERY_IN_FLIGHT} per worker`}.\n`,
@@ -530,11 +660,15 @@ async function main() {
   let sqliteDelivery: DeliveryFigures | null = null;
   let pgDelivery: DeliveryFigures | null = null;
   if (runs("delivery")) {
-    log(`▸ delivery on SQLite: ${PLAN.deliveryRows.sqlite.toLocaleString("en-US")} pending rows, one worker, batches of up to ${BATCH_SIZE}, against one request per event`);
+    log(
+      `▸ delivery on SQLite: ${PLAN.deliveryRows.sqlite.toLocaleString("en-US")} pending rows, one worker, batches of up to ${BATCH_SIZE}, against one request per event`,
+    );
     sqliteDelivery = await measureDelivery("sqlite", 1, meta, 820982911930000000n);
   }
   if (runs("delivery") && withPostgres) {
-    log(`▸ delivery on PostgreSQL: ${PLAN.deliveryRows.postgresql.toLocaleString("en-US")} pending rows, two worker processes, against one request per event`);
+    log(
+      `▸ delivery on PostgreSQL: ${PLAN.deliveryRows.postgresql.toLocaleString("en-US")} pending rows, two worker processes, against one request per event`,
+    );
     pgDelivery = await measureDelivery("postgresql", 2, meta, 820982911940000000n);
   }
 
@@ -552,7 +686,11 @@ async function main() {
     writeFileSync(join(ROOT, "bench/RESULTS.md"), report.markdown);
     log("\nWritten to bench/RESULTS.md.");
     // The README's headline is this run's, written from the same figures, so the two cannot disagree.
-    log(writeReadmeHeadline(report.headline) ? "The README's headline (section Measured) now carries the same figures." : "README.md has no headline markers: its figures were left alone.");
+    log(
+      writeReadmeHeadline(report.headline)
+        ? "The README's headline (section Measured) now carries the same figures."
+        : "README.md has no headline markers: its figures were left alone.",
+    );
   }
   log(`Reproduce: ${REPRODUCE}.`);
 }
@@ -570,7 +708,8 @@ function writeReadmeHeadline(headline: string): boolean {
   return true;
 }
 
-const REPRODUCE = "`flock /tmp/meta-build.lock npm run bench` on an otherwise idle machine (full, about 6 minutes; `-- --quick`: about 3 minutes, not for the record)";
+const REPRODUCE =
+  "`flock /tmp/meta-build.lock npm run bench` on an otherwise idle machine (full, about 6 minutes; `-- --quick`: about 3 minutes, not for the record)";
 
 interface Ingest {
   sqlite: ServerFigures | null;
@@ -593,7 +732,9 @@ function buildReport(f: {
   const { ingest } = f;
   const failures = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;
   const latency = (r: LoadResult | undefined, unit = "req") =>
-    r ? `p50 ${ms(r.p50)} · p99 ${ms(r.p99)} · ${perSecond(r.rps, unit)}${failures(r) ? ` · ${failures(r).toLocaleString("en-US")} of ${r.offered.toLocaleString("en-US")} failed` : ""}` : "n/a";
+    r
+      ? `p50 ${ms(r.p50)} · p99 ${ms(r.p99)} · ${perSecond(r.rps, unit)}${failures(r) ? ` · ${failures(r).toLocaleString("en-US")} of ${r.offered.toLocaleString("en-US")} failed` : ""}`
+      : "n/a";
   const vsFloor = (ours: LoadResult | undefined, floor: LoadResult | undefined) =>
     ours && floor ? `throughput ${ratio(ours.rps / floor.rps)} · p99 ${ratio(ours.p99 / floor.p99)}` : "";
   // At a fixed rate the target is the rate itself: nearly all of it answered 2xx, none failed, p99 under 50 ms.
@@ -633,8 +774,20 @@ function buildReport(f: {
     if (ingest.sqlite) saturationRow("SQLite", ingest.sqlite, ingest.sqliteFloor, latency(naive?.saturation));
     if (ingest.pg) saturationRow("PostgreSQL", ingest.pg, ingest.pgFloor, "(same baseline)");
     if (ingest.sqlite) {
-      rows.push({ measure: `Meta slow (answers after ${SLOW_META_MS / 1000} s): webhooks answered 2xx within Shopify's 5 s`, ours: within(ingest.sqlite.slow), baseline: within(naive?.slow), target: "100%", pass: allInTime(ingest.sqlite.slow) });
-      rows.push({ measure: "Meta down (HTTP 503): webhooks answered 2xx within 5 s", ours: within(ingest.sqlite.outage), baseline: within(naive?.outage), target: "100%", pass: allInTime(ingest.sqlite.outage) });
+      rows.push({
+        measure: `Meta slow (answers after ${SLOW_META_MS / 1000} s): webhooks answered 2xx within Shopify's 5 s`,
+        ours: within(ingest.sqlite.slow),
+        baseline: within(naive?.slow),
+        target: "100%",
+        pass: allInTime(ingest.sqlite.slow),
+      });
+      rows.push({
+        measure: "Meta down (HTTP 503): webhooks answered 2xx within 5 s",
+        ours: within(ingest.sqlite.outage),
+        baseline: within(naive?.outage),
+        target: "100%",
+        pass: allInTime(ingest.sqlite.outage),
+      });
     }
 
     rows.push({ measure: "Storefront events: the app proxy (POST /proxy/events), signed as Shopify signs it, two events per body" });
@@ -678,7 +831,12 @@ function buildReport(f: {
   if (s) {
     rows.push({ measure: "Storefront: the theme app embed" });
     if (s.script) {
-      rows.push({ measure: `Script size (${s.script.files.join(", ")})`, ours: `${bytes(s.script.rawBytes)} raw · ${bytes(s.script.gzipBytes)} gzip`, target: `< ${bytes(TARGET_GZIP_BYTES)} gzip`, pass: s.script.gzipBytes < TARGET_GZIP_BYTES });
+      rows.push({
+        measure: `Script size (${s.script.files.join(", ")})`,
+        ours: `${bytes(s.script.rawBytes)} raw · ${bytes(s.script.gzipBytes)} gzip`,
+        target: `< ${bytes(TARGET_GZIP_BYTES)} gzip`,
+        pass: s.script.gzipBytes < TARGET_GZIP_BYTES,
+      });
     } else {
       rows.push({ measure: "Script size", ours: `not measured: ${s.scriptMissing}`, target: `< ${bytes(TARGET_GZIP_BYTES)} gzip` });
     }
@@ -699,7 +857,11 @@ function buildReport(f: {
   if (ingest.sqlite || ingest.pg || f.sqliteDelivery || f.pgDelivery) {
     rows.push({ measure: "Memory: peak RSS (VmHWM) per process under the loads above" });
     const peak = (p: ProcessPeaks | null | undefined) =>
-      !p ? "n/a" : p.processes > 1 ? `${megabytes(p.largest)} largest of ${p.processes} processes (${megabytes(p.total)} together)` : megabytes(p.largest);
+      !p
+        ? "n/a"
+        : p.processes > 1
+          ? `${megabytes(p.largest)} largest of ${p.processes} processes (${megabytes(p.total)} together)`
+          : megabytes(p.largest);
     const under = (p: ProcessPeaks | null | undefined, limitMb: number) => (p ? p.largest < limitMb * MB : undefined);
     if (ingest.sqlite) {
       rows.push({
@@ -712,14 +874,30 @@ function buildReport(f: {
       });
     }
     if (ingest.pg) {
-      rows.push({ measure: "Server, PostgreSQL (webhooks + beacons)", ours: peak(ingest.pg.memory.server), floor: peak(ingest.pgFloor?.memory.server), target: `< ${TARGET_SERVER_MB} MB`, pass: under(ingest.pg.memory.server, TARGET_SERVER_MB) });
-      rows.push({ measure: "Busiest worker, PostgreSQL, during ingest", ours: peak(ingest.pg.memory.worker), target: `< ${TARGET_WORKER_MB} MB`, pass: under(ingest.pg.memory.worker, TARGET_WORKER_MB) });
+      rows.push({
+        measure: "Server, PostgreSQL (webhooks + beacons)",
+        ours: peak(ingest.pg.memory.server),
+        floor: peak(ingest.pgFloor?.memory.server),
+        target: `< ${TARGET_SERVER_MB} MB`,
+        pass: under(ingest.pg.memory.server, TARGET_SERVER_MB),
+      });
+      rows.push({
+        measure: "Busiest worker, PostgreSQL, during ingest",
+        ours: peak(ingest.pg.memory.worker),
+        target: `< ${TARGET_WORKER_MB} MB`,
+        pass: under(ingest.pg.memory.worker, TARGET_WORKER_MB),
+      });
     }
     const deliveryPeaks = [f.sqliteDelivery, f.pgDelivery].filter((d): d is DeliveryFigures => d !== null);
     if (deliveryPeaks.length) {
       rows.push({
         measure: `Worker delivering batches of ${BATCH_SIZE}`,
-        ours: [f.sqliteDelivery ? `SQLite ${peak(f.sqliteDelivery.workerPeak)}` : "", f.pgDelivery ? `PostgreSQL ${peak(f.pgDelivery.workerPeak)}` : ""].filter(Boolean).join(" · "),
+        ours: [
+          f.sqliteDelivery ? `SQLite ${peak(f.sqliteDelivery.workerPeak)}` : "",
+          f.pgDelivery ? `PostgreSQL ${peak(f.pgDelivery.workerPeak)}` : "",
+        ]
+          .filter(Boolean)
+          .join(" · "),
         target: `< ${TARGET_WORKER_MB} MB`,
         pass: deliveryPeaks.every((d) => under(d.workerPeak, TARGET_WORKER_MB) !== false),
       });
@@ -746,7 +924,9 @@ function buildReport(f: {
     !anyIngest
       ? ""
       : `Floor: bench/floor-server.ts, run in the same way against a fresh database of the same kind, with as many processes as the app's web tier (node:cluster): node:http with no framework, the Shopify HMAC checked with timingSafeEqual, JSON.parse, and one insert-or-ignore of a ledger row of the same table and shape (the pixel read from the shop's settings in the same statement); the app proxy: the query signature, JSON.parse, and one insert-or-ignore of a browser-event row per event. It skips Meta's mapping and hashing, validation and logging, which the app does, and no delivery runs beside it, where the app delivers what it takes in meanwhile (in-process on SQLite, two worker processes on PostgreSQL). "App ÷ floor" divides the app's answered throughput and p99 by the floor's; the aim is at least ${TARGET_FLOOR_SHARE}× the floor's saturation throughput.`,
-    !anyIngest ? "" : "Naive baseline: bench/naive-server.ts, with the same HMAC check, mapping and Meta client, answering the webhook after Meta answers (502 when Meta fails, so Shopify retries).",
+    !anyIngest
+      ? ""
+      : "Naive baseline: bench/naive-server.ts, with the same HMAC check, mapping and Meta client, answering the webhook after Meta answers (502 when Meta fails, so Shopify retries).",
     !anyIngest
       ? ""
       : "Storefront events: the app proxy (app/routes/proxy.events.tsx) as Shopify forwards it: the signed query (shop, timestamp, signature), X-Forwarded-For from many shopper addresses, and a page's batch of two events (PageView, ViewContent) per text/plain body, as the theme embed sends them with navigator.sendBeacon; each request stores two StorefrontEvent rows that the worker then sends.",
@@ -773,7 +953,9 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
   const meets = (r: LoadResult | undefined) => !!r && r.p99 < TARGET_P99_MS && failed(r) === 0 && r.ok >= r.offered * 0.95;
   const lines: { pass: boolean | undefined; text: string }[] = [];
   const at = (r: LoadResult | undefined, unit: string) =>
-    !r ? "n/a" : `p99 ${ms(r.p99)}, ${perSecond(r.rps, unit)} answered${failed(r) ? ` (${Math.round((100 * failed(r)) / r.offered)}% failed)` : ""}`;
+    !r
+      ? "n/a"
+      : `p99 ${ms(r.p99)}, ${perSecond(r.rps, unit)} answered${failed(r) ? ` (${Math.round((100 * failed(r)) / r.offered)}% failed)` : ""}`;
   const dbs = [
     { name: "SQLite", app: ingest.sqlite, floor: ingest.sqliteFloor },
     { name: "PostgreSQL", app: ingest.pg, floor: ingest.pgFloor },
@@ -786,14 +968,18 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
     lines.push({
       pass: dbs.every((d) => d.floor && d.app.saturation.rps / d.floor.saturation.rps >= TARGET_FLOOR_SHARE),
       text: `**Against the floor** (a bare node:http server doing HMAC and one insert, same run; aim ≥ ${TARGET_FLOOR_SHARE}× its saturation throughput): ${dbs
-        .map((d) => `${d.name} ${perSecond(d.app.saturation.rps, "req")} vs ${d.floor ? `${perSecond(d.floor.saturation.rps, "req")} = ${ratio(d.app.saturation.rps / d.floor.saturation.rps)}` : "n/a"}`)
+        .map(
+          (d) =>
+            `${d.name} ${perSecond(d.app.saturation.rps, "req")} vs ${d.floor ? `${perSecond(d.floor.saturation.rps, "req")} = ${ratio(d.app.saturation.rps / d.floor.saturation.rps)}` : "n/a"}`,
+        )
         .join("; ")}.`,
     });
     lines.push({
       pass: dbs.every((d) => meets(d.app.beacons)),
       text: `**Storefront events through the app proxy at ${BEACON_RATE.toLocaleString("en-US")} requests/s** (two events each; target p99 < ${TARGET_P99_MS} ms): ${dbs.map((d) => `${d.name} ${at(d.app.beacons, "requests")}`).join("; ")}.`,
     });
-    const inTime = (r: LoadResult | undefined) => (r ? r.samples.filter((x) => x.status >= 200 && x.status < 300 && x.ms <= SHOPIFY_TIMEOUT_MS).length : 0);
+    const inTime = (r: LoadResult | undefined) =>
+      r ? r.samples.filter((x) => x.status >= 200 && x.status < 300 && x.ms <= SHOPIFY_TIMEOUT_MS).length : 0;
     if (ingest.sqlite) {
       const ours = Math.min(inTime(ingest.sqlite.slow), inTime(ingest.sqlite.outage));
       const naive = Math.max(inTime(ingest.naive?.slow), inTime(ingest.naive?.outage));
@@ -821,7 +1007,11 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
     });
   }
   const script = f.storefront?.script;
-  if (script) lines.push({ pass: script.gzipBytes < TARGET_GZIP_BYTES, text: `**Storefront script:** ${bytes(script.gzipBytes)} gzip (target < ${bytes(TARGET_GZIP_BYTES)}).` });
+  if (script)
+    lines.push({
+      pass: script.gzipBytes < TARGET_GZIP_BYTES,
+      text: `**Storefront script:** ${bytes(script.gzipBytes)} gzip (target < ${bytes(TARGET_GZIP_BYTES)}).`,
+    });
 
   const when = `${new Date().toISOString().slice(0, 10)}, ${QUICK ? "quick" : "full"} run, load average ${loadavg()[0].toFixed(1)} at the end`;
   const failing = lines.filter((l) => l.pass === false);
@@ -835,7 +1025,7 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
 }
 
 main().catch(async (error) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   await cleanup();
   process.exit(1);
 });

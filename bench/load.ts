@@ -45,8 +45,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-function summarise(samples: { ms: number; status: number }[], extra: Omit<LoadResult, "answered" | "ok" | "non2xx" | "rps" | "p50" | "p99" | "max" | "samples">, runS: number): LoadResult {
-  const okLatencies = samples.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.ms).sort((a, b) => a - b);
+function summarise(
+  samples: { ms: number; status: number }[],
+  extra: Omit<LoadResult, "answered" | "ok" | "non2xx" | "rps" | "p50" | "p99" | "max" | "samples">,
+  runS: number,
+): LoadResult {
+  const okLatencies = samples
+    .filter((s) => s.status >= 200 && s.status < 300)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   return {
     ...extra,
     answered: samples.length,
@@ -102,7 +109,14 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
       const { body, headers, query } = spec.next();
       let settled = false;
       const req = httpRequest(
-        { host: target.hostname, port: target.port, path: spec.path + (query ?? ""), method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: spec.path + (query ?? ""),
+          method: "POST",
+          agent,
+          headers: { ...headers, "content-length": Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on("end", () => {
@@ -141,21 +155,28 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
       if (due < total) setTimeout(tick, Math.max(0, started + due * intervalMs - performance.now()));
     };
     // The deadline: what is still queued or in flight then has missed it.
-    const deadline = setTimeout(() => {
-      cut = true;
-      timeouts += waiting.length + (total - due);
-      waiting.length = 0;
-      due = total;
-      for (const req of [...inFlight]) req.destroy();
-      finish();
-    }, (spec.durationS + spec.timeoutS) * 1000);
+    const deadline = setTimeout(
+      () => {
+        cut = true;
+        timeouts += waiting.length + (total - due);
+        waiting.length = 0;
+        due = total;
+        for (const req of [...inFlight]) req.destroy();
+        finish();
+      },
+      (spec.durationS + spec.timeoutS) * 1000,
+    );
     tick();
   });
   agent.destroy();
   const elapsedS = (performance.now() - started) / 1000;
   lags.sort((a, b) => a - b);
   // Judged over the run's nominal duration unless the answers took longer to come.
-  return summarise(samples, { offered: total, errors, timeouts, elapsedS, sendLagP99: percentile(lags, 99) }, Math.max(spec.durationS, elapsedS));
+  return summarise(
+    samples,
+    { offered: total, errors, timeouts, elapsedS, sendLagP99: percentile(lags, 99) },
+    Math.max(spec.durationS, elapsedS),
+  );
 }
 
 export interface ClosedLoopSpec extends RequestSource {
@@ -188,5 +209,9 @@ export async function runLoad(spec: ClosedLoopSpec): Promise<LoadResult> {
     });
   });
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  return summarise(samples, { offered: samples.length + result.errors, errors: result.errors - result.timeouts, timeouts: result.timeouts, elapsedS }, spec.durationS);
+  return summarise(
+    samples,
+    { offered: samples.length + result.errors, errors: result.errors - result.timeouts, timeouts: result.timeouts, elapsedS },
+    spec.durationS,
+  );
 }

@@ -63,7 +63,9 @@ export function beaconSource(opts: { shop: string; secret: string; first?: numbe
         event_time: time,
         event_source_url: `https://${opts.shop}/products/wool-socks`,
         fbp: "fb.1.1732800000000.1234567890",
-        ...(name === "ViewContent" ? { custom_data: { value: 24.5, currency: "USD", content_ids: ["8123456789"], content_type: "product" } } : {}),
+        ...(name === "ViewContent"
+          ? { custom_data: { value: 24.5, currency: "USD", content_ids: ["8123456789"], content_type: "product" } }
+          : {}),
       });
       const body = JSON.stringify({ events: [event("PageView"), event("ViewContent")] });
       const signed = new URL(signProxyUrl("http://app.invalid/proxy/events", { shop: opts.shop, secret: opts.secret, timestamp: time }));

@@ -15,7 +15,11 @@ export async function sendOnePerEvent(opts: {
   windowS: number;
 }): Promise<{ sent: number; seconds: number }> {
   const client = createGraphClient({ baseUrl: opts.graphUrl, apiVersion: "v25.0", timeoutMs: 10_000 });
-  const rows = await opts.db.delivery.findMany({ where: { shop: opts.shop, status: "pending" }, select: { id: true, payload: true }, orderBy: { id: "asc" } });
+  const rows = await opts.db.delivery.findMany({
+    where: { shop: opts.shop, status: "pending" },
+    select: { id: true, payload: true },
+    orderBy: { id: "asc" },
+  });
   const started = performance.now();
   const end = started + opts.windowS * 1000;
   let next = 0;
@@ -27,7 +31,13 @@ export async function sendOnePerEvent(opts: {
       if (!result.ok) continue;
       await opts.db.delivery.update({
         where: { id: row.id },
-        data: { status: "sent", sentAt: new Date(), attempts: { increment: 1 }, eventsReceived: result.eventsReceived, fbtraceId: result.fbtraceId },
+        data: {
+          status: "sent",
+          sentAt: new Date(),
+          attempts: { increment: 1 },
+          eventsReceived: result.eventsReceived,
+          fbtraceId: result.fbtraceId,
+        },
       });
       if (performance.now() <= end) sent++;
     }

@@ -24,7 +24,15 @@ export function renderTable(rows: Row[]): string {
       continue;
     }
     const mark = row.pass === undefined ? "" : row.pass ? "✅ pass" : "❌ FAIL";
-    lines.push([row.measure, row.ours ?? "", row.floor ?? "", row.ratio ?? "", row.baseline ?? "", row.target ?? "", [mark, row.verdict].filter(Boolean).join(" ")]);
+    lines.push([
+      row.measure,
+      row.ours ?? "",
+      row.floor ?? "",
+      row.ratio ?? "",
+      row.baseline ?? "",
+      row.target ?? "",
+      [mark, row.verdict].filter(Boolean).join(" "),
+    ]);
   }
   return lines.map((cells) => `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`).join("\n");
 }

@@ -10,7 +10,8 @@ import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } 
 
 const ROWS = Number(process.argv[2] ?? 20_000);
 const SHOP = "bench-shop.myshopify.com";
-const UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+const UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
 async function tableBytes(db: Db, kind: DatabaseKind): Promise<number> {
   if (kind === "postgresql") {
@@ -49,7 +50,9 @@ async function measure(kind: DatabaseKind) {
           event_source_url: `https://bench-shop.example/products/merino-wool-socks-${i % 500}?variant=4${i % 9000}`,
           fbp: `fb.1.1732800000000.${1_000_000_000 + i}`,
           ...(i % 4 === 0 ? { fbc: `fb.1.1732800000000.IwAR2xYz${i}abcdefghijklmnopqrstuvwxyz` } : {}),
-          ...(name === "PageView" ? {} : { custom_data: { value: 24.5, currency: "USD", content_ids: [`81234567${i % 1000}`], content_type: "product" } }),
+          ...(name === "PageView"
+            ? {}
+            : { custom_data: { value: 24.5, currency: "USD", content_ids: [`81234567${i % 1000}`], content_type: "product" } }),
         },
         {
           now,
@@ -84,7 +87,13 @@ async function measure(kind: DatabaseKind) {
     if (kind === "postgresql") await db.$executeRawUnsafe(`VACUUM FULL "StorefrontEvent"`);
     else await db.$executeRawUnsafe(`VACUUM`);
     const sent = (await tableBytes(db, kind)) - empty;
-    return { kind, rows: ROWS, payloadAvg: Math.round(payloadBytes / ROWS), pendingPerRow: Math.round(pending / ROWS), sentPerRow: Math.round(sent / ROWS) };
+    return {
+      kind,
+      rows: ROWS,
+      payloadAvg: Math.round(payloadBytes / ROWS),
+      pendingPerRow: Math.round(pending / ROWS),
+      sentPerRow: Math.round(sent / ROWS),
+    };
   } finally {
     await db.$disconnect();
     await database.cleanup();

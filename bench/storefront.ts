@@ -19,7 +19,11 @@ export interface StorefrontFigures {
 const ASSETS = join(ROOT, "extensions/theme-app-embed/assets");
 
 export function measureScript(): Pick<StorefrontFigures, "script" | "scriptMissing"> {
-  const files = existsSync(ASSETS) ? readdirSync(ASSETS).filter((f) => f.endsWith(".js")).sort() : [];
+  const files = existsSync(ASSETS)
+    ? readdirSync(ASSETS)
+        .filter((f) => f.endsWith(".js"))
+        .sort()
+    : [];
   if (files.length === 0) return { scriptMissing: "extensions/theme-app-embed/assets has no script yet" };
   let rawBytes = 0;
   let gzipBytes = 0;
@@ -34,7 +38,8 @@ export function measureScript(): Pick<StorefrontFigures, "script" | "scriptMissi
 
 export async function measureStorefront(opts: { pageLoads: number; log: (line: string) => void }): Promise<StorefrontFigures> {
   const figures: StorefrontFigures = measureScript();
-  if (figures.script) opts.log(`    ${figures.script.files.join(", ")}: ${figures.script.rawBytes} B raw, ${figures.script.gzipBytes} B gzip`);
+  if (figures.script)
+    opts.log(`    ${figures.script.files.join(", ")}: ${figures.script.rawBytes} B raw, ${figures.script.gzipBytes} B gzip`);
   if (!existsSync(CHROMIUM_PATH)) {
     figures.pageLoadMissing = `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`;
     return figures;
@@ -51,7 +56,9 @@ export async function measureStorefront(opts: { pageLoads: number; log: (line: s
         // Only what must not leave the machine is intercepted (each interception adds its own latency):
         // Meta's script host gets the stand-in's script, facebook.com nothing. The page's own requests
         // and the stand-in's beacons go straight to loopback.
-        await context.route("https://connect.facebook.net/**", (route) => route.fulfill({ status: 200, contentType: "application/javascript", body: fbevents }));
+        await context.route("https://connect.facebook.net/**", (route) =>
+          route.fulfill({ status: 200, contentType: "application/javascript", body: fbevents }),
+        );
         await context.route("https://*.facebook.com/**", (route) => route.abort("blockedbyclient"));
         // Both variants take the document through the same interception, so its cost is not counted against
         // either; "without" is the same document with the embed's two parts taken out (config JSON, script tag).
@@ -86,13 +93,18 @@ export async function measureStorefront(opts: { pageLoads: number; log: (line: s
       const mid = Math.floor(sorted.length / 2);
       return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     };
-    const summary = (list: { load: number; dcl: number }[]) => ({ load: median(list.map((r) => r.load)), dcl: median(list.map((r) => r.dcl)) });
+    const summary = (list: { load: number; dcl: number }[]) => ({
+      load: median(list.map((r) => r.load)),
+      dcl: median(list.map((r) => r.dcl)),
+    });
     figures.pageLoad = { loads: opts.pageLoads, with: summary(runs.with), without: summary(runs.without) };
     const extraRequests = median(runs.with.map((r) => r.requests)) - median(runs.without.map((r) => r.requests));
     figures.notes =
       `Storefront: the local storefront (tests/helpers/storefront.ts) renders the embed's real Liquid and serves its real script; each load is a fresh browser context (no cache), marketing consent granted, product page. ` +
       `Meta's own fbevents.js is replaced by the stand-in's small one, so the figure is the embed's cost, not Meta's script's. With the embed the page made ${extraRequests} more request(s) by its load event (median).`;
-    opts.log(`      load event: ${figures.pageLoad.with.load.toFixed(1)} ms with, ${figures.pageLoad.without.load.toFixed(1)} ms without (medians)`);
+    opts.log(
+      `      load event: ${figures.pageLoad.with.load.toFixed(1)} ms with, ${figures.pageLoad.without.load.toFixed(1)} ms without (medians)`,
+    );
   } finally {
     await chromium.close();
     await store.close();

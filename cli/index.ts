@@ -15,7 +15,11 @@ try {
     err: (line) => console.error(line),
     // A secret handed to this one command, not app configuration: so it is read here rather than validated
     // with the app's environment in env.server.ts (which would make every process carry and check it).
-    meta: createGraphClient({ baseUrl: config.META_GRAPH_API_URL, apiVersion: config.META_GRAPH_API_VERSION, timeoutMs: config.DELIVERY_REQUEST_TIMEOUT_MS }),
+    meta: createGraphClient({
+      baseUrl: config.META_GRAPH_API_URL,
+      apiVersion: config.META_GRAPH_API_VERSION,
+      timeoutMs: config.DELIVERY_REQUEST_TIMEOUT_MS,
+    }),
     readAccessToken: () => readAccessToken({ env: process.env, stdin: process.stdin, prompt: (text) => process.stderr.write(text) }),
   });
   await closeDb();

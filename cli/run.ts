@@ -132,7 +132,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         } else if (items.length === 0) {
           ctx.out(`No deliveries recorded for ${shop}.`);
         } else {
-          ctx.out(formatTable(items.map((i) => [i.orderId ?? "-", i.eventName, i.eventId, i.status, String(i.attempts), i.lastError ?? ""]), ["ORDER", "EVENT", "EVENT ID", "STATUS", "ATTEMPTS", "LAST ERROR"]));
+          ctx.out(
+            formatTable(
+              items.map((i) => [i.orderId ?? "-", i.eventName, i.eventId, i.status, String(i.attempts), i.lastError ?? ""]),
+              ["ORDER", "EVENT", "EVENT ID", "STATUS", "ATTEMPTS", "LAST ERROR"],
+            ),
+          );
         }
         return 0;
       }
@@ -148,15 +153,20 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           return 1;
         }
         if (result.requeued === 0 && result.unmapped > 0) {
-          ctx.err(`Error: order ${order.data} cannot be retried. ${UNMAPPED_RETRY_REASON} (The reason is in the LAST ERROR column of deliveries:list.)`);
+          ctx.err(
+            `Error: order ${order.data} cannot be retried. ${UNMAPPED_RETRY_REASON} (The reason is in the LAST ERROR column of deliveries:list.)`,
+          );
           return 1;
         }
         if (result.requeued === 0) {
           ctx.err(`Error: order ${order.data} has no failed deliveries to retry (status: ${[...new Set(result.statuses)].join(", ")}).`);
           return 1;
         }
-        ctx.out(`Queued ${result.requeued} failed deliver${result.requeued === 1 ? "y" : "ies"} of order ${order.data} for another attempt.`);
-        if (result.unmapped > 0) ctx.out(`Not queued: ${result.unmapped} that could not be mapped to a Meta event (there is nothing to send).`);
+        ctx.out(
+          `Queued ${result.requeued} failed deliver${result.requeued === 1 ? "y" : "ies"} of order ${order.data} for another attempt.`,
+        );
+        if (result.unmapped > 0)
+          ctx.out(`Not queued: ${result.unmapped} that could not be mapped to a Meta event (there is nothing to send).`);
         return 0;
       }
       case "privacy:requests": {
@@ -165,13 +175,30 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         const requests = await listDataRequests(ctx.db, { shop });
         if (v.json) {
           // The reports as stored: what the merchant passes on to the customer who asked.
-          ctx.out(JSON.stringify(terminalSafeDeep(requests.map((r) => ({ requestId: r.requestId, createdAt: r.createdAt.toISOString(), report: parseJsonOr(r.report, null) }))), null, 2));
+          ctx.out(
+            JSON.stringify(
+              terminalSafeDeep(
+                requests.map((r) => ({
+                  requestId: r.requestId,
+                  createdAt: r.createdAt.toISOString(),
+                  report: parseJsonOr(r.report, null),
+                })),
+              ),
+              null,
+              2,
+            ),
+          );
         } else if (requests.length === 0) {
           ctx.out(`No customer data requests recorded for ${shop}.`);
         } else {
           const rows = requests.map((r) => {
             const report = (parseJsonOr(r.report, null) ?? {}) as { deliveries?: unknown[]; browserEvents?: unknown[] };
-            return [r.requestId, r.createdAt.toISOString(), String(report.deliveries?.length ?? 0), String(report.browserEvents?.length ?? 0)];
+            return [
+              r.requestId,
+              r.createdAt.toISOString(),
+              String(report.deliveries?.length ?? 0),
+              String(report.browserEvents?.length ?? 0),
+            ];
           });
           ctx.out(formatTable(rows, ["REQUEST", "RECEIVED", "DELIVERIES", "BROWSER EVENTS"]));
           ctx.out("Add --json for the full reports.");
@@ -183,7 +210,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         const shop = requireShop(v.shop);
         if (!ctx.meta) throw new Error("quality:show needs the Graph API client");
         const keys = [ctx.encryptionKey, ...(ctx.previousEncryptionKey ? [ctx.previousEncryptionKey] : [])];
-        const view = await getDatasetQuality({ db: ctx.db, meta: ctx.meta, decryptionKeys: keys, now: ctx.now ?? (() => new Date()) }, { shop });
+        const view = await getDatasetQuality(
+          { db: ctx.db, meta: ctx.meta, decryptionKeys: keys, now: ctx.now ?? (() => new Date()) },
+          { shop },
+        );
         if (view.status === "not-connected") {
           ctx.err(`Error: ${shop} has no pixel ID and access token stored; connect it first (shops:connect).`);
           return 1;
@@ -196,7 +226,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
           return 1;
         }
         if (view.report === null) {
-          ctx.err("Error: Meta's Dataset Quality report is not available right now (no answer, or an answer we could not read). Try again later.");
+          ctx.err(
+            "Error: Meta's Dataset Quality report is not available right now (no answer, or an answer we could not read). Try again later.",
+          );
           return 1;
         }
         if (view.status === "unavailable") ctx.err(`Meta did not answer the last time; these figures are from ${view.fetchedAt}.`);
@@ -213,7 +245,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
               num(e.coverage, "%"),
               num(e.dedupRate, "%"),
               freshnessLabel(e.freshness),
-              Object.entries(e.matchKeys).map(([key, share]) => `${key} ${num(share, "%")}`).join(", "),
+              Object.entries(e.matchKeys)
+                .map(([key, share]) => `${key} ${num(share, "%")}`)
+                .join(", "),
             ]),
             ["EVENT", "EMQ", "COVERAGE", "DEDUP", "FRESHNESS", "MATCH KEYS"],
           ),
@@ -261,5 +295,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
 function formatTable(rows: string[][], header: string[]): string {
   const all = [header, ...rows.map((r) => r.map(terminalSafe))];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -46,9 +46,23 @@ describe("theme app embed (extensions/theme-app-embed)", () => {
   it("has one app embed block for <head>, loading its script from assets", () => {
     expect(blockFiles).toEqual(["meta-pixel.liquid"]);
     expect(schema).toMatchObject({ target: "head", javascript: "meta-pixel.js" });
-    expect(Object.keys(schema).every((k) =>
-      ["name", "target", "javascript", "stylesheet", "settings", "enabled_on", "disabled_on", "class", "tag", "default", "available_if"].includes(k),
-    )).toBe(true);
+    expect(
+      Object.keys(schema).every((k) =>
+        [
+          "name",
+          "target",
+          "javascript",
+          "stylesheet",
+          "settings",
+          "enabled_on",
+          "disabled_on",
+          "class",
+          "tag",
+          "default",
+          "available_if",
+        ].includes(k),
+      ),
+    ).toBe(true);
     expect(statSync(dir("theme-app-embed/assets/meta-pixel.js")).isFile()).toBe(true);
   });
 

@@ -55,10 +55,12 @@ try {
 const { runDemo } = await import("./lib/demo/scenario");
 
 const keepRunning = args["keep-running"];
-const run = await runDemo({ shoppers, blocked, browsable: keepRunning, admin: keepRunning || args.screenshots, log }).catch((error: unknown) => {
-  console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+const run = await runDemo({ shoppers, blocked, browsable: keepRunning, admin: keepRunning || args.screenshots, log }).catch(
+  (error: unknown) => {
+    console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
 
 log("");
 log(report(run.orders));
@@ -66,7 +68,8 @@ log("");
 log(eventReport(run.events));
 // Non-zero when an order is not counted exactly once, or when any event is lost or counted twice (its two
 // copies carried different IDs): the demo's claim is every shopper action counted once by Meta.
-const healthy = run.orders.every((o) => o.counted === 1 && (o.blocked || o.idsMatch) && o.delivery?.status === "sent") && run.events.every((e) => e.ok);
+const healthy =
+  run.orders.every((o) => o.counted === 1 && (o.blocked || o.idsMatch) && o.delivery?.status === "sent") && run.events.every((e) => e.ok);
 
 if (args.screenshots && run.adminUrl) {
   const { takeAdminScreenshots } = await import("./lib/demo/admin-screenshots");
@@ -119,7 +122,17 @@ function report(orders: DemoOrder[]): string {
     o.delivery ? `${o.delivery.status}, ${o.delivery.attempts} attempt${o.delivery.attempts === 1 ? "" : "s"}` : "no ledger row",
   ]);
   const table = textTable(
-    ["#", "Shopper", "Order", "Browser Purchase event ID", "Server Purchase event ID", "IDs", "Meta got (browser + server)", "Meta counted", "Delivery"],
+    [
+      "#",
+      "Shopper",
+      "Order",
+      "Browser Purchase event ID",
+      "Server Purchase event ID",
+      "IDs",
+      "Meta got (browser + server)",
+      "Meta counted",
+      "Delivery",
+    ],
     rows,
   );
   const browserOnly = orders.filter((o) => o.received.browser > 0).length;
@@ -142,7 +155,15 @@ function report(orders: DemoOrder[]): string {
 
 function eventReport(events: DemoEventRow[]): string {
   const table = textTable(
-    ["Event", "Shopper actions", "Browser → Meta (/tr)", "Server → Meta (Conversions API)", "Same event ID", "Meta counted (48 h dedup)", "Check"],
+    [
+      "Event",
+      "Shopper actions",
+      "Browser → Meta (/tr)",
+      "Server → Meta (Conversions API)",
+      "Same event ID",
+      "Meta counted (48 h dedup)",
+      "Check",
+    ],
     events.map((e) => [
       e.eventName,
       String(e.actions),
@@ -153,7 +174,10 @@ function eventReport(events: DemoEventRow[]): string {
       e.ok ? "✓ each once" : e.counted > e.actions ? "✗ COUNTED TWICE" : e.counted < e.actions ? "✗ LOST" : "✗ IDS DIFFER",
     ]),
   );
-  const totals = events.reduce((t, e) => ({ browser: t.browser + e.browser, server: t.server + e.server, counted: t.counted + e.counted }), { browser: 0, server: 0, counted: 0 });
+  const totals = events.reduce(
+    (t, e) => ({ browser: t.browser + e.browser, server: t.server + e.server, counted: t.counted + e.counted }),
+    { browser: 0, server: 0, counted: 0 },
+  );
   return [
     table,
     "",
@@ -169,7 +193,8 @@ function watch(demo: DemoRun): void {
   let serverSeen = demo.meta.graph.received().length;
   setInterval(() => {
     const browser = demo.meta.browserEvents();
-    for (const e of browser.slice(browserSeen)) log(`  Meta ← browser  ${e.eventName} ${e.eventId ?? "(no event ID)"}${e.url ? `  ${new URL(e.url).pathname}` : ""}`);
+    for (const e of browser.slice(browserSeen))
+      log(`  Meta ← browser  ${e.eventName} ${e.eventId ?? "(no event ID)"}${e.url ? `  ${new URL(e.url).pathname}` : ""}`);
     browserSeen = browser.length;
     const server = demo.meta.graph.received();
     for (const e of server.slice(serverSeen)) log(`  Meta ← server   ${e.eventName} ${e.eventId ?? "(no event ID)"}`);

@@ -33,14 +33,10 @@ const postgresSchema = join(root, "prisma/postgres/schema.prisma");
 const placeholder = join(root, "package.json");
 
 export function postgresSchemaText(source = readFileSync(sqliteSchema, "utf8")) {
-  const header =
-    "// GENERATED from prisma/schema.prisma by `npm run prisma -- sync-schema`. Do not edit by hand.\n\n";
+  const header = "// GENERATED from prisma/schema.prisma by `npm run prisma -- sync-schema`. Do not edit by hand.\n\n";
   const body = source
     .replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"')
-    .replace(
-      /engineType = "client"\n/,
-      'engineType = "client"\n  output     = "../../node_modules/.prisma/client-pg"\n',
-    );
+    .replace(/engineType = "client"\n/, 'engineType = "client"\n  output     = "../../node_modules/.prisma/client-pg"\n');
   return header + body;
 }
 
@@ -104,7 +100,13 @@ function run(args, extraEnv = {}, opts = {}) {
 function capture(args, extraEnv) {
   const result = spawnSync(process.execPath, [join(root, "node_modules/prisma/build/index.js"), ...args], {
     cwd: root,
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_QUERY_ENGINE_LIBRARY: placeholder, CHECKPOINT_DISABLE: "1", ...extraEnv },
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+      PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
+      CHECKPOINT_DISABLE: "1",
+      ...extraEnv,
+    },
     encoding: "utf8",
   });
   if (result.status !== 0) {
@@ -129,9 +131,16 @@ function newMigration(name) {
   for (const [folder, from, to, url] of [
     ["prisma/migrations", oldSqlite, sqliteSchema, "file:./prisma/dev.sqlite"],
     // The diff reads no data, but the PostgreSQL adapter still connects: any reachable server will do.
-    ["prisma/postgres/migrations", oldPostgres, postgresSchema, process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres"],
+    [
+      "prisma/postgres/migrations",
+      oldPostgres,
+      postgresSchema,
+      process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+    ],
   ]) {
-    const sql = capture(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], { DATABASE_URL: url });
+    const sql = capture(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], {
+      DATABASE_URL: url,
+    });
     const dir = join(root, folder, `${stamp}_${name}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "migration.sql"), sql);

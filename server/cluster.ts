@@ -84,7 +84,9 @@ export async function runPrimary(config: Env): Promise<number> {
   logger.info({ signal }, "stopping: HTTP processes draining their requests, the worker its batches in flight");
   for (const timer of restarts) clearTimeout(timer);
   const children = [...live];
-  const exited = Promise.all(children.map((child) => new Promise((resolve) => (child.isDead() ? resolve(null) : child.once("exit", resolve)))));
+  const exited = Promise.all(
+    children.map((child) => new Promise((resolve) => (child.isDead() ? resolve(null) : child.once("exit", resolve)))),
+  );
   // Each drains as a lone `npm start` does (server/index.ts); a Ctrl-C reaches them directly as well.
   for (const child of children) child.process.kill("SIGTERM");
   await Promise.all([exited, worker?.stop()]);

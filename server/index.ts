@@ -8,7 +8,14 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import { BodyBudget, bodyBytesToReserve, declaresTooLarge, discardUnreadBody, MAX_DRAIN_BYTES, MAX_REQUEST_BODY_BYTES } from "~/services/body-limit.server";
+import {
+  BodyBudget,
+  bodyBytesToReserve,
+  declaresTooLarge,
+  discardUnreadBody,
+  MAX_DRAIN_BYTES,
+  MAX_REQUEST_BODY_BYTES,
+} from "~/services/body-limit.server";
 import { bootEnv, isPostgresUrl } from "~/env.server";
 import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
@@ -125,7 +132,10 @@ app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     req.socket.destroy();
     return;
   }
-  res.status(status).type("text/plain").send(STATUS_CODES[status] ?? "Error");
+  res
+    .status(status)
+    .type("text/plain")
+    .send(STATUS_CODES[status] ?? "Error");
 });
 
 /** Answers at once without holding the body (body-limit.server.ts drops what is still coming). */
@@ -135,7 +145,8 @@ function refuseUnread(req: Request, res: Response, status: number, message: stri
 }
 
 function httpStatusOf(error: unknown): number {
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 }
 

@@ -26,8 +26,8 @@ export function CustomEventsCard({
     <Card>
       <BlockStack gap="400">
         <Text as="p">
-          Name events of your own (at most {MAX_CUSTOM_EVENTS}), then fire them from your theme. Switched-on ones go to Meta from the browser and
-          from our server with one shared event ID, like the standard events.
+          Name events of your own (at most {MAX_CUSTOM_EVENTS}), then fire them from your theme. Switched-on ones go to Meta from the
+          browser and from our server with one shared event ID, like the standard events.
         </Text>
         {events.length === 0 ? (
           <Text as="p" tone="subdued">
@@ -89,8 +89,8 @@ export function CustomEventsCard({
         </InlineStack>
         <BlockStack gap="100">
           <Text as="p" variant="bodySm" tone="subdued">
-            Names: up to {MAX_CUSTOM_EVENT_NAME_LENGTH} letters, digits and underscores, starting with a letter, not one of Meta&apos;s standard
-            event names. To fire one, call it from a theme script, or mark a button so a click sends it:
+            Names: up to {MAX_CUSTOM_EVENT_NAME_LENGTH} letters, digits and underscores, starting with a letter, not one of Meta&apos;s
+            standard event names. To fire one, call it from a theme script, or mark a button so a click sends it:
           </Text>
           <Box padding="200" background="bg-surface-secondary" borderRadius="200">
             <Text as="p" variant="bodySm">

@@ -48,14 +48,21 @@ export function DatasetQualityCard({ quality }: { quality: QualityCardData }) {
           {quality.report && quality.report.events.length === 0 ? (
             <Text as="p">Meta has no figures for your pixel yet: they appear once it has received events for a day or two.</Text>
           ) : null}
-          {quality.report?.events.map((event) => <EventFigures key={event.eventName} event={event} />)}
+          {quality.report?.events.map((event) => (
+            <EventFigures key={event.eventName} event={event} />
+          ))}
           {quality.weakPoints.length > 0 ? (
             <BlockStack gap="200">
               <Text as="h3" variant="headingSm">
                 What to improve
               </Text>
               {quality.weakPoints.map((point) => (
-                <Box key={`${point.eventName}-${point.kind}-${point.explanation}`} padding="200" background="bg-surface-secondary" borderRadius="200">
+                <Box
+                  key={`${point.eventName}-${point.kind}-${point.explanation}`}
+                  padding="200"
+                  background="bg-surface-secondary"
+                  borderRadius="200"
+                >
                   <BlockStack gap="100">
                     <Text as="p">{point.explanation}</Text>
                     <Text as="p" fontWeight="semibold">
@@ -78,11 +85,15 @@ function StatusMessage({ quality }: { quality: QualityCardData }) {
   }
   if (quality.status === "forbidden") {
     return (
-      <Banner tone="warning" title="Meta did not let the app read your pixel's quality report" action={{ content: "Open Settings", url: "/app/settings" }}>
+      <Banner
+        tone="warning"
+        title="Meta did not let the app read your pixel's quality report"
+        action={{ content: "Open Settings", url: "/app/settings" }}
+      >
         <p>
           The access token needs the ads_read permission and &quot;Use events dataset&quot; access to this pixel. A token generated in
-          Events Manager (your pixel → Settings → Conversions API → Generate access token) has both: paste it in Settings.
-          Purchases are still being sent.
+          Events Manager (your pixel → Settings → Conversions API → Generate access token) has both: paste it in Settings. Purchases are
+          still being sent.
         </p>
       </Banner>
     );

@@ -9,13 +9,16 @@ export function DuplicatePixelBanner({ seenAt }: { seenAt: string }) {
     <Banner tone="warning" title="Your Meta pixel is installed twice on your storefront">
       <BlockStack gap="200">
         <p>
-          Another script on your storefront also loads this pixel (last seen {new Date(seenAt).toUTCString()}), so Meta
-          counts its page views and other browser events twice. Remove the second copy:
+          Another script on your storefront also loads this pixel (last seen {new Date(seenAt).toUTCString()}), so Meta counts its page
+          views and other browser events twice. Remove the second copy:
         </p>
         <List type="bullet">
           <List.Item>
-            In the <Text as="span" fontWeight="semibold">Facebook &amp; Instagram</Text> sales channel, open Settings, then
-            Data sharing, and turn off data sharing for this pixel (this app sends the events instead).
+            In the{" "}
+            <Text as="span" fontWeight="semibold">
+              Facebook &amp; Instagram
+            </Text>{" "}
+            sales channel, open Settings, then Data sharing, and turn off data sharing for this pixel (this app sends the events instead).
           </List.Item>
           <List.Item>
             In Online Store, Themes, Edit code, remove any Meta Pixel code (<code>fbq(&apos;init&apos;, …)</code>) pasted into{" "}

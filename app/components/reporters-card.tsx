@@ -20,8 +20,8 @@ export function ReportersCard({ rangeDays, rows, storefrontRetentionDays }: Repo
           Browser and server, per event (last {rangeDays} days)
         </Text>
         <Text as="p" tone="subdued">
-          Each switched-on event is reported twice with one event ID: by the shopper&apos;s browser and by our server. Meta keeps one of each
-          pair.
+          Each switched-on event is reported twice with one event ID: by the shopper&apos;s browser and by our server. Meta keeps one of
+          each pair.
         </Text>
         {rows.length === 0 ? (
           <Text as="p">No events are switched on and none arrived in this period.</Text>
@@ -49,11 +49,12 @@ export function ReportersCard({ rangeDays, rows, storefrontRetentionDays }: Repo
           </List.Item>
           <List.Item>
             Sent by the server: events Meta accepted from the Conversions API. Purchases come from Shopify&apos;s paid-order notification;
-            the other events from what the browser reported, so they cannot outnumber it. The difference is events waiting, failed or skipped.
+            the other events from what the browser reported, so they cannot outnumber it. The difference is events waiting, failed or
+            skipped.
           </List.Item>
           <List.Item>
-            Both: events present on both sides with the same event ID (the percentage is of the browser column). A purchase sent only by
-            the server is one whose thank-you page never reported it to the app.
+            Both: events present on both sides with the same event ID (the percentage is of the browser column). A purchase sent only by the
+            server is one whose thank-you page never reported it to the app.
           </List.Item>
           {rangeDays > storefrontRetentionDays ? (
             <List.Item>

@@ -12,9 +12,24 @@ export const MAX_CUSTOM_EVENTS = 20;
 // Meta's standard events: a custom event may not take one of these names (in any case), or Meta would
 // count it as the standard event.
 export const META_STANDARD_EVENTS = [
-  "AddPaymentInfo", "AddToCart", "AddToWishlist", "CompleteRegistration", "Contact", "CustomizeProduct",
-  "Donate", "FindLocation", "InitiateCheckout", "Lead", "PageView", "Purchase", "Schedule", "Search",
-  "StartTrial", "SubmitApplication", "Subscribe", "ViewContent",
+  "AddPaymentInfo",
+  "AddToCart",
+  "AddToWishlist",
+  "CompleteRegistration",
+  "Contact",
+  "CustomizeProduct",
+  "Donate",
+  "FindLocation",
+  "InitiateCheckout",
+  "Lead",
+  "PageView",
+  "Purchase",
+  "Schedule",
+  "Search",
+  "StartTrial",
+  "SubmitApplication",
+  "Subscribe",
+  "ViewContent",
 ] as const;
 
 export interface CustomEventSetting {
@@ -99,7 +114,8 @@ export function customEventNameProblem(name: string): string | null {
   if (name === "") return "is required (or remove the row)";
   const check = checkCustomEventName(name);
   if (check.ok) return null;
-  if (check.reason === "custom_name_too_long") return `is ${name.length} characters long; Meta takes at most ${MAX_CUSTOM_EVENT_NAME_LENGTH}`;
+  if (check.reason === "custom_name_too_long")
+    return `is ${name.length} characters long; Meta takes at most ${MAX_CUSTOM_EVENT_NAME_LENGTH}`;
   if (check.reason === "custom_name_is_standard") {
     return `is Meta's standard event "${STANDARD_BY_LOWER.get(name.toLowerCase())}": switch that on under Events instead, or pick another name`;
   }

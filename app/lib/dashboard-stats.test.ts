@@ -4,7 +4,15 @@ import { dayBuckets, foldStatuses, formatPercent, parseRange, summarize, windowS
 describe("dayBuckets", () => {
   it("ends with today (UTC) and covers whole days", () => {
     const buckets = dayBuckets(7, new Date("2026-11-28T23:59:59.999Z"));
-    expect(buckets.map((b) => b.day)).toEqual(["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28"]);
+    expect(buckets.map((b) => b.day)).toEqual([
+      "2026-11-22",
+      "2026-11-23",
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+      "2026-11-28",
+    ]);
     expect(buckets[0].start.toISOString()).toBe("2026-11-22T00:00:00.000Z");
     expect(buckets[6].end.toISOString()).toBe("2026-11-29T00:00:00.000Z");
     for (let i = 1; i < buckets.length; i++) expect(buckets[i].start).toEqual(buckets[i - 1].end);
@@ -54,7 +62,11 @@ describe("summarize", () => {
   });
 
   it("has no rates, and no alert, when nothing was attempted", () => {
-    expect(summarize({ sent: 0, failed: 0, pending: 0, skipped: 3 })).toMatchObject({ successRate: null, failureRate: null, failureAlert: false });
+    expect(summarize({ sent: 0, failed: 0, pending: 0, skipped: 3 })).toMatchObject({
+      successRate: null,
+      failureRate: null,
+      failureAlert: false,
+    });
   });
 });
 

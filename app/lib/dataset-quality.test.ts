@@ -66,7 +66,18 @@ describe("weakPoints", () => {
   it("a low EMQ points at the weakest match key's fix", () => {
     const low = normalizeQuality(
       datasetQualityAnswer.parse({
-        web: [{ event_name: "Purchase", event_match_quality: { composite_score: 3.1, match_key_feedback: [{ identifier: "fbp", coverage: { percentage: 10 } }, { identifier: "email", coverage: { percentage: 40 } }] } }],
+        web: [
+          {
+            event_name: "Purchase",
+            event_match_quality: {
+              composite_score: 3.1,
+              match_key_feedback: [
+                { identifier: "fbp", coverage: { percentage: 10 } },
+                { identifier: "email", coverage: { percentage: 40 } },
+              ],
+            },
+          },
+        ],
       }),
     );
     const emq = weakPoints(low).find((p) => p.kind === "emq");
@@ -82,7 +93,10 @@ describe("weakPoints", () => {
             event_name: "AddToCart",
             event_match_quality: {
               composite_score: 7,
-              match_key_feedback: ["fbp", "fbc", "city", "email"].map((identifier) => ({ identifier, coverage: { percentage: identifier === "email" ? 90 : 20 } })),
+              match_key_feedback: ["fbp", "fbc", "city", "email"].map((identifier) => ({
+                identifier,
+                coverage: { percentage: identifier === "email" ? 90 : 20 },
+              })),
             },
           },
         ],
@@ -90,13 +104,23 @@ describe("weakPoints", () => {
     );
     const points = weakPoints(thin);
     expect(points).toHaveLength(1);
-    expect(points[0].explanation).toBe("Only some AddToCart events carry the details Meta matches people by: Meta browser ID (fbp) on 20%, Meta click ID (fbc) on 20%.");
+    expect(points[0].explanation).toBe(
+      "Only some AddToCart events carry the details Meta matches people by: Meta browser ID (fbp) on 20%, Meta click ID (fbc) on 20%.",
+    );
   });
 
   it("a healthy event has none", () => {
     const good = normalizeQuality(
       datasetQualityAnswer.parse({
-        web: [{ event_name: "Purchase", event_match_quality: { composite_score: 8.4, match_key_feedback: [{ identifier: "email", coverage: { percentage: 97 } }] }, event_coverage: { percentage: 90 }, dedupe_key_feedback: [{ dedupe_key: "event_id", overall_browser_coverage_from_dedupe_key: { percentage: 91 } }], data_freshness: { upload_frequency: "real_time" } }],
+        web: [
+          {
+            event_name: "Purchase",
+            event_match_quality: { composite_score: 8.4, match_key_feedback: [{ identifier: "email", coverage: { percentage: 97 } }] },
+            event_coverage: { percentage: 90 },
+            dedupe_key_feedback: [{ dedupe_key: "event_id", overall_browser_coverage_from_dedupe_key: { percentage: 91 } }],
+            data_freshness: { upload_frequency: "real_time" },
+          },
+        ],
       }),
     );
     expect(weakPoints(good)).toEqual([]);

@@ -100,7 +100,9 @@ export function normalizeQuality(answer: z.output<typeof datasetQualityAnswer>):
 }
 
 /** The figures the CLI's --json prints: exactly these five, with what Meta returned. */
-export function qualityRows(report: QualityReport): Array<Pick<QualityEvent, "eventName" | "emq" | "matchKeys" | "coverage" | "dedupRate">> {
+export function qualityRows(
+  report: QualityReport,
+): Array<Pick<QualityEvent, "eventName" | "emq" | "matchKeys" | "coverage" | "dedupRate">> {
   return report.events.map(({ eventName, emq, matchKeys, coverage, dedupRate }) => ({ eventName, emq, matchKeys, coverage, dedupRate }));
 }
 
@@ -111,7 +113,19 @@ export const COVERAGE_GOAL = 75;
 export const DEDUP_WEAK_BELOW = 50;
 const FRESH = new Set(["real_time", "realtime", "hourly"]);
 // Keys our server sends when Shopify gives them; a low share of these has a cause the merchant can fix.
-const CUSTOMER_KEYS = new Set(["email", "phone", "first_name", "last_name", "city", "state", "zip", "country", "external_id", "date_of_birth", "gender"]);
+const CUSTOMER_KEYS = new Set([
+  "email",
+  "phone",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "zip",
+  "country",
+  "external_id",
+  "date_of_birth",
+  "gender",
+]);
 // The keys that move EMQ most (meta-capi-reference.md §8); a low share of an address line is not worth a warning.
 const KEYS_WORTH_A_WARNING = ["email", "phone", "external_id", "fbp", "fbc", "ip_address", "user_agent"];
 
@@ -172,7 +186,9 @@ export function weakPoints(report: QualityReport): WeakPoint[] {
         eventName: name,
         kind: "emq",
         explanation: `Meta can match only some ${name} events to people on Facebook and Instagram (match quality ${e.emq}/10), so fewer of them count for your ads.`,
-        fix: missing ? matchKeyFix(missing[0]) : "Turn on customer-data sharing in Shopify's customer privacy settings, so orders carry email and phone.",
+        fix: missing
+          ? matchKeyFix(missing[0])
+          : "Turn on customer-data sharing in Shopify's customer privacy settings, so orders carry email and phone.",
       });
     }
     // One weak point per fix, not per key: keys with the same cause are one thing to do.

@@ -56,7 +56,17 @@ describe("delivery reasons", () => {
     const explained = explainDelivery(facts(code));
     expect(explained.title).not.toBe("Waiting to be sent");
     expect(explained.title).not.toBe("Meta was unavailable");
-    expect(buildTimeline({ ...facts(code), createdAt: new Date(0), updatedAt: new Date(0), nextAttemptAt: new Date(0), sentAt: null, eventsReceived: null, fbtraceId: null }).length).toBeGreaterThan(1);
+    expect(
+      buildTimeline({
+        ...facts(code),
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+        nextAttemptAt: new Date(0),
+        sentAt: null,
+        eventsReceived: null,
+        fbtraceId: null,
+      }).length,
+    ).toBeGreaterThan(1);
   });
 
   it("reads only the codes it knows; anything else (free text, a newer version's code) is no code", () => {
@@ -75,7 +85,9 @@ describe("delivery reasons", () => {
   });
 
   it("appends a stored detail to the sentence and shows a detail without a code as it is", () => {
-    expect(describeReason({ reasonCode: "mapping_failed", reasonDetail: "no currency" })).toBe("The order could not be turned into a Purchase: no currency");
+    expect(describeReason({ reasonCode: "mapping_failed", reasonDetail: "no currency" })).toBe(
+      "The order could not be turned into a Purchase: no currency",
+    );
     expect(describeReason({ reasonCode: null, reasonDetail: "Stopped by hand" })).toBe("Stopped by hand");
     expect(describeReason({ reasonCode: null, reasonDetail: null })).toBeNull();
   });
@@ -94,6 +106,10 @@ describe("rewording a reason", () => {
   it("changes what is shown, never what the admin understands", () => {
     REASON_WORDS.held_not_connected.sentence = "On hold: the connection to Meta is paused";
     const explained = explainDelivery(facts("held_not_connected"));
-    expect(explained).toMatchObject({ title: "On hold until your Meta connection works again", cause: "On hold: the connection to Meta is paused.", tone: "warning" });
+    expect(explained).toMatchObject({
+      title: "On hold until your Meta connection works again",
+      cause: "On hold: the connection to Meta is paused.",
+      tone: "warning",
+    });
   });
 });

@@ -43,7 +43,16 @@ describe("buildTimeline", () => {
   });
 
   it("ends a failed row with Meta's error code, words and trace", () => {
-    const entries = buildTimeline(row({ status: "failed", attempts: 1, errorCode: 100, errorSubcode: 2804001, lastError: "Click ID Incorrectly Formatted", fbtraceId: "AFail" }));
+    const entries = buildTimeline(
+      row({
+        status: "failed",
+        attempts: 1,
+        errorCode: 100,
+        errorSubcode: 2804001,
+        lastError: "Click ID Incorrectly Formatted",
+        fbtraceId: "AFail",
+      }),
+    );
     expect(entries).toHaveLength(2);
     expect(entries[1]).toEqual({
       at: updated.toISOString(),
@@ -74,15 +83,15 @@ describe("buildTimeline", () => {
   });
 
   it("shows a requested retry before the queued attempt", () => {
-    expect(buildTimeline(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", errorCode: 190 })).map((e) => e.label)).toEqual([
-      "Recorded from Shopify's paid-order notification",
-      "Retry requested",
-      "Queued to send",
-    ]);
+    expect(
+      buildTimeline(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", errorCode: 190 })).map((e) => e.label),
+    ).toEqual(["Recorded from Shopify's paid-order notification", "Retry requested", "Queued to send"]);
   });
 
   it("shows a retry requested after a failure with the answer that failed it", () => {
-    const entries = buildTimeline(row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, lastError: "Session has expired" }));
+    const entries = buildTimeline(
+      row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, lastError: "Session has expired" }),
+    );
     expect(entries.slice(1)).toEqual([
       { at: updated.toISOString(), label: "Retry requested (after 1 attempt)", detail: "error 190 · Session has expired", tone: "info" },
       { at: next.toISOString(), label: "Queued to send", detail: null, tone: "info" },
@@ -97,7 +106,10 @@ describe("buildTimeline", () => {
   });
 
   it("shows a skipped row with its reason and a row in flight as being sent", () => {
-    expect(buildTimeline(row({ status: "skipped", reasonCode: "test_order" }))[1]).toMatchObject({ label: "Skipped", detail: "Test order: not sent to Meta" });
+    expect(buildTimeline(row({ status: "skipped", reasonCode: "test_order" }))[1]).toMatchObject({
+      label: "Skipped",
+      detail: "Test order: not sent to Meta",
+    });
     expect(buildTimeline(row({ status: "sending", attempts: 1 }))[1]).toMatchObject({ label: "Being sent now", at: updated.toISOString() });
   });
 });

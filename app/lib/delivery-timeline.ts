@@ -71,7 +71,12 @@ export function buildTimeline(row: TimelineRow): TimelineEntry[] {
       break;
     case "retrying":
       if (retryRequested) {
-        entries.push({ at: row.updatedAt.toISOString(), label: `Retry requested (after ${attempts})`, detail: metaAnswer(row), tone: "info" });
+        entries.push({
+          at: row.updatedAt.toISOString(),
+          label: `Retry requested (after ${attempts})`,
+          detail: metaAnswer(row),
+          tone: "info",
+        });
         entries.push({ at: row.nextAttemptAt.toISOString(), label: "Queued to send", detail: null, tone: "info" });
         break;
       }

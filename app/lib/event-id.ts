@@ -15,9 +15,7 @@ export function orderIdDigits(orderId: OrderIdInput): string {
   } else if (typeof orderId === "number") {
     // An 18-digit ID parsed by JSON.parse is already rounded; refusing it beats keying dedup on the wrong order.
     if (!Number.isSafeInteger(orderId)) {
-      throw new Error(
-        `Order ID ${String(orderId)} is not a safe integer; pass it as a string or bigint to keep every digit`,
-      );
+      throw new Error(`Order ID ${String(orderId)} is not a safe integer; pass it as a string or bigint to keep every digit`);
     }
     digits = orderId >= 0 ? String(orderId) : undefined;
   } else if (typeof orderId === "string") {
@@ -28,9 +26,11 @@ export function orderIdDigits(orderId: OrderIdInput): string {
   const canonical = digits?.replace(/^0+/, "");
   if (!canonical) {
     const shown =
-      typeof orderId === "string" ? JSON.stringify(orderId)
-      : typeof orderId === "number" || typeof orderId === "bigint" ? String(orderId)
-      : typeof orderId;
+      typeof orderId === "string"
+        ? JSON.stringify(orderId)
+        : typeof orderId === "number" || typeof orderId === "bigint"
+          ? String(orderId)
+          : typeof orderId;
     throw new Error(`Not a Shopify order ID: ${shown}`);
   }
   return canonical;

@@ -57,7 +57,9 @@ describe("explainMetaError", () => {
   });
 
   it("quotes Meta's own words in the cause", () => {
-    expect(explainMetaError({ code: 190, subcode: 463, message: "Session has expired" }).cause).toMatch(/Meta said: "Session has expired"$/);
+    expect(explainMetaError({ code: 190, subcode: 463, message: "Session has expired" }).cause).toMatch(
+      /Meta said: "Session has expired"$/,
+    );
   });
 });
 
@@ -82,14 +84,18 @@ describe("explainDelivery", () => {
   });
 
   it("says a retrying row is retried automatically", () => {
-    expect(explainDelivery(row({ status: "pending", attempts: 2, errorCode: 2, reasonCode: "meta_unavailable", failureKind: "transient" }))).toMatchObject({
+    expect(
+      explainDelivery(row({ status: "pending", attempts: 2, errorCode: 2, reasonCode: "meta_unavailable", failureKind: "transient" })),
+    ).toMatchObject({
       title: "Meta was unavailable; retrying",
       fix: "Nothing to do: we retry automatically with increasing pauses.",
     });
   });
 
   it("explains a held row by the connection problem and how to release it", () => {
-    const held = explainDelivery(row({ status: "pending", attempts: 1, errorCode: 190, reasonCode: "held_meta_refused", failureKind: "auth" }));
+    const held = explainDelivery(
+      row({ status: "pending", attempts: 1, errorCode: 190, reasonCode: "held_meta_refused", failureKind: "auth" }),
+    );
     expect(held.title).toBe("On hold until your Meta connection works again");
     expect(held.fix).toMatch(/new token/);
 
@@ -120,12 +126,16 @@ describe("explainDelivery", () => {
   });
 
   it("reports a retried row as requested, with Meta's last answer, not as an outage", () => {
-    expect(explainDelivery(row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, failureKind: "auth" }))).toEqual({
+    expect(
+      explainDelivery(row({ status: "pending", attempts: 1, reasonCode: "retry_requested", errorCode: 190, failureKind: "auth" })),
+    ).toEqual({
       title: "Retry requested: waiting to be sent",
       cause: "You asked for another attempt. Meta's last answer was: Meta no longer accepts your access token.",
       fix: null,
       tone: "info",
     });
-    expect(explainDelivery(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", failureKind: null })).cause).toBe("You asked for another attempt.");
+    expect(explainDelivery(row({ status: "pending", attempts: 0, reasonCode: "retry_requested", failureKind: null })).cause).toBe(
+      "You asked for another attempt.",
+    );
   });
 });

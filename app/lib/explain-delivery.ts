@@ -69,7 +69,8 @@ export const STATUS_TONES: Record<DisplayStatus, Tone | undefined> = {
   skipped: undefined,
 };
 
-const UNMAPPED_FIX = "Contact support with the order number. Retry is not offered: there is no event to send, and the app does not fetch the order from Shopify again.";
+const UNMAPPED_FIX =
+  "Contact support with the order number. Retry is not offered: there is no event to send, and the app does not fetch the order from Shopify again.";
 
 /**
  * Why "Retry now" (and `deliveries:retry`) refuses a row whose order could not be mapped: re-queueing it would
@@ -98,7 +99,12 @@ export function explainDelivery(row: DeliveryFacts): Explanation {
   }
 
   if (status === "skipped") {
-    return { title: "Not sent", cause: reason ?? "Not sent to Meta", fix: row.reasonCode ? REASON_WORDS[row.reasonCode].fix : null, tone: "info" };
+    return {
+      title: "Not sent",
+      cause: reason ?? "Not sent to Meta",
+      fix: row.reasonCode ? REASON_WORDS[row.reasonCode].fix : null,
+      tone: "info",
+    };
   }
 
   if (status === "failed") {

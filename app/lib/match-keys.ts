@@ -15,8 +15,16 @@ export const MATCH_KEYS = [
   { key: "external_id", label: "Customer ID", missing: "Guest checkout: no Shopify customer ID." },
   { key: "client_ip_address", label: "IP address", missing: "Shopify did not report the shopper's IP address." },
   { key: "client_user_agent", label: "Browser (user agent)", missing: "Shopify did not report the shopper's browser." },
-  { key: "fbp", label: "Browser ID (fbp)", missing: "No _fbp cookie reached the order: the app embed was off, or the shopper declined tracking." },
-  { key: "fbc", label: "Ad click ID (fbc)", missing: "No Meta ad click was captured: the shopper did not arrive from a Meta ad (or declined tracking)." },
+  {
+    key: "fbp",
+    label: "Browser ID (fbp)",
+    missing: "No _fbp cookie reached the order: the app embed was off, or the shopper declined tracking.",
+  },
+  {
+    key: "fbc",
+    label: "Ad click ID (fbc)",
+    missing: "No Meta ad click was captured: the shopper did not arrive from a Meta ad (or declined tracking).",
+  },
 ] as const;
 
 export type MatchKey = (typeof MATCH_KEYS)[number]["key"];
@@ -34,9 +42,7 @@ function userDataOf(payload: string | null | undefined): Record<string, unknown>
   const parsed = parseJsonOr(payload, null);
   if (typeof parsed !== "object" || parsed === null) return null;
   const userData = (parsed as { user_data?: unknown }).user_data;
-  return typeof userData === "object" && userData !== null && !Array.isArray(userData)
-    ? (userData as Record<string, unknown>)
-    : null;
+  return typeof userData === "object" && userData !== null && !Array.isArray(userData) ? (userData as Record<string, unknown>) : null;
 }
 
 function isPresent(value: unknown): boolean {

@@ -123,18 +123,12 @@ describe("classifyGraphError: Graph error codes", () => {
   });
 
   it("lets is_transient: true win over payload and permission codes", () => {
-    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 100, is_transient: true }) }).kind).toBe(
-      "transient"
-    );
-    expect(classifyGraphError({ httpStatus: 403, body: graphBody({ code: 200, is_transient: true }) }).kind).toBe(
-      "transient"
-    );
+    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 100, is_transient: true }) }).kind).toBe("transient");
+    expect(classifyGraphError({ httpStatus: 403, body: graphBody({ code: 200, is_transient: true }) }).kind).toBe("transient");
   });
 
   it("does not let is_transient: true turn a token error into a retry", () => {
-    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 190, is_transient: true }) }).kind).toBe(
-      "auth"
-    );
+    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 190, is_transient: true }) }).kind).toBe("auth");
   });
 
   it("reads a Graph error from raw response text", () => {
@@ -152,9 +146,7 @@ describe("classifyGraphError: Graph error codes", () => {
   });
 
   it("falls back to a generic message when Meta gives none", () => {
-    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 100 }) }).message).toBe(
-      "Meta returned error code 100"
-    );
+    expect(classifyGraphError({ httpStatus: 400, body: graphBody({ code: 100 }) }).message).toBe("Meta returned error code 100");
   });
 });
 
@@ -180,9 +172,7 @@ describe("classifyGraphError: answers without a Graph error code", () => {
 
   it("says what happened in the message", () => {
     expect(classifyGraphError({ httpStatus: 503 }).message).toBe("Meta answered HTTP 503");
-    expect(classifyGraphError({ httpStatus: 404, body: "nope" }).message).toBe(
-      "Meta answered HTTP 404 without a Graph API error"
-    );
+    expect(classifyGraphError({ httpStatus: 404, body: "nope" }).message).toBe("Meta answered HTTP 404 without a Graph API error");
     expect(classifyGraphError({ httpStatus: 302 }).message).toMatch(/redirect.*HTTP 302.*Graph API URL/);
   });
 
@@ -243,12 +233,8 @@ describe("classifyGraphError: waiting time", () => {
 
   it("uses the larger of Retry-After and the BUC estimate", () => {
     const header = JSON.stringify({ "1": [{ estimated_time_to_regain_access: 1 }] });
-    expect(classifyGraphError({ ...throttled, retryAfterHeader: "120", bucUsageHeader: header }).retryAfterMs).toBe(
-      120_000
-    );
-    expect(classifyGraphError({ ...throttled, retryAfterHeader: "10", bucUsageHeader: header }).retryAfterMs).toBe(
-      60_000
-    );
+    expect(classifyGraphError({ ...throttled, retryAfterHeader: "120", bucUsageHeader: header }).retryAfterMs).toBe(120_000);
+    expect(classifyGraphError({ ...throttled, retryAfterHeader: "10", bucUsageHeader: header }).retryAfterMs).toBe(60_000);
   });
 
   it("is null when the headers are absent, malformed or say no wait", () => {
@@ -299,7 +285,7 @@ describe("classifyGraphError: message and trace id", () => {
         httpStatus: 400,
         body: graphBody({ code: 100, fbtrace_id: "FromBody" }),
         fbTraceIdHeader: "FromHeader",
-      }).fbtraceId
+      }).fbtraceId,
     ).toBe("FromBody");
     expect(classifyGraphError({ httpStatus: 502, fbTraceIdHeader: "FromHeader" }).fbtraceId).toBe("FromHeader");
     expect(classifyGraphError({ timedOut: true }).fbtraceId).toBeNull();
@@ -325,9 +311,7 @@ describe("access tokens never reach the message", () => {
     ]) {
       expect(failure.message).toContain("[redacted]");
       expect(failure.message).not.toContain(TOKEN);
-      expect(failure.message).not.toMatch(
-        /abc123secretvalue|aBcDeFgHiJkLmNoPqRsTuV|abcdefghijklmnopqrstuvwxyz0123|0123456789abcdef0123/
-      );
+      expect(failure.message).not.toMatch(/abc123secretvalue|aBcDeFgHiJkLmNoPqRsTuV|abcdefghijklmnopqrstuvwxyz0123|0123456789abcdef0123/);
     }
   });
 
@@ -353,9 +337,30 @@ describe("access tokens never reach the message", () => {
 
 describe("one table for the worker and the admin", () => {
   const CODES: Array<[number, number | null]> = [
-    [1, null], [2, null], [4, null], [17, null], [32, null], [341, null], [368, null], [613, null], [80004, null],
-    [102, null], [104, null], [190, 463], [2635, null], [100, 33], [100, null], [100, 2804016], [100, 2804001],
-    [100, 2804003], [100, 2804050], [3, null], [10, null], [200, null], [299, null], [12345, null],
+    [1, null],
+    [2, null],
+    [4, null],
+    [17, null],
+    [32, null],
+    [341, null],
+    [368, null],
+    [613, null],
+    [80004, null],
+    [102, null],
+    [104, null],
+    [190, 463],
+    [2635, null],
+    [100, 33],
+    [100, null],
+    [100, 2804016],
+    [100, 2804001],
+    [100, 2804003],
+    [100, 2804050],
+    [3, null],
+    [10, null],
+    [200, null],
+    [299, null],
+    [12345, null],
   ];
 
   it.each(CODES)("code %s/%s: the kind the worker acts on is the kind the admin explains", (code, subcode) => {
@@ -378,6 +383,8 @@ describe("one table for the worker and the admin", () => {
   it("explains a transient answer as Meta being unavailable, whatever its code", () => {
     expect(explainMetaError({ code: 100, subcode: 2804050, message: null, kind: "transient" }).title).toBe("Meta was unavailable");
     expect(explainMetaError({ code: 12345, subcode: null, message: null, kind: "transient" }).title).toBe("Meta was unavailable");
-    expect(explainMetaError({ code: 12345, subcode: null, message: null, kind: "config" }).title).toBe("Meta refused the event (error 12345)");
+    expect(explainMetaError({ code: 12345, subcode: null, message: null, kind: "config" }).title).toBe(
+      "Meta refused the event (error 12345)",
+    );
   });
 });

@@ -97,8 +97,7 @@ export function classifyGraphError(input: ClassifyGraphErrorInput): GraphFailure
   if (httpStatus >= 400) return make("config", `Meta answered HTTP ${httpStatus} without a Graph API error${detail}`);
   // A redirect means META_GRAPH_API_URL points somewhere that is not the API (fetch is told not to follow it,
   // since following a POST would resend the token to wherever it points).
-  if (httpStatus >= 300)
-    return make("config", `Meta answered with a redirect (HTTP ${httpStatus}); check the Graph API URL`);
+  if (httpStatus >= 300) return make("config", `Meta answered with a redirect (HTTP ${httpStatus}); check the Graph API URL`);
   return make("transient", `Meta answered HTTP ${httpStatus} without a usable body${detail}`);
 }
 
@@ -139,7 +138,8 @@ export function classifyMetaCode(
     return { kind: "invalid_payload", problem: (subcode !== null && INVALID_EVENT_SUBCODES.get(subcode)) || "invalid_event" };
   }
   if (isPermissionCode(code)) return { kind: "permission", problem: "permission_missing" };
-  if (hints.httpStatus !== null && (hints.httpStatus >= 500 || hints.httpStatus === 429)) return { kind: "transient", problem: "unavailable" };
+  if (hints.httpStatus !== null && (hints.httpStatus >= 500 || hints.httpStatus === 429))
+    return { kind: "transient", problem: "unavailable" };
   // An error code we do not know: terminal, because guessing "retry" could hammer Meta forever and guessing
   // "invalid_payload" would make the worker bisect a batch for a problem no single event causes.
   return { kind: "config", problem: "unknown_error" };
@@ -151,7 +151,8 @@ export function classifyMetaCode(
  */
 export function metaProblemOf(answer: { code: number | null; subcode: number | null; kind?: FailureKind | null }): MetaProblem {
   if (answer.code === null) return "unavailable";
-  return classifyMetaCode(answer.code, answer.subcode, { isTransient: answer.kind === "transient" ? true : null, httpStatus: null }).problem;
+  return classifyMetaCode(answer.code, answer.subcode, { isTransient: answer.kind === "transient" ? true : null, httpStatus: null })
+    .problem;
 }
 
 export const META_WORDS: Record<MetaProblem, Explanation> = {
@@ -187,7 +188,8 @@ export const META_WORDS: Record<MetaProblem, Explanation> = {
   },
   malformed_fbc: {
     title: "The ad click ID (fbc) was malformed",
-    cause: "The _fbc cookie captured for this order did not have Meta's fb.1.<time>.<click id> shape, often because another script rewrote it.",
+    cause:
+      "The _fbc cookie captured for this order did not have Meta's fb.1.<time>.<click id> shape, often because another script rewrote it.",
     fix: "Check for other Meta pixel apps or custom scripts that set the _fbc cookie. This order cannot be fixed by retrying.",
     tone: "critical",
   },
@@ -264,7 +266,7 @@ function readGraphError(body: unknown): ParsedGraphError | null {
 function describe(error: Record<string, unknown>): string | null {
   const title = nonEmpty(error.error_user_title);
   const userMsg = nonEmpty(error.error_user_msg);
-  const text = title && userMsg ? `${title}: ${userMsg}` : userMsg ?? title ?? nonEmpty(error.message);
+  const text = title && userMsg ? `${title}: ${userMsg}` : (userMsg ?? title ?? nonEmpty(error.message));
   if (!text) return null;
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > MAX_MESSAGE_LENGTH ? `${oneLine.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : oneLine;

@@ -60,7 +60,13 @@ function pixelItem(f: OnboardingFacts): ChecklistItem {
     };
   }
   if (f.connectionVerifiedAt) {
-    return { id: "pixel", title, done: true, detail: `Meta accepted a test event on ${formatDateTime(f.connectionVerifiedAt)}.`, action: null };
+    return {
+      id: "pixel",
+      title,
+      done: true,
+      detail: `Meta accepted a test event on ${formatDateTime(f.connectionVerifiedAt)}.`,
+      action: null,
+    };
   }
   if (f.latestSentPurchase) {
     return { id: "pixel", title, done: true, detail: "Meta is accepting your purchases.", action: null };
@@ -92,7 +98,13 @@ function embedItem(f: OnboardingFacts): ChecklistItem {
         action: open,
       };
     case "error":
-      return { id: "embed", title, done: false, detail: `${f.embed.message ?? "We could not check your theme."} You can also check it yourself in the theme editor.`, action: open };
+      return {
+        id: "embed",
+        title,
+        done: false,
+        detail: `${f.embed.message ?? "We could not check your theme."} You can also check it yourself in the theme editor.`,
+        action: open,
+      };
     default:
       return {
         id: "embed",

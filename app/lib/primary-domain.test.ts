@@ -12,7 +12,10 @@ describe("primaryDomainOrigin", () => {
     expect(primaryDomainOrigin(input)).toBe(origin);
   });
 
-  it.each([null, undefined, 42, "", "   ", "localhost", "https://", "not a host", "javascript:alert(1)"])("reads %j as unknown", (input) => {
-    expect(primaryDomainOrigin(input)).toBeNull();
-  });
+  it.each([null, undefined, 42, "", "   ", "localhost", "https://", "not a host", "javascript:alert(1)"])(
+    "reads %j as unknown",
+    (input) => {
+      expect(primaryDomainOrigin(input)).toBeNull();
+    },
+  );
 });

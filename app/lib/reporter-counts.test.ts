@@ -33,7 +33,13 @@ describe("reporterRows", () => {
       storefront: [{ eventName: "OldCustom", received: 1, sent: 0 }],
     });
     expect(rows.map((r) => r.eventName)).toEqual(["PageView", "AddPaymentInfo", "Purchase", "Alpha", "OldCustom", "Zeta"]);
-    expect(rows.find((r) => r.eventName === "AddPaymentInfo")).toEqual({ eventName: "AddPaymentInfo", custom: false, browser: 0, server: 0, both: 0 });
+    expect(rows.find((r) => r.eventName === "AddPaymentInfo")).toEqual({
+      eventName: "AddPaymentInfo",
+      custom: false,
+      browser: 0,
+      server: 0,
+      both: 0,
+    });
   });
 
   it("never counts a Purchase from the proxy's table as a server copy (orders/paid is its server reporter)", () => {

@@ -41,10 +41,17 @@ describe("parseSettingsForm", () => {
   });
 
   it("pairs each custom event name with its on/off, trimmed, in the merchant's order", () => {
-    const result = parseSettingsForm(form({ ...valid, customEventName: [" BookedTrialClass ", "Paused"], customEventEnabled: ["on", "off"] }));
+    const result = parseSettingsForm(
+      form({ ...valid, customEventName: [" BookedTrialClass ", "Paused"], customEventEnabled: ["on", "off"] }),
+    );
     expect(result).toMatchObject({
       ok: true,
-      value: { customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }] },
+      value: {
+        customEvents: [
+          { name: "BookedTrialClass", enabled: true },
+          { name: "Paused", enabled: false },
+        ],
+      },
     });
   });
 
@@ -67,7 +74,10 @@ describe("parseSettingsForm", () => {
     for (const count of [21, 200]) {
       const names = Array.from({ length: count }, (_, i) => `Event${i}`);
       const result = parseSettingsForm(form({ ...valid, customEventName: names, customEventEnabled: names.map(() => "on") }));
-      expect(result).toMatchObject({ ok: false, error: { fieldErrors: { customEvents: expect.stringMatching(/At most 20 custom events/) } } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { fieldErrors: { customEvents: expect.stringMatching(/At most 20 custom events/) } },
+      });
     }
     const twenty = Array.from({ length: 20 }, (_, i) => `Event${i}`);
     expect(parseSettingsForm(form({ ...valid, customEventName: twenty, customEventEnabled: twenty.map(() => "off") })).ok).toBe(true);
@@ -80,7 +90,9 @@ describe("parseSettingsForm", () => {
   });
 
   it("reads blank token and test code as 'keep the token' and 'no code', and a missing checkbox as off", () => {
-    const result = parseSettingsForm(form({ ...valid, accessToken: "   ", testEventCode: "", limitedDataUse: undefined, enabledEvents: undefined }));
+    const result = parseSettingsForm(
+      form({ ...valid, accessToken: "   ", testEventCode: "", limitedDataUse: undefined, enabledEvents: undefined }),
+    );
     expect(result).toMatchObject({ ok: true, value: { accessToken: null, testEventCode: null, limitedDataUse: false, enabledEvents: [] } });
   });
 
@@ -151,7 +163,15 @@ describe("settingsFormChanged", () => {
     ["another consent mode", { consentMode: "customer-privacy" as const }],
     ["Limited Data Use switched on", { limitedDataUse: true }],
     ["point-of-sale orders switched on", { sendPosOrders: true }],
-    ["a blank custom event row added", { customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "", enabled: true }] }],
+    [
+      "a blank custom event row added",
+      {
+        customEvents: [
+          { name: "BookedTrialClass", enabled: true },
+          { name: "", enabled: true },
+        ],
+      },
+    ],
     ["a custom event removed", { customEvents: [] }],
     ["a custom event renamed", { customEvents: [{ name: "BookedTrial", enabled: true }] }],
     ["a custom event switched off", { customEvents: [{ name: "BookedTrialClass", enabled: false }] }],

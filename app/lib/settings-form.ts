@@ -69,7 +69,8 @@ const LABELS: Partial<Record<SettingsField, string>> = {
 // Fields the page always posts: a value outside the offered set means the post did not come from our form.
 const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse", "sendPosOrders"];
 
-type CustomEventsRead = { ok: true; list: CustomEventSetting[] } | { ok: false; malformed: boolean; fieldErrors: Partial<Record<SettingsField, string>> };
+type CustomEventsRead =
+  { ok: true; list: CustomEventSetting[] } | { ok: false; malformed: boolean; fieldErrors: Partial<Record<SettingsField, string>> };
 
 /**
  * The custom event rows: `customEventName` and `customEventEnabled` ("on" or "off") once per row, in the
@@ -81,13 +82,15 @@ function readCustomEvents(form: FormData): CustomEventsRead {
   if (names.length !== switches.length || [...names, ...switches].some((v) => typeof v !== "string")) {
     return { ok: false, malformed: true, fieldErrors: { customEvents: "Custom events arrived incomplete" } };
   }
-  if (switches.some((v) => v !== "on" && v !== "off")) return { ok: false, malformed: true, fieldErrors: { customEvents: "Custom events must be on or off" } };
+  if (switches.some((v) => v !== "on" && v !== "off"))
+    return { ok: false, malformed: true, fieldErrors: { customEvents: "Custom events must be on or off" } };
   const list = (names as string[]).map((name, i) => ({ name: name.trim(), enabled: switches[i] === "on" }));
   const problems = customEventListProblems(list);
   if (!problems) return { ok: true, list };
   const fieldErrors: Partial<Record<SettingsField, string>> = {};
   if (problems.list) fieldErrors.customEvents = problems.list;
-  for (const [index, message] of Object.entries(problems.entries)) fieldErrors[`customEvents.${Number(index)}`] = `Custom event name ${message}`;
+  for (const [index, message] of Object.entries(problems.entries))
+    fieldErrors[`customEvents.${Number(index)}`] = `Custom event name ${message}`;
   return { ok: false, malformed: false, fieldErrors };
 }
 
@@ -176,7 +179,8 @@ export function savedFormValues(saved: {
  */
 export function settingsFormChanged(saved: SettingsFormValues, current: SettingsFormValues & { accessToken: string }): boolean {
   const sameEvents =
-    saved.enabledEvents.length === current.enabledEvents.length && saved.enabledEvents.every((name) => current.enabledEvents.includes(name));
+    saved.enabledEvents.length === current.enabledEvents.length &&
+    saved.enabledEvents.every((name) => current.enabledEvents.includes(name));
   return (
     current.accessToken !== "" ||
     current.pixelId !== saved.pixelId ||

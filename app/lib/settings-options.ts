@@ -30,4 +30,3 @@ const _allEventsOffered: Missing<MetaEventName, (typeof EVENT_OPTIONS)[number]["
 const _allConsentModesOffered: Missing<ConsentMode, (typeof CONSENT_OPTIONS)[number]["value"]> = true;
 void _allEventsOffered;
 void _allConsentModesOffered;
-

@@ -5,7 +5,13 @@ const now = new Date("2026-11-28T12:34:56.789Z");
 
 describe("buildTestEvent", () => {
   it("is a website PageView Meta can accept: seconds, source URL, user agent and a hashed synthetic customer", () => {
-    const event = buildTestEvent({ shop: "bright-socks.myshopify.com", now, userAgent: "Mozilla/5.0 (Mac)", limitedDataUse: false, eventId: "admin_test_1" });
+    const event = buildTestEvent({
+      shop: "bright-socks.myshopify.com",
+      now,
+      userAgent: "Mozilla/5.0 (Mac)",
+      limitedDataUse: false,
+      eventId: "admin_test_1",
+    });
     expect(event).toEqual({
       event_name: "PageView",
       event_time: 1795869296,

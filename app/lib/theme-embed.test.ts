@@ -9,7 +9,8 @@ const HEADER = `/*
  */
 `;
 
-const settings = (blocks: Record<string, unknown>) => HEADER + JSON.stringify({ current: { logo_width: 90, blocks }, presets: { Default: {} } });
+const settings = (blocks: Record<string, unknown>) =>
+  HEADER + JSON.stringify({ current: { logo_width: 90, blocks }, presets: { Default: {} } });
 const embed = (disabled: boolean | undefined) => ({
   type: "shopify://apps/meta-pixel-capi/blocks/meta-pixel/0b5e1c9a-4f5e-4f1a-9c1e-6d8e2f3a1b2c",
   ...(disabled === undefined ? {} : { disabled }),

@@ -22,7 +22,10 @@ describe("well-formed text", () => {
   });
 
   it("parses a webhook body losslessly and well-formed", () => {
-    const parsed = parseWebhookJson(String.raw`{"id":820982911946154508,"name":"#1\ud800","emoji":"\ud83d\ude00"}`) as Record<string, unknown>;
+    const parsed = parseWebhookJson(String.raw`{"id":820982911946154508,"name":"#1\ud800","emoji":"\ud83d\ude00"}`) as Record<
+      string,
+      unknown
+    >;
     expect(parsed).toEqual({ id: "820982911946154508", name: "#1\ufffd", emoji: "😀" });
     expect(() => parseWebhookJson("{")).toThrow(SyntaxError);
   });

@@ -36,7 +36,5 @@ export async function findBrowserEvents(
       select: { id: true, eventName: true, eventId: true, source: true, seenAt: true },
     }),
   );
-  return rows
-    .sort((a, b) => a.seenAt.getTime() - b.seenAt.getTime() || a.id - b.id)
-    .map(({ id: _id, ...event }) => event);
+  return rows.sort((a, b) => a.seenAt.getTime() - b.seenAt.getTime() || a.id - b.id).map(({ id: _id, ...event }) => event);
 }

@@ -56,7 +56,9 @@ export async function recordDelivery(db: Db, input: NewDelivery): Promise<{ crea
 // 18 bound values a row: 50 rows stay under SQLite's 999 per statement.
 export const INSERT_BATCH_ROWS = 50;
 
-const deliveryInserts = Coalescer.perClient((db) => new Coalescer<NewDelivery, { created: boolean; id: number }>((rows) => insertBatch(db, rows), INSERT_BATCH_ROWS));
+const deliveryInserts = Coalescer.perClient(
+  (db) => new Coalescer<NewDelivery, { created: boolean; id: number }>((rows) => insertBatch(db, rows), INSERT_BATCH_ROWS),
+);
 
 const keyOf = (row: { shop: string; pixelId: string; eventName: string; eventId: string }) =>
   `${row.shop}\u0000${row.pixelId}\u0000${row.eventName}\u0000${row.eventId}`;
@@ -72,7 +74,9 @@ async function insertBatch(db: Db, rows: NewDelivery[]): Promise<({ created: boo
     ids = await insertOrIgnore(db, distinct);
   } catch {
     // One bad row must not cost the others theirs: each is tried alone, and only the bad one fails.
-    return Promise.all(rows.map((row) => insertOne(db, row).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+    return Promise.all(
+      rows.map((row) => insertOne(db, row).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
+    );
   }
   const told = new Set<string>();
   return Promise.all(
@@ -89,8 +93,24 @@ async function insertBatch(db: Db, rows: NewDelivery[]): Promise<({ created: boo
 }
 
 const INSERT_COLUMNS = [
-  "shop", "pixelId", "eventName", "eventId", "orderId", "orderName", "value", "currency", "status", "reasonCode",
-  "reasonDetail", "eventTime", "nextAttemptAt", "payload", "webhookId", "customerKey", "createdAt", "updatedAt",
+  "shop",
+  "pixelId",
+  "eventName",
+  "eventId",
+  "orderId",
+  "orderName",
+  "value",
+  "currency",
+  "status",
+  "reasonCode",
+  "reasonDetail",
+  "eventTime",
+  "nextAttemptAt",
+  "payload",
+  "webhookId",
+  "customerKey",
+  "createdAt",
+  "updatedAt",
 ] as const;
 
 /** One statement for up to INSERT_BATCH_ROWS distinct rows; the IDs of new and existing rows by key. */
@@ -121,7 +141,10 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
   if (existing.length > 0) {
     const select = new Params(db);
     const match = existing
-      .map((r) => `("shop" = ${select.add(r.shop)} AND "pixelId" = ${select.add(r.pixelId)} AND "eventName" = ${select.add(r.eventName)} AND "eventId" = ${select.add(r.eventId)})`)
+      .map(
+        (r) =>
+          `("shop" = ${select.add(r.shop)} AND "pixelId" = ${select.add(r.pixelId)} AND "eventName" = ${select.add(r.eventName)} AND "eventId" = ${select.add(r.eventId)})`,
+      )
       .join(" OR ");
     const found = await db.$queryRawUnsafe<KeyRow[]>(
       `SELECT "id", "shop", "pixelId", "eventName", "eventId" FROM "Delivery" WHERE ${match}`,
@@ -180,10 +203,7 @@ export type ClaimedDelivery = Prisma.DeliveryGetPayload<{ select: typeof claimed
  * serialised by the database, and the claiming UPDATE re-checks the claimable condition, so two processes
  * cannot claim the same row.
  */
-export async function claimDueDeliveries(
-  db: Db,
-  opts: { workerId: string; now: Date; limit: number; leaseMs: number },
-): Promise<Claim> {
+export async function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
   const token = `${opts.workerId}:${opts.now.getTime()}:${Math.random().toString(36).slice(2, 10)}`;
   const leaseExpiresAt = new Date(opts.now.getTime() + opts.leaseMs);
   const claim = providerOf(db) === "postgresql" ? claimOnPostgres : claimOnSqlite;
@@ -258,13 +278,16 @@ async function claimOnSqlite(db: Db, due: Due, step: ClaimStep): Promise<number>
   const claimable =
     due === "expired" ? { status: "sending", leaseExpiresAt: { lt: now } } : { status: "pending", nextAttemptAt: { lte: now } };
   // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
-  return sumOverSlices(candidates.map((c) => Number(c.id)), async (slice) => {
-    const { count } = await db.delivery.updateMany({
-      where: { id: { in: slice }, ...claimable },
-      data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
-    });
-    return count;
-  });
+  return sumOverSlices(
+    candidates.map((c) => Number(c.id)),
+    async (slice) => {
+      const { count } = await db.delivery.updateMany({
+        where: { id: { in: slice }, ...claimable },
+        data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
+      });
+      return count;
+    },
+  );
 }
 
 function owned(ids: number[], token: string) {
@@ -382,12 +405,7 @@ export async function markSent(
   return total;
 }
 
-export function markRetry(
-  db: Db,
-  ids: number[],
-  token: string,
-  answer: MetaAnswer & { nextAttemptAt: Date },
-): Promise<number> {
+export function markRetry(db: Db, ids: number[], token: string, answer: MetaAnswer & { nextAttemptAt: Date }): Promise<number> {
   return updateOwned(db, ids, token, {
     status: "pending",
     ...reason("meta_unavailable"),
@@ -406,13 +424,7 @@ export function markFailed(
   return updateOwned(db, ids, token, { status: "failed", ...reason(code), ...answerFields(answer) });
 }
 
-export function markSkipped(
-  db: Db,
-  ids: number[],
-  token: string,
-  code: ReasonCode,
-  rewrites: PayloadRewrite[] = [],
-): Promise<number> {
+export function markSkipped(db: Db, ids: number[], token: string, code: ReasonCode, rewrites: PayloadRewrite[] = []): Promise<number> {
   return updateOwned(db, ids, token, { status: "skipped", ...reason(code) }, { rows: rewrites, status: "skipped" });
 }
 

@@ -12,9 +12,19 @@ function filterStatusWhere(status: DisplayStatus | null): Prisma.DeliveryWhereIn
     case null:
       return {};
     case "pending":
-      return { OR: [{ status: "pending", attempts: 0 }, { status: "sending", attempts: { lte: 1 } }] };
+      return {
+        OR: [
+          { status: "pending", attempts: 0 },
+          { status: "sending", attempts: { lte: 1 } },
+        ],
+      };
     case "retrying":
-      return { OR: [{ status: "pending", attempts: { gt: 0 } }, { status: "sending", attempts: { gt: 1 } }] };
+      return {
+        OR: [
+          { status: "pending", attempts: { gt: 0 } },
+          { status: "sending", attempts: { gt: 1 } },
+        ],
+      };
     default:
       return { status };
   }
@@ -143,10 +153,7 @@ export async function countDeliveriesByStatus(
 }
 
 /** The payloads of the latest sent rows since `since`: a bounded sample, however big the shop. */
-export async function recentSentPayloads(
-  db: Db,
-  opts: { shop: string; eventName: string; since: Date; limit: number },
-): Promise<string[]> {
+export async function recentSentPayloads(db: Db, opts: { shop: string; eventName: string; since: Date; limit: number }): Promise<string[]> {
   const rows = await db.delivery.findMany({
     where: { shop: opts.shop, eventName: opts.eventName, status: "sent", createdAt: { gte: opts.since } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

@@ -34,7 +34,11 @@ export async function findCustomerDeliveries(
   const found = new Map<number, PrivacyRow>();
   const keep = (rows: PrivacyRow[]) => rows.forEach((row) => found.set(row.id, row));
   if (input.customerKey) {
-    keep((await db.delivery.findMany({ where: { shop: input.shop, customerKey: input.customerKey }, select: privacyRowSelect })).map(checkReasons));
+    keep(
+      (await db.delivery.findMany({ where: { shop: input.shop, customerKey: input.customerKey }, select: privacyRowSelect })).map(
+        checkReasons,
+      ),
+    );
   }
   for (const slice of slices(input.orderIds)) {
     keep((await db.delivery.findMany({ where: { shop: input.shop, orderId: { in: slice } }, select: privacyRowSelect })).map(checkReasons));
@@ -144,9 +148,7 @@ export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stoppe
       return payload === r.payload ? [] : [{ id: r.id, payload }];
     });
     if (changed.length > 0) {
-      await db.$transaction(
-        changed.map((r) => db.delivery.updateMany({ where: { id: r.id, shop }, data: { payload: r.payload } })),
-      );
+      await db.$transaction(changed.map((r) => db.delivery.updateMany({ where: { id: r.id, shop }, data: { payload: r.payload } })));
       scrubbed += changed.length;
     }
   }
@@ -191,7 +193,14 @@ export async function deleteStorefrontEventsFor(db: Db, input: { shop: string; c
 export async function eraseShop(
   db: Db,
   shop: string,
-): Promise<{ settings: number; deliveries: number; sessions: number; browserEvents: number; dataRequests: number; storefrontEvents: number }> {
+): Promise<{
+  settings: number;
+  deliveries: number;
+  sessions: number;
+  browserEvents: number;
+  dataRequests: number;
+  storefrontEvents: number;
+}> {
   const [settings, deliveries, sessions, browserEvents, dataRequests, storefrontEvents] = await db.$transaction([
     db.shopSettings.deleteMany({ where: { shop } }),
     db.delivery.deleteMany({ where: { shop } }),

@@ -16,7 +16,10 @@ const n = (value: unknown) => Number(value ?? 0);
  * Storefront and checkout events the proxy stored since `since`, per event name: `received` every row
  * (each was posted by the browser), `sent` the rows Meta accepted from the server.
  */
-export async function countStorefrontReporters(db: Db, input: { shop: string; since: Date }): Promise<Array<{ eventName: string; received: number; sent: number }>> {
+export async function countStorefrontReporters(
+  db: Db,
+  input: { shop: string; since: Date },
+): Promise<Array<{ eventName: string; received: number; sent: number }>> {
   const params = new Params(db);
   const rows = await db.$queryRawUnsafe<Array<{ eventName: string; received: unknown; sent: unknown }>>(
     `SELECT "eventName", COUNT(*) AS "received", SUM(CASE WHEN "status" = 'sent' THEN 1 ELSE 0 END) AS "sent"
@@ -32,7 +35,10 @@ export async function countStorefrontReporters(db: Db, input: { shop: string; si
  * Ledger events (Purchase) sent since `since`, per event name: distinct event IDs sent (a shop with two
  * pixels sends one event twice), and how many of those the browser also reported (a BrowserEvent row).
  */
-export async function countLedgerReporters(db: Db, input: { shop: string; since: Date }): Promise<Array<{ eventName: string; sent: number; both: number }>> {
+export async function countLedgerReporters(
+  db: Db,
+  input: { shop: string; since: Date },
+): Promise<Array<{ eventName: string; sent: number; both: number }>> {
   const params = new Params(db);
   const rows = await db.$queryRawUnsafe<Array<{ eventName: string; sent: unknown; both: unknown }>>(
     `SELECT d."eventName", COUNT(DISTINCT d."eventId") AS "sent",

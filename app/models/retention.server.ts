@@ -18,10 +18,13 @@ export async function deleteExpiredDeliveries(db: Db, opts: { before: Date; now:
   });
   if (rows.length === 0) return 0;
   // The batch size is the caller's: sliced, so a large one still fits in a statement.
-  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
-    const { count } = await db.delivery.deleteMany({ where: { id: { in: slice }, createdAt: { lt: opts.before } } });
-    return count;
-  });
+  return sumOverSlices(
+    rows.map((r) => r.id),
+    async (slice) => {
+      const { count } = await db.delivery.deleteMany({ where: { id: { in: slice }, createdAt: { lt: opts.before } } });
+      return count;
+    },
+  );
 }
 
 export async function deleteExpiredBrowserEvents(db: Db, opts: { before: Date; limit: number }): Promise<number> {
@@ -32,10 +35,13 @@ export async function deleteExpiredBrowserEvents(db: Db, opts: { before: Date; l
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
-    const { count } = await db.browserEvent.deleteMany({ where: { id: { in: slice } } });
-    return count;
-  });
+  return sumOverSlices(
+    rows.map((r) => r.id),
+    async (slice) => {
+      const { count } = await db.browserEvent.deleteMany({ where: { id: { in: slice } } });
+      return count;
+    },
+  );
 }
 
 export async function deleteExpiredDataRequests(db: Db, opts: { before: Date; limit: number }): Promise<number> {
@@ -46,8 +52,11 @@ export async function deleteExpiredDataRequests(db: Db, opts: { before: Date; li
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
-    const { count } = await db.customerDataRequest.deleteMany({ where: { id: { in: slice } } });
-    return count;
-  });
+  return sumOverSlices(
+    rows.map((r) => r.id),
+    async (slice) => {
+      const { count } = await db.customerDataRequest.deleteMany({ where: { id: { in: slice } } });
+      return count;
+    },
+  );
 }

@@ -58,12 +58,8 @@ function toRecord(row: {
     sendPosOrders: row.sendPosOrders,
     primaryDomain: row.primaryDomain,
     consentMode: row.consentMode === "strict" ? "strict" : "customer-privacy",
-    enabledEvents: row.enabledEvents
-      .split(",")
-      .filter((name): name is MetaEventName => (META_EVENTS as readonly string[]).includes(name)),
-    connectionState: (["connected", "broken"].includes(row.connectionState)
-      ? row.connectionState
-      : "disconnected") as ConnectionState,
+    enabledEvents: row.enabledEvents.split(",").filter((name): name is MetaEventName => (META_EVENTS as readonly string[]).includes(name)),
+    connectionState: (["connected", "broken"].includes(row.connectionState) ? row.connectionState : "disconnected") as ConnectionState,
   };
 }
 
@@ -110,11 +106,7 @@ export async function saveConnection(
  * by pixel: a refused token is refused for every pixel. Returns whether the refused token is still the
  * stored one (the connection is now marked broken).
  */
-export async function markConnectionBroken(
-  db: Db,
-  shop: string,
-  input: { accessTokenSealed: string; reason: string },
-): Promise<boolean> {
+export async function markConnectionBroken(db: Db, shop: string, input: { accessTokenSealed: string; reason: string }): Promise<boolean> {
   const { count } = await db.shopSettings.updateMany({
     // Already broken by the same token: rewritten with the latest reason. Disconnected stays disconnected.
     where: { shop, connectionState: { in: ["connected", "broken"] }, accessTokenSealed: input.accessTokenSealed },

@@ -29,7 +29,18 @@ export interface ClaimedStorefrontEvent {
   payload: string;
 }
 
-const COLUMNS = ["shop", "pixelId", "eventName", "eventId", "eventTime", "payload", "customerKey", "status", "nextAttemptAt", "createdAt"] as const;
+const COLUMNS = [
+  "shop",
+  "pixelId",
+  "eventName",
+  "eventId",
+  "eventTime",
+  "payload",
+  "customerKey",
+  "status",
+  "nextAttemptAt",
+  "createdAt",
+] as const;
 // 10 bound values a row: 90 rows stay under SQLite's 999 per statement.
 const INSERT_BATCH_ROWS = 90;
 
@@ -50,7 +61,12 @@ async function insertBatch(db: Db, rows: NewStorefrontEvent[]): Promise<(void | 
   } catch {
     // One bad row must not cost the others theirs.
     return Promise.all(
-      rows.map((row) => insertOrIgnore(db, [row]).then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
+      rows.map((row) =>
+        insertOrIgnore(db, [row]).then(
+          () => undefined,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+      ),
     );
   }
 }
@@ -120,13 +136,16 @@ async function claimStep(
   const claimable =
     due === "expired" ? { status: "sending", leaseExpiresAt: { lt: step.now } } : { status: "pending", nextAttemptAt: { lte: step.now } };
   // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
-  return sumOverSlices(candidates.map((c) => Number(c.id)), async (slice) => {
-    const { count } = await db.storefrontEvent.updateMany({
-      where: { id: { in: slice }, ...claimable },
-      data: { status: "sending", leaseOwner: step.token, leaseExpiresAt: step.leaseExpiresAt, attempts: { increment: 1 } },
-    });
-    return count;
-  });
+  return sumOverSlices(
+    candidates.map((c) => Number(c.id)),
+    async (slice) => {
+      const { count } = await db.storefrontEvent.updateMany({
+        where: { id: { in: slice }, ...claimable },
+        data: { status: "sending", leaseOwner: step.token, leaseExpiresAt: step.leaseExpiresAt, attempts: { increment: 1 } },
+      });
+      return count;
+    },
+  );
 }
 
 const owned = (ids: number[], token: string) => ({ id: { in: ids }, leaseOwner: token, status: "sending" });
@@ -135,7 +154,10 @@ const clearLease = { leaseOwner: null, leaseExpiresAt: null };
 type Update = Parameters<Db["storefrontEvent"]["updateMany"]>[0]["data"];
 
 function updateOwned(db: Db, ids: number[], token: string, data: Update): Promise<number> {
-  return sumOverSlices(ids, async (slice) => (await db.storefrontEvent.updateMany({ where: owned(slice, token), data: { ...clearLease, ...data } })).count);
+  return sumOverSlices(
+    ids,
+    async (slice) => (await db.storefrontEvent.updateMany({ where: owned(slice, token), data: { ...clearLease, ...data } })).count,
+  );
 }
 
 // A final row keeps no payload: it held the shopper's raw IP and user agent, and nothing reads it again.
@@ -144,14 +166,24 @@ function updateOwned(db: Db, ids: number[], token: string, data: Update): Promis
 export const markStorefrontSent = (db: Db, ids: number[], token: string) =>
   updateOwned(db, ids, token, { status: "sent", payload: "", reasonCode: null, failureKind: null, lastError: null });
 
-export const markStorefrontFailed = (db: Db, ids: number[], token: string, answer: MetaAnswer, code: "meta_rejected" | "no_event" = "meta_rejected") =>
-  updateOwned(db, ids, token, { status: "failed", payload: "", reasonCode: checkedCode(code), ...answerFields(answer) });
+export const markStorefrontFailed = (
+  db: Db,
+  ids: number[],
+  token: string,
+  answer: MetaAnswer,
+  code: "meta_rejected" | "no_event" = "meta_rejected",
+) => updateOwned(db, ids, token, { status: "failed", payload: "", reasonCode: checkedCode(code), ...answerFields(answer) });
 
 export const markStorefrontSkipped = (db: Db, ids: number[], token: string, code: ReasonCode) =>
   updateOwned(db, ids, token, { status: "skipped", payload: "", reasonCode: checkedCode(code) });
 
 export const markStorefrontRetry = (db: Db, ids: number[], token: string, answer: MetaAnswer & { nextAttemptAt: Date }) =>
-  updateOwned(db, ids, token, { status: "pending", reasonCode: "meta_unavailable", nextAttemptAt: answer.nextAttemptAt, ...answerFields(answer) });
+  updateOwned(db, ids, token, {
+    status: "pending",
+    reasonCode: "meta_unavailable",
+    nextAttemptAt: answer.nextAttemptAt,
+    ...answerFields(answer),
+  });
 
 /** Back to the queue; without `countAttempt` the claim's attempt is given back (shutdown, held shop). */
 export const releaseStorefrontClaim = (
@@ -190,10 +222,13 @@ export async function deleteExpiredStorefrontEvents(db: Db, opts: { before: Date
     select: { id: true },
   });
   if (rows.length === 0) return 0;
-  return sumOverSlices(rows.map((r) => r.id), async (slice) => {
-    const { count } = await db.storefrontEvent.deleteMany({ where: { id: { in: slice }, createdAt: { lt: opts.before } } });
-    return count;
-  });
+  return sumOverSlices(
+    rows.map((r) => r.id),
+    async (slice) => {
+      const { count } = await db.storefrontEvent.deleteMany({ where: { id: { in: slice }, createdAt: { lt: opts.before } } });
+      return count;
+    },
+  );
 }
 
 /** Counts per event name and status since `since`, for the admin and the operator. */

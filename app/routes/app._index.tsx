@@ -133,8 +133,7 @@ export default function Home() {
               </InlineGrid>
               <DeliveryChart days={dashboard.daily} />
               <Text as="p" variant="bodySm" tone="subdued">
-                Days are UTC. Success rate is sent ÷ (sent + failed); skipped orders (test orders, events switched off) are
-                left out.
+                Days are UTC. Success rate is sent ÷ (sent + failed); skipped orders (test orders, events switched off) are left out.
               </Text>
             </BlockStack>
           </Card>
@@ -230,11 +229,7 @@ function ChecklistRow({ item }: { item: ChecklistItem }) {
           </Text>
           {item.action ? (
             <InlineStack>
-              <Button
-                url={item.action.url}
-                target={item.action.external ? "_top" : undefined}
-                variant={item.done ? "plain" : undefined}
-              >
+              <Button url={item.action.url} target={item.action.external ? "_top" : undefined} variant={item.done ? "plain" : undefined}>
                 {item.action.label}
               </Button>
             </InlineStack>

@@ -1,19 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
-import {
-  Badge,
-  Banner,
-  BlockStack,
-  Box,
-  Button,
-  Card,
-  Collapsible,
-  InlineGrid,
-  InlineStack,
-  Layout,
-  Page,
-  Text,
-} from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, Card, Collapsible, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useState } from "react";
@@ -145,7 +132,9 @@ function DeliveryCard({ delivery }: { delivery: OrderDelivery }) {
                   {delivery.fbtraceId ? (
                     <Text as="p" variant="bodySm" tone="subdued">
                       fbtrace_id {delivery.fbtraceId}
-                      {delivery.errorCode !== null ? ` · Meta error ${delivery.errorCode}${delivery.errorSubcode !== null ? `/${delivery.errorSubcode}` : ""}` : ""}
+                      {delivery.errorCode !== null
+                        ? ` · Meta error ${delivery.errorCode}${delivery.errorSubcode !== null ? `/${delivery.errorSubcode}` : ""}`
+                        : ""}
                     </Text>
                   ) : null}
                 </BlockStack>
@@ -169,7 +158,12 @@ function DeliveryCard({ delivery }: { delivery: OrderDelivery }) {
                   Payload as sent to Meta
                 </Text>
                 {delivery.payload ? (
-                  <Button variant="plain" onClick={() => setShowPayload((v) => !v)} ariaExpanded={showPayload} ariaControls={`payload-${delivery.id}`}>
+                  <Button
+                    variant="plain"
+                    onClick={() => setShowPayload((v) => !v)}
+                    ariaExpanded={showPayload}
+                    ariaControls={`payload-${delivery.id}`}
+                  >
                     {showPayload ? "Hide" : "Show"}
                   </Button>
                 ) : null}
@@ -246,7 +240,10 @@ function DeliveryCard({ delivery }: { delivery: OrderDelivery }) {
                         </Badge>
                         <BlockStack>
                           <Text as="span">
-                            {key.label} <Text as="span" tone="subdued" variant="bodySm">({key.key})</Text>
+                            {key.label}{" "}
+                            <Text as="span" tone="subdued" variant="bodySm">
+                              ({key.key})
+                            </Text>
                           </Text>
                           {key.hint ? (
                             <Text as="span" variant="bodySm" tone="subdued">
@@ -322,7 +319,9 @@ export function ErrorBoundary() {
       <Page backAction={{ content: "Deliveries", url: "/app/deliveries" }} title="Order not found">
         <Card>
           <BlockStack gap="200">
-            <Text as="p">This order has no deliveries in this store. It may belong to another store, or it was paid before the app was installed.</Text>
+            <Text as="p">
+              This order has no deliveries in this store. It may belong to another store, or it was paid before the app was installed.
+            </Text>
             <InlineStack>
               <Button url="/app/deliveries">Back to deliveries</Button>
             </InlineStack>

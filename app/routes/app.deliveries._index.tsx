@@ -39,7 +39,10 @@ export default function Deliveries() {
   const [from, setFrom] = useState(query.from ?? "");
   const [to, setTo] = useState(query.to ?? "");
   const [size, setSize] = useState(String(query.pageSize));
-  const selectedTab = Math.max(0, TABS.findIndex((tab) => tab.id === (query.status ?? "all")));
+  const selectedTab = Math.max(
+    0,
+    TABS.findIndex((tab) => tab.id === (query.status ?? "all")),
+  );
   const outOfRange = query.page > view.pageCount;
   const base = "/app/deliveries";
 
@@ -99,7 +102,11 @@ export default function Deliveries() {
           <Banner
             tone="warning"
             title="Some of the filters could not be used"
-            action={outOfRange ? { content: `Go to page ${view.pageCount}`, url: `${base}${deliveriesSearch({ ...query, page: view.pageCount })}` } : undefined}
+            action={
+              outOfRange
+                ? { content: `Go to page ${view.pageCount}`, url: `${base}${deliveriesSearch({ ...query, page: view.pageCount })}` }
+                : undefined
+            }
           >
             <BlockStack gap="100">
               {view.problems.map((problem) => (

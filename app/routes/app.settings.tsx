@@ -28,7 +28,15 @@ import { parseSettingsForm, savedFormValues, settingsFormChanged, type SettingsF
 import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
 import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
-import { loadSettings, saveSettings, sendTestEvent, type SaveRefusal, type SavedSettings, type TestEventFailure, type TestEventSent } from "~/services/settings.server";
+import {
+  loadSettings,
+  saveSettings,
+  sendTestEvent,
+  type SaveRefusal,
+  type SavedSettings,
+  type TestEventFailure,
+  type TestEventSent,
+} from "~/services/settings.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -60,7 +68,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (intent.data === "test-event") {
     const result = await sendTestEvent(adminDeps(), { shop: session.shop, userAgent });
     if (result.ok) return json<ActionData>({ intent: "test-event", ok: true, ...result.value });
-    return json<ActionData>({ intent: "test-event", ok: false, ...result.error }, { status: result.error.reason === "not-set-up" ? 409 : 200 });
+    return json<ActionData>(
+      { intent: "test-event", ok: false, ...result.error },
+      { status: result.error.reason === "not-set-up" ? 409 : 200 },
+    );
   }
 
   const parsed = parseSettingsForm(form);
@@ -104,7 +115,16 @@ export default function Settings() {
     setSendPosOrders(saved.sendPosOrders);
     setCustomEvents(saved.customEvents);
   };
-  const changed = settingsFormChanged(saved, { pixelId, accessToken, testEventCode, enabledEvents, consentMode, limitedDataUse, sendPosOrders, customEvents });
+  const changed = settingsFormChanged(saved, {
+    pixelId,
+    accessToken,
+    testEventCode,
+    enabledEvents,
+    consentMode,
+    limitedDataUse,
+    sendPosOrders,
+    customEvents,
+  });
 
   // Once a save lands, Remix reloads the settings: the fields take the stored values (normalised by the
   // server), which hides the save bar. A refused save leaves the stored values, and the merchant's edits, alone.
@@ -267,7 +287,10 @@ export default function Settings() {
               />
             </Layout.AnnotatedSection>
 
-            <Layout.AnnotatedSection title="Privacy" description="How the storefront pixel treats consent, and Meta's Limited Data Use flag.">
+            <Layout.AnnotatedSection
+              title="Privacy"
+              description="How the storefront pixel treats consent, and Meta's Limited Data Use flag."
+            >
               <Card>
                 <BlockStack gap="400">
                   <ChoiceList
@@ -398,7 +421,9 @@ function SaveOutcome({ result }: { result: SaveData }) {
             {result.storefront.error.map((error) => (
               <p key={error}>{error}</p>
             ))}
-            <p>Your settings are saved. Until the storefront is updated, the pixel may run with the previous settings. Save again to retry.</p>
+            <p>
+              Your settings are saved. Until the storefront is updated, the pixel may run with the previous settings. Save again to retry.
+            </p>
           </BlockStack>
         </Banner>
       ) : null}
@@ -409,7 +434,10 @@ function SaveOutcome({ result }: { result: SaveData }) {
 function TestEventOutcome({ result }: { result: TestData }) {
   if (result.ok) {
     return (
-      <Banner tone="success" title={`Meta received ${result.answer.eventsReceived === 1 ? "the test event" : `${result.answer.eventsReceived} events`}`}>
+      <Banner
+        tone="success"
+        title={`Meta received ${result.answer.eventsReceived === 1 ? "the test event" : `${result.answer.eventsReceived} events`}`}
+      >
         <BlockStack gap="100">
           <p>
             events_received: {result.answer.eventsReceived}

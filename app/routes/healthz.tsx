@@ -12,7 +12,5 @@ export const loader = async () => {
     // Opening the client can itself fail (unreadable SQLite path); that is "unavailable" too.
   }
   // No error details: this endpoint is public.
-  return healthy
-    ? json({ status: "ok" }, { headers: noStore })
-    : json({ status: "unavailable" }, { status: 503, headers: noStore });
+  return healthy ? json({ status: "ok" }, { headers: noStore }) : json({ status: "unavailable" }, { status: 503, headers: noStore });
 };

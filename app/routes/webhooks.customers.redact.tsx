@@ -5,7 +5,10 @@ import { redactCustomer } from "~/services/shop-lifecycle.server";
 
 // The payload as authenticateWebhook parsed it losslessly: 18-digit order IDs stay exact.
 const payloadSchema = z.object({
-  customer: z.object({ id: z.union([z.string(), z.number()]).nullish() }).passthrough().nullish(),
+  customer: z
+    .object({ id: z.union([z.string(), z.number()]).nullish() })
+    .passthrough()
+    .nullish(),
   orders_to_redact: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
 });
 

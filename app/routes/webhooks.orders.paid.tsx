@@ -5,4 +5,6 @@ export const loader = postOnly;
 
 // `npm start` answers these POSTs before Remix (server/index.ts, webhook-fast-path.server.ts) with the same
 // checks and the same answerOrderPaid; this route serves them under `shopify app dev` and in route tests.
-export const action = webhookAction(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, async (webhook) => replyResponse(await answerOrderPaid(webhook)));
+export const action = webhookAction(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, async (webhook) =>
+  replyResponse(await answerOrderPaid(webhook)),
+);

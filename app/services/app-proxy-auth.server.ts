@@ -23,9 +23,7 @@ export function appProxySignature(params: URLSearchParams, secret: string): stri
   return createHmac("sha256", secret).update(message, "utf8").digest("hex");
 }
 
-export type AppProxyAuth =
-  | { ok: true; shop: string; loggedInCustomerId: string | null }
-  | { ok: false; error: string };
+export type AppProxyAuth = { ok: true; shop: string; loggedInCustomerId: string | null } | { ok: false; error: string };
 
 /** The shop Shopify vouches for, or why the request is not Shopify's. */
 export function verifyAppProxyRequest(url: URL, secret: string, now: Date): AppProxyAuth {

@@ -36,7 +36,12 @@ export async function getDashboard(db: Db, opts: { shop: string; rangeDays: Rang
   ]);
 
   const totals = daily.reduce<StatusCounts>(
-    (sum, d) => ({ sent: sum.sent + d.sent, failed: sum.failed + d.failed, pending: sum.pending + d.pending, skipped: sum.skipped + d.skipped }),
+    (sum, d) => ({
+      sent: sum.sent + d.sent,
+      failed: sum.failed + d.failed,
+      pending: sum.pending + d.pending,
+      skipped: sum.skipped + d.skipped,
+    }),
     { sent: 0, failed: 0, pending: 0, skipped: 0 },
   );
   return {

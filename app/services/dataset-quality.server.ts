@@ -121,7 +121,10 @@ async function callMeta(deps: QualityDeps, req: AskRequest): Promise<QualityView
   if (answer.ok) {
     await saveQualityOutcome(deps.db, { shop: req.shop, status: "ok", payload: JSON.stringify(answer.value), fetchedAt: now });
   } else {
-    deps.logger?.warn({ shop: req.shop, kind: answer.error.kind, code: answer.error.code, reason: answer.error.message }, "Dataset Quality API gave no report");
+    deps.logger?.warn(
+      { shop: req.shop, kind: answer.error.kind, code: answer.error.code, reason: answer.error.message },
+      "Dataset Quality API gave no report",
+    );
     await saveQualityOutcome(deps.db, { shop: req.shop, status: answer.error.kind });
   }
   return currentView(deps, req);
@@ -153,8 +156,7 @@ const storedReport = z.object({
 function toView(snapshot: QualitySnapshotRecord): QualityView {
   const parsed = snapshot.payload === null ? null : parseWith(storedReport, snapshot.payload);
   const report = parsed?.ok ? parsed.value : null;
-  const status: QualityViewStatus =
-    snapshot.status === "ok" || snapshot.status === "forbidden" ? snapshot.status : "unavailable";
+  const status: QualityViewStatus = snapshot.status === "ok" || snapshot.status === "forbidden" ? snapshot.status : "unavailable";
   return {
     status: status === "ok" && report === null ? "unavailable" : status,
     report,

@@ -4,7 +4,14 @@ import type { Db } from "~/db.server";
 import { dayRange, pageCount, parseDeliveriesQuery, type DeliveriesQuery } from "~/lib/deliveries-query";
 import { buildTimeline, type TimelineEntry } from "~/lib/delivery-timeline";
 import { hasEventToSend } from "~/lib/delivery-payload";
-import { displayStatus, explainDelivery, UNMAPPED_RETRY_REASON, type DisplayStatus, type Explanation, type Tone } from "~/lib/explain-delivery";
+import {
+  displayStatus,
+  explainDelivery,
+  UNMAPPED_RETRY_REASON,
+  type DisplayStatus,
+  type Explanation,
+  type Tone,
+} from "~/lib/explain-delivery";
 import { formatAmount } from "~/lib/format";
 import { matchKeysOf, type MatchKeyPresence } from "~/lib/match-keys";
 import { err, ok, parseJsonOr, type Result } from "~/lib/result";
@@ -122,28 +129,28 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
   const seenEvents = await findBrowserEvents(db, { shop: req.shop, eventIds: rows.map((r) => r.eventId) });
 
   const deliveries = rows.map((row): OrderDelivery => {
-      const hasEvent = hasEventToSend(row.payload);
-      const seen = seenEvents.find((e) => e.eventId === row.eventId && e.eventName === row.eventName);
-      return {
-        id: row.id,
-        eventName: row.eventName,
-        eventId: row.eventId,
-        pixelId: row.pixelId,
-        status: displayStatus(row),
-        attempts: row.attempts,
-        eventsReceived: row.eventsReceived,
-        fbtraceId: row.fbtraceId,
-        errorCode: row.errorCode,
-        errorSubcode: row.errorSubcode,
-        explanation: explainDelivery({ ...row, hasEvent }),
-        timeline: buildTimeline(row),
-        matchKeys: matchKeysOf(row.payload),
-        browserSeen: seen ? { seenAt: seen.seenAt.toISOString(), source: seen.source } : null,
-        payload: prettyPayload(row.payload),
-        // An unmapped order's row holds no event: retrying it would send Meta "{}".
-        canRetry: row.status === "failed" && hasEvent,
-      };
-    });
+    const hasEvent = hasEventToSend(row.payload);
+    const seen = seenEvents.find((e) => e.eventId === row.eventId && e.eventName === row.eventName);
+    return {
+      id: row.id,
+      eventName: row.eventName,
+      eventId: row.eventId,
+      pixelId: row.pixelId,
+      status: displayStatus(row),
+      attempts: row.attempts,
+      eventsReceived: row.eventsReceived,
+      fbtraceId: row.fbtraceId,
+      errorCode: row.errorCode,
+      errorSubcode: row.errorSubcode,
+      explanation: explainDelivery({ ...row, hasEvent }),
+      timeline: buildTimeline(row),
+      matchKeys: matchKeysOf(row.payload),
+      browserSeen: seen ? { seenAt: seen.seenAt.toISOString(), source: seen.source } : null,
+      payload: prettyPayload(row.payload),
+      // An unmapped order's row holds no event: retrying it would send Meta "{}".
+      canRetry: row.status === "failed" && hasEvent,
+    };
+  });
   const first = rows.find((r) => r.orderName) ?? rows[0];
   const canRetry = deliveries.some((d) => d.canRetry);
   return {
@@ -175,7 +182,10 @@ export async function retryOrder(db: Db, req: { shop: string; orderId: string; n
   if (result.requeued === 0 && result.unmapped > 0) return err({ kind: "nothing-to-retry", message: UNMAPPED_RETRY_REASON });
   if (result.requeued === 0) {
     const now = [...new Set(result.statuses.map((status) => displayStatus({ status, attempts: 0 })))].join(", ");
-    return err({ kind: "nothing-to-retry", message: `Nothing to retry: only failed deliveries can be retried, and this order's are ${now}.` });
+    return err({
+      kind: "nothing-to-retry",
+      message: `Nothing to retry: only failed deliveries can be retried, and this order's are ${now}.`,
+    });
   }
   const settings = await findShopSettings(db, req.shop);
   const held = settings?.connectionState !== "connected";

@@ -142,7 +142,9 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
       token = openToken(current.accessTokenSealed, deps.decryptionKeys);
     } catch (error) {
       if (!(error instanceof TokenDecryptError)) throw error;
-      return refuse({ accessToken: "Access token: the stored token can no longer be read (the app's encryption key changed). Paste the token again." });
+      return refuse({
+        accessToken: "Access token: the stored token can no longer be read (the app's encryption key changed). Paste the token again.",
+      });
     }
   } else {
     return refuse({ accessToken: "Access token is required: paste the Conversions API access token from Meta Events Manager." });
@@ -173,7 +175,10 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
       verification = "inconclusive";
     } else if (credentialsChanged) {
       // New credentials Meta refuses must not replace working ones: nothing is written.
-      logger.info({ shop, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId }, "settings not saved: Meta refused the credentials");
+      logger.info(
+        { shop, code: result.code, subcode: result.subcode, fbtraceId: result.fbtraceId },
+        "settings not saved: Meta refused the credentials",
+      );
       const title = meta.ok ? "" : meta.title;
       const fieldErrors: SettingsFormErrors["fieldErrors"] = {};
       if (result.code === 100 && result.subcode === 33) fieldErrors.pixelId = title;
@@ -183,7 +188,8 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
       // The stored credentials still fail: save the other settings, keep the connection marked broken.
       verification = "refused";
       // Guarded by the token just tested: a token saved meanwhile by another tab is not condemned by it.
-      if (current?.accessTokenSealed) await markConnectionBroken(db, shop, { accessTokenSealed: current.accessTokenSealed, reason: result.message });
+      if (current?.accessTokenSealed)
+        await markConnectionBroken(db, shop, { accessTokenSealed: current.accessTokenSealed, reason: result.message });
     }
   }
 
@@ -203,7 +209,9 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
     limitedDataUse: input.limitedDataUse,
     sendPosOrders: input.sendPosOrders,
     customEvents: input.customEvents,
-    ...(input.accessToken ? { token: { sealed: sealToken(input.accessToken, deps.encryptionKey), hint: tokenHint(input.accessToken) } } : {}),
+    ...(input.accessToken
+      ? { token: { sealed: sealToken(input.accessToken, deps.encryptionKey), hint: tokenHint(input.accessToken) } }
+      : {}),
     ...(connection ? { connection } : {}),
   });
   logger.info({ shop, changed: changedFields(current, input), verification, connectionState: saved.connectionState }, "settings saved");
@@ -267,8 +275,7 @@ export interface TestEventSent {
 }
 
 export type TestEventFailure =
-  | { reason: "not-set-up"; message: string }
-  | { reason: "meta"; testEventCode: string; answer: Extract<MetaAnswerView, { ok: false }> };
+  { reason: "not-set-up"; message: string } | { reason: "meta"; testEventCode: string; answer: Extract<MetaAnswerView, { ok: false }> };
 
 export type TestEventResult = Result<TestEventSent, TestEventFailure>;
 

@@ -29,7 +29,11 @@ import { primaryDomainOrigin } from "~/lib/primary-domain";
  * shop resource, whose `domain` is the primary domain's host; a payload without a usable one changes
  * nothing, and a shop without settings is not created. Idempotent: the same domain writes nothing.
  */
-export async function handleShopUpdate(db: Db, shop: string, payload: unknown): Promise<{ primaryDomain: string | null; changed: boolean }> {
+export async function handleShopUpdate(
+  db: Db,
+  shop: string,
+  payload: unknown,
+): Promise<{ primaryDomain: string | null; changed: boolean }> {
   const domain = typeof payload === "object" && payload !== null ? (payload as { domain?: unknown }).domain : undefined;
   const primaryDomain = primaryDomainOrigin(domain);
   if (primaryDomain === null) return { primaryDomain, changed: false };
@@ -48,12 +52,7 @@ export async function handleAppUninstalled(db: Db, shop: string): Promise<{ stop
 }
 
 /** Keeps the stored session's scope in step with what the merchant granted. */
-export async function handleScopesUpdate(
-  db: Db,
-  shop: string,
-  sessionId: string | undefined,
-  currentScopes: string[],
-): Promise<void> {
+export async function handleScopesUpdate(db: Db, shop: string, sessionId: string | undefined, currentScopes: string[]): Promise<void> {
   // No session: the shop uninstalled, or the delivery came from `shopify app webhook trigger`.
   if (!sessionId) return;
   await updateSessionScope(db, { shop, sessionId, scope: currentScopes.toString() });
@@ -152,7 +151,8 @@ export async function recordCustomerDataRequest(
   const customerKey = customerKeyOf(input.customer?.id);
   // Neither a customer ID nor an order: nothing of ours can be about this person, and an empty report
   // kept for every such delivery would only be noise.
-  if (!customerKey && matchableOrderIds(input.orderIds).length === 0) return { created: false, deliveries: 0, browserEvents: 0, storefrontEvents: 0 };
+  if (!customerKey && matchableOrderIds(input.orderIds).length === 0)
+    return { created: false, deliveries: 0, browserEvents: 0, storefrontEvents: 0 };
   const deliveries = await customerDataReport(db, input.shop, input.orderIds, input.customer);
   const eventIds = purchaseEventIds(matchableOrderIds(input.orderIds), deliveries);
   const browserEvents = eventIds.length > 0 ? await findBrowserEvents(db, { shop: input.shop, eventIds }) : [];

@@ -29,10 +29,7 @@ export interface ShopOverview {
 }
 
 export async function getShopOverview(db: Db, shop: string): Promise<ShopOverview> {
-  const [settings, groups] = await Promise.all([
-    findShopSettings(db, shop),
-    countShopDeliveriesByStatus(db, shop),
-  ]);
+  const [settings, groups] = await Promise.all([findShopSettings(db, shop), countShopDeliveriesByStatus(db, shop)]);
 
   const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
   for (const group of groups) {
@@ -103,7 +100,8 @@ export async function getHomeOverview(
       : null,
   });
 
-  const updatedMinutesAgo = quality.fetchedAt === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(quality.fetchedAt)) / 60_000));
+  const updatedMinutesAgo =
+    quality.fetchedAt === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(quality.fetchedAt)) / 60_000));
   return {
     shop: req.shop,
     connectionState,
@@ -113,6 +111,8 @@ export async function getHomeOverview(
     quality: { ...quality, updatedMinutesAgo },
     reporters,
     duplicatePixelSeenAt:
-      duplicateSeen && now.getTime() - duplicateSeen.getTime() < DUPLICATE_PIXEL_WINDOW_DAYS * 86_400_000 ? duplicateSeen.toISOString() : null,
+      duplicateSeen && now.getTime() - duplicateSeen.getTime() < DUPLICATE_PIXEL_WINDOW_DAYS * 86_400_000
+        ? duplicateSeen.toISOString()
+        : null,
   };
 }

@@ -5,7 +5,13 @@
 import { isIP } from "node:net";
 import type { Db } from "~/db.server";
 import { env } from "~/env.server";
-import { mapStorefrontEvent, parseEnvelope, MAX_EVENTS_PER_REQUEST, MAX_PAYLOAD_BYTES, type DropReason } from "~/lib/capi/map-storefront-event";
+import {
+  mapStorefrontEvent,
+  parseEnvelope,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_PAYLOAD_BYTES,
+  type DropReason,
+} from "~/lib/capi/map-storefront-event";
 import { err, ok, type Result } from "~/lib/result";
 import { logger } from "~/logger.server";
 import { recordBrowserEventSeen } from "~/models/browser-event.server";

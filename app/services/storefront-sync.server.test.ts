@@ -25,7 +25,8 @@ interface Call {
   variables: Record<string, unknown> | undefined;
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const ok = (data: unknown) => json({ data });
 
 function stubAdmin(answers: Record<string, Answer | Answer[]>) {
@@ -44,7 +45,10 @@ function stubAdmin(answers: Record<string, Answer | Answer[]>) {
 }
 
 const happy = () => ({
-  metaCapiAppInstallation: ok({ currentAppInstallation: { id: INSTALLATION }, shop: { primaryDomain: { url: "https://Shop.Example.com" } } }),
+  metaCapiAppInstallation: ok({
+    currentAppInstallation: { id: INSTALLATION },
+    shop: { primaryDomain: { url: "https://Shop.Example.com" } },
+  }),
   metaCapiSetStorefrontMetafields: ok({ metafieldsSet: { metafields: [{ key: "pixel_id" }], userErrors: [] } }),
   metaCapiCreateWebPixel: ok({ webPixelCreate: { webPixel: { id: PIXEL_GID, settings: "{}" }, userErrors: [] } }),
   metaCapiUpdateWebPixel: (variables: Record<string, unknown> | undefined) =>
@@ -62,7 +66,13 @@ describe("syncStorefront", () => {
       metafields: [
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "pixel_id", type: "single_line_text_field", value: "123456789012345" },
         // Canonical order, whatever order the admin passed them in.
-        { ownerId: INSTALLATION, namespace: "meta_pixel", key: "enabled_events", type: "json", value: '["PageView","AddToCart","Purchase"]' },
+        {
+          ownerId: INSTALLATION,
+          namespace: "meta_pixel",
+          key: "enabled_events",
+          type: "json",
+          value: '["PageView","AddToCart","Purchase"]',
+        },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "custom_events", type: "json", value: '["BookedTrialClass"]' },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "consent_mode", type: "single_line_text_field", value: "strict" },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "limited_data_use", type: "boolean", value: "true" },
@@ -91,7 +101,9 @@ describe("syncStorefront", () => {
   it("creates a new pixel when the stored one no longer exists", async () => {
     const stub = stubAdmin({
       ...happy(),
-      metaCapiUpdateWebPixel: ok({ webPixelUpdate: { webPixel: null, userErrors: [{ field: ["id"], message: "Web pixel not found", code: "NOT_FOUND" }] } }),
+      metaCapiUpdateWebPixel: ok({
+        webPixelUpdate: { webPixel: null, userErrors: [{ field: ["id"], message: "Web pixel not found", code: "NOT_FOUND" }] },
+      }),
     });
     const result = await syncStorefront(stub.admin, { ...SETTINGS, webPixelId: "gid://shopify/WebPixel/1" });
     expect(result).toEqual({ ok: true, value: { webPixelId: PIXEL_GID, primaryDomain: "https://shop.example.com" } });
@@ -101,7 +113,9 @@ describe("syncStorefront", () => {
   it("adopts the shop's existing pixel when creating says it is taken", async () => {
     const stub = stubAdmin({
       ...happy(),
-      metaCapiCreateWebPixel: ok({ webPixelCreate: { webPixel: null, userErrors: [{ field: null, message: "Web pixel is taken", code: "TAKEN" }] } }),
+      metaCapiCreateWebPixel: ok({
+        webPixelCreate: { webPixel: null, userErrors: [{ field: null, message: "Web pixel is taken", code: "TAKEN" }] },
+      }),
       metaCapiWebPixel: ok({ webPixel: { id: "gid://shopify/WebPixel/77" } }),
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
@@ -114,7 +128,10 @@ describe("syncStorefront", () => {
     const stub = stubAdmin({
       ...happy(),
       metaCapiSetStorefrontMetafields: ok({
-        metafieldsSet: { metafields: [], userErrors: [{ field: ["metafields", "0", "value"], message: "Value can't be blank", code: "BLANK" }] },
+        metafieldsSet: {
+          metafields: [],
+          userErrors: [{ field: ["metafields", "0", "value"], message: "Value can't be blank", code: "BLANK" }],
+        },
       }),
     });
     const result = await syncStorefront(stub.admin, SETTINGS);
@@ -126,7 +143,10 @@ describe("syncStorefront", () => {
     const stub = stubAdmin({
       ...happy(),
       metaCapiCreateWebPixel: ok({
-        webPixelCreate: { webPixel: null, userErrors: [{ field: ["settings"], message: "Settings are invalid", code: "INVALID_SETTINGS" }] },
+        webPixelCreate: {
+          webPixel: null,
+          userErrors: [{ field: ["settings"], message: "Settings are invalid", code: "INVALID_SETTINGS" }],
+        },
       }),
     });
     expect(await syncStorefront(stub.admin, SETTINGS)).toEqual({
@@ -171,7 +191,11 @@ describe("syncStorefront", () => {
 
   it("lets the library's re-authentication Response through", async () => {
     const redirect = new Response(null, { status: 302, headers: { Location: "/auth/login" } });
-    const stub = stubAdmin({ metaCapiAppInstallation: () => { throw redirect; } });
+    const stub = stubAdmin({
+      metaCapiAppInstallation: () => {
+        throw redirect;
+      },
+    });
     await expect(syncStorefront(stub.admin, SETTINGS)).rejects.toBe(redirect);
   });
 

@@ -104,7 +104,12 @@ export async function syncStorefront(admin: AdminGraphql, settings: StorefrontSe
   const ownerId = installation.value.currentAppInstallation?.id;
   if (!ownerId) return err(["Shopify did not return the app installation to store the settings on"]);
 
-  const metafields = await call(admin, SET_METAFIELDS, { metafields: metafieldInputs(ownerId, settings) }, "saving the storefront settings");
+  const metafields = await call(
+    admin,
+    SET_METAFIELDS,
+    { metafields: metafieldInputs(ownerId, settings) },
+    "saving the storefront settings",
+  );
   if (!metafields.ok) return metafields;
   const metafieldErrors = metafields.value.metafieldsSet?.userErrors ?? [];
   if (metafieldErrors.length > 0) return err(describeUserErrors("Shopify refused the storefront settings", metafieldErrors));
@@ -164,11 +169,7 @@ async function upsertWebPixel(admin: AdminGraphql, settings: StorefrontSettings)
   return id ? ok({ webPixelId: id }) : err(["Shopify did not return the new web pixel's ID"]);
 }
 
-async function updatePixel(
-  admin: AdminGraphql,
-  id: string,
-  webPixel: { settings: string },
-): Promise<StorefrontSyncResult | "not-found"> {
+async function updatePixel(admin: AdminGraphql, id: string, webPixel: { settings: string }): Promise<StorefrontSyncResult | "not-found"> {
   const updated = await call(admin, UPDATE_WEB_PIXEL, { id, webPixel }, "updating the web pixel");
   if (!updated.ok) {
     return updated.error.some((e) => /not (be )?found|does not exist|invalid id/i.test(e)) ? "not-found" : updated;

@@ -22,9 +22,7 @@ export const MAIN_THEME_SETTINGS_QUERY = `#graphql
     }
   }`;
 
-export type EmbedCheck =
-  | { state: AppEmbedState; themeName: string | null }
-  | { state: "error"; themeName: null; message: string };
+export type EmbedCheck = { state: AppEmbedState; themeName: string | null } | { state: "error"; themeName: null; message: string };
 
 // admin.graphql throws on GraphQL errors, but a body carrying them is still read as an error, not as "no theme".
 type ThemesResponse = { data?: MetaCapiMainThemeSettingsQuery; errors?: unknown };
@@ -60,7 +58,8 @@ function fileText(body: ThemeFile["body"] | undefined): string | null {
 
 // Shopify's client puts the GraphQL errors in the thrown error; only their gist is shown to the merchant.
 function describeAdminError(error: unknown): string {
-  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { body?: unknown }).body ?? "")}` : JSON.stringify(error);
+  const text =
+    error instanceof Error ? `${error.message} ${JSON.stringify((error as { body?: unknown }).body ?? "")}` : JSON.stringify(error);
   if (/access denied|read_themes|ACCESS_DENIED/i.test(text)) {
     return "The app is not allowed to read your theme yet. Open the app from Shopify admin → Apps to approve its updated permissions.";
   }

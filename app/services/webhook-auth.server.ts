@@ -168,7 +168,11 @@ export async function authenticateWebhook(
 }
 
 /** authenticateWebhook's checks, for any HTTP layer; refusals are thrown as WebhookRefusal. */
-export async function verifyWebhook(input: WebhookInput, expectedTopic: string, options: WebhookOptions = {}): Promise<AuthenticatedWebhook> {
+export async function verifyWebhook(
+  input: WebhookInput,
+  expectedTopic: string,
+  options: WebhookOptions = {},
+): Promise<AuthenticatedWebhook> {
   if (input.method !== "POST") throw new WebhookRefusal({ status: 405, statusText: "Method not allowed" });
   let rawBody: string;
   try {

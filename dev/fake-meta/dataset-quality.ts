@@ -68,7 +68,10 @@ const KNOWN_FIELDS = new Set([
 
 /** The first field name in `fields` Meta would not know, or null. */
 export function unknownQualityField(fields: string): string | null {
-  for (const name of fields.split(/[{},]/).map((f) => f.trim()).filter(Boolean)) {
+  for (const name of fields
+    .split(/[{},]/)
+    .map((f) => f.trim())
+    .filter(Boolean)) {
     if (!KNOWN_FIELDS.has(name)) return name;
   }
   return null;
@@ -119,7 +122,9 @@ export function datasetQualityBody(server: ReceivedEvent[], browser: BrowserCopy
       dedupe_key_feedback: [
         {
           dedupe_key: "event_id",
-          browser_events_with_dedupe_key: { percentage: browserCopies.length > 0 ? pct(browserCopies.filter((b) => b.eventId !== null).length, browserCopies.length) : 100 },
+          browser_events_with_dedupe_key: {
+            percentage: browserCopies.length > 0 ? pct(browserCopies.filter((b) => b.eventId !== null).length, browserCopies.length) : 100,
+          },
           server_events_with_dedupe_key: { percentage: pct(withId, events.length) },
           overall_browser_coverage_from_dedupe_key: { percentage: overall },
         },

@@ -240,10 +240,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       .catch((error: unknown) => {
         // Never let a bug in the fake take the test process down; answer like a Graph outage instead.
         const detail = error instanceof Error ? error.message : String(error);
-        send(
-          res,
-          graphError({ status: 500, code: 1, isTransient: true, message: `Fake Graph API failure: ${detail}` })
-        );
+        send(res, graphError({ status: 500, code: 1, isTransient: true, message: `Fake Graph API failure: ${detail}` }));
       })
       .finally(() => {
         inFlight--;
@@ -292,7 +289,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
           code: 100,
           message: `Unsupported ${method.toLowerCase()} request: only POST is served on /events`,
           headers: { allow: "POST" },
-        })
+        }),
       );
     }
     const [, version, pixelId] = route;
@@ -326,7 +323,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
             isTransient: fault.isTransient ?? false,
             message: fault.message ?? defaultMessage(fault.code),
             headers: fault.headers,
-          })
+          }),
         );
       }
       if (!(await sleep(fault.ms))) return;
@@ -340,7 +337,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
           message: `Request body is larger than ${MAX_BODY_BYTES} bytes`,
           title: "Request Too Large",
           userMsg: "Send fewer events per request.",
-        })
+        }),
       );
     }
     if (!parsed || "error" in parsed) {
@@ -363,9 +360,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
     if (!Array.isArray(data)) return graphError(invalid("param data must be an array"));
     if (data.length === 0) return graphError(invalid("param data must be a non-empty array"));
     if (data.length > MAX_EVENTS_PER_REQUEST) {
-      return graphError(
-        invalid(`param data must contain at most ${MAX_EVENTS_PER_REQUEST} events, got ${data.length}`)
-      );
+      return graphError(invalid(`param data must contain at most ${MAX_EVENTS_PER_REQUEST} events, got ${data.length}`));
     }
 
     const receivedAt = now();
@@ -391,11 +386,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       });
     }
     const fbtraceId = newTraceId();
-    return json(
-      200,
-      { events_received: data.length, messages: [], fbtrace_id: fbtraceId },
-      { "x-fb-trace-id": fbtraceId }
-    );
+    return json(200, { events_received: data.length, messages: [], fbtrace_id: fbtraceId }, { "x-fb-trace-id": fbtraceId });
   }
 
   // GET /{version}/dataset_quality (Meta's Dataset Quality API), over the server events received for the dataset.
@@ -407,11 +398,22 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
     }
     if (fault?.kind === "http") return httpAnswer(fault);
     if (fault?.kind === "graph-error") {
-      return graphError({ status: fault.status ?? 400, code: fault.code, subcode: fault.subcode, isTransient: fault.isTransient ?? false, message: fault.message ?? defaultMessage(fault.code) });
+      return graphError({
+        status: fault.status ?? 400,
+        code: fault.code,
+        subcode: fault.subcode,
+        isTransient: fault.isTransient ?? false,
+        message: fault.message ?? defaultMessage(fault.code),
+      });
     }
     if (fault?.kind === "delay" && !(await sleep(fault.ms))) return null;
     if (req.method !== "GET") {
-      return graphError({ status: 405, code: 100, message: `Unsupported ${(req.method ?? "").toLowerCase()} request: only GET is served on /dataset_quality`, headers: { allow: "GET" } });
+      return graphError({
+        status: 405,
+        code: 100,
+        message: `Unsupported ${(req.method ?? "").toLowerCase()} request: only GET is served on /dataset_quality`,
+        headers: { allow: "GET" },
+      });
     }
     const params = Object.fromEntries(url.searchParams);
     const datasetId = params.dataset_id ?? "";
@@ -470,7 +472,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "action_source is required",
         "Invalid Action Source",
-        `action_source must be one of ${[...ACTION_SOURCES].join(", ")}.`
+        `action_source must be one of ${[...ACTION_SOURCES].join(", ")}.`,
       );
     }
 
@@ -481,7 +483,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "event_source_url must be an http or https URL",
         "Invalid Event Source URL",
-        "event_source_url must begin with http:// or https://."
+        "event_source_url must begin with http:// or https://.",
       );
     }
     if (event.opt_out !== undefined && typeof event.opt_out !== "boolean") {
@@ -494,7 +496,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "user_data is required",
         "Missing Customer Information",
-        "user_data must be an object with at least one customer information parameter."
+        "user_data must be an object with at least one customer information parameter.",
       );
     }
     const userData = event.user_data;
@@ -503,22 +505,21 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
         return invalid(
           "event_source_url is required for website events",
           "Missing Event Source URL",
-          "Website events need event_source_url."
+          "Website events need event_source_url.",
         );
       }
       if (typeof userData.client_user_agent !== "string" || userData.client_user_agent.trim() === "") {
         return invalid(
           "client_user_agent is required for website events",
           "Missing Client User Agent",
-          "Website events need user_data.client_user_agent."
+          "Website events need user_data.client_user_agent.",
         );
       }
     }
     const userDataRejection = checkUserData(userData);
     if (userDataRejection) return userDataRejection;
 
-    if (event.custom_data !== undefined && !isRecord(event.custom_data))
-      return invalid("custom_data must be an object");
+    if (event.custom_data !== undefined && !isRecord(event.custom_data)) return invalid("custom_data must be an object");
     if (event.event_name === "Purchase") return checkPurchase(event.custom_data);
     return null;
   }
@@ -528,14 +529,14 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "event_time must be a Unix timestamp in whole seconds",
         "Invalid Event Time",
-        "event_time must be an integer number of seconds since the epoch."
+        "event_time must be an integer number of seconds since the epoch.",
       );
     }
     if (value > MAX_PLAUSIBLE_SECONDS) {
       return invalid(
         "event_time must be in seconds, not milliseconds",
         "Invalid Event Time",
-        "event_time looks like milliseconds; send seconds."
+        "event_time looks like milliseconds; send seconds.",
       );
     }
     const maxAge = actionSource === "physical_store" ? MAX_PHYSICAL_STORE_AGE_SECONDS : MAX_EVENT_AGE_SECONDS;
@@ -554,7 +555,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "event_time is in the future",
         "Event Timestamp In The Future",
-        "The timestamp for this event is in the future. Use the time the event actually happened."
+        "The timestamp for this event is in the future. Use the time the event actually happened.",
       );
     }
     return null;
@@ -570,7 +571,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "data_processing_options_country is required with LDU",
         "Limited Data Use Selection Required",
-        "Send data_processing_options_country (0 lets Meta geolocate) together with LDU."
+        "Send data_processing_options_country (0 lets Meta geolocate) together with LDU.",
       );
     }
     return null;
@@ -606,7 +607,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "fbp is incorrectly formatted",
         "Browser ID Incorrectly Formatted",
-        "The fbp parameter must look like fb.1.<creation time in ms>.<random number>."
+        "The fbp parameter must look like fb.1.<creation time in ms>.<random number>.",
       );
     }
     if (isPresent(userData.client_ip_address)) {
@@ -614,7 +615,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
         return invalid(
           "client_ip_address must be a valid IPv4 or IPv6 address",
           "Invalid IP Address",
-          "client_ip_address must be the shopper's IPv4 or IPv6 address, without spaces."
+          "client_ip_address must be the shopper's IPv4 or IPv6 address, without spaces.",
         );
       }
     }
@@ -637,13 +638,12 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
     const data = isRecord(customData) ? customData : {};
     const value = data.value;
     const numeric =
-      (typeof value === "number" && Number.isFinite(value)) ||
-      (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()));
+      (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()));
     if (!numeric) {
       return invalid(
         "custom_data.value is required for Purchase events",
         "Missing Purchase Value",
-        "Purchase events need custom_data.value as a number."
+        "Purchase events need custom_data.value as a number.",
       );
     }
     const currency = data.currency;
@@ -651,7 +651,7 @@ export async function startFakeGraphApi(opts: FakeGraphApiOptions = {}): Promise
       return invalid(
         "custom_data.currency must be a valid ISO 4217 code",
         "Invalid Currency Code",
-        "Purchase events need custom_data.currency as a three-letter ISO 4217 code, such as USD."
+        "Purchase events need custom_data.currency as a three-letter ISO 4217 code, such as USD.",
       );
     }
     return null;
@@ -823,9 +823,7 @@ function defaultMessage(code: number): string {
   };
   return `(#${code}) ${
     known[code] ??
-    (code >= 80000 && code <= 80014
-      ? "There have been too many calls. Please wait a bit and try again."
-      : "Fake Graph API error")
+    (code >= 80000 && code <= 80014 ? "There have been too many calls. Please wait a bit and try again." : "Fake Graph API error")
   }`;
 }
 

@@ -81,8 +81,20 @@ export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMet
       ...pixel
         .events()
         .filter((e) => e.pixelId !== null && e.eventName !== null)
-        .map((e) => ({ source: "browser" as const, pixelId: e.pixelId!, eventName: e.eventName!, eventId: e.eventId, receivedAt: e.receivedAt })),
-      ...graph.received().map((e) => ({ source: "server" as const, pixelId: e.pixelId, eventName: e.eventName, eventId: e.eventId, receivedAt: e.receivedAt })),
+        .map((e) => ({
+          source: "browser" as const,
+          pixelId: e.pixelId!,
+          eventName: e.eventName!,
+          eventId: e.eventId,
+          receivedAt: e.receivedAt,
+        })),
+      ...graph.received().map((e) => ({
+        source: "server" as const,
+        pixelId: e.pixelId,
+        eventName: e.eventName,
+        eventId: e.eventId,
+        receivedAt: e.receivedAt,
+      })),
     ]);
 
   let pixelUrl = "";

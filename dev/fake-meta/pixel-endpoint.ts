@@ -84,7 +84,8 @@ export function createPixelRecorder(opts: { now?: () => Date } = {}): PixelRecor
 
   return {
     handle,
-    events: () => events.map((e) => ({ ...e, receivedAt: new Date(e.receivedAt), customData: { ...e.customData }, params: { ...e.params } })),
+    events: () =>
+      events.map((e) => ({ ...e, receivedAt: new Date(e.receivedAt), customData: { ...e.customData }, params: { ...e.params } })),
     reset() {
       events = [];
     },

@@ -86,7 +86,10 @@ export function interceptAdminApi(): AdminApiMock {
 
   return {
     on(operationName, answer) {
-      handlers.set(operationName, typeof answer === "function" ? (call) => ({ data: (answer as AdminHandler)(call) }) : () => ({ data: answer }));
+      handlers.set(
+        operationName,
+        typeof answer === "function" ? (call) => ({ data: (answer as AdminHandler)(call) }) : () => ({ data: answer }),
+      );
     },
     failWith(operationName, message) {
       handlers.set(operationName, () => ({ errors: [{ message }] }));
@@ -126,7 +129,10 @@ export function answerStorefrontSync(api: AdminApiMock, opts: { webPixelId?: str
     webPixelCreate: { webPixel: { id, settings: (call.variables?.webPixel as { settings: string }).settings }, userErrors: [] },
   }));
   api.on("metaCapiUpdateWebPixel", (call) => ({
-    webPixelUpdate: { webPixel: { id: String(call.variables?.id), settings: (call.variables?.webPixel as { settings: string }).settings }, userErrors: [] },
+    webPixelUpdate: {
+      webPixel: { id: String(call.variables?.id), settings: (call.variables?.webPixel as { settings: string }).settings },
+      userErrors: [],
+    },
   }));
   api.on("metaCapiWebPixel", { webPixel: { id } });
 }

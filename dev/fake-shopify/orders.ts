@@ -7,7 +7,13 @@ import { LosslessNumber, parse, stringify } from "lossless-json";
 const base = parse(readFileSync(new URL("./orders-paid.json", import.meta.url), "utf8")) as Record<string, unknown>;
 
 /** The orders/paid body as Shopify would send it, as raw JSON text (IDs may be 18-digit numbers). */
-export function paidOrderJson(overrides: { id: string; paidAt?: Date; email?: string; test?: boolean; noteAttributes?: { name: string; value: string }[] }): string {
+export function paidOrderJson(overrides: {
+  id: string;
+  paidAt?: Date;
+  email?: string;
+  test?: boolean;
+  noteAttributes?: { name: string; value: string }[];
+}): string {
   const paidAt = (overrides.paidAt ?? new Date()).toISOString();
   const order = {
     ...base,

@@ -37,7 +37,12 @@ export const PRODUCT = {
     { id: 41234567890124, title: "Silver", price: 10999 },
   ],
 };
-export const OTHER_PRODUCT = { id: 7234567890999, handle: "lens-cloth", title: "Lens cloth", variants: [{ id: 41234567890999, title: "Default", price: 500 }] };
+export const OTHER_PRODUCT = {
+  id: 7234567890999,
+  handle: "lens-cloth",
+  title: "Lens cloth",
+  variants: [{ id: 41234567890999, title: "Default", price: 500 }],
+};
 const CATALOG = [PRODUCT, OTHER_PRODUCT];
 
 /**
@@ -116,7 +121,11 @@ export async function forwardToAppProxy(
   if (input.contentType) headers["Content-Type"] = input.contentType;
   if (input.userAgent) headers["User-Agent"] = input.userAgent;
   const response = await fetch(url, { method: "POST", headers, body: new Uint8Array(input.body) });
-  return { status: response.status, contentType: response.headers.get("content-type") ?? "application/json", body: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "application/json",
+    body: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 /** One POST to the app proxy as the app would receive it. */
@@ -306,7 +315,11 @@ function liquidEngine(): Liquid {
   );
   engine.registerFilter("asset_url", (name: unknown) => `/assets/${String(name)}`);
   // Shopify's sha256: the lowercase hex digest of the string's UTF-8 bytes.
-  engine.registerFilter("sha256", (value: unknown) => createHash("sha256").update(String(value ?? "")).digest("hex"));
+  engine.registerFilter("sha256", (value: unknown) =>
+    createHash("sha256")
+      .update(String(value ?? ""))
+      .digest("hex"),
+  );
   engine.registerFilter("money_without_currency", (cents: unknown) => (Number(cents) / 100).toFixed(2));
   return engine;
 }
@@ -443,7 +456,13 @@ ${options.bodyHtml ?? ""}
 </body></html>`;
   }
 
-  function send(res: ServerResponse, status: number, body: string | object, type = "application/json", headers: Record<string, string> = {}) {
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: string | object,
+    type = "application/json",
+    headers: Record<string, string> = {},
+  ) {
     res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store", ...headers });
     res.end(typeof body === "string" ? body : JSON.stringify(body));
   }
@@ -478,7 +497,11 @@ ${options.bodyHtml ?? ""}
       }
       // Shopify's app proxy: same origin for the storefront, so no CORS; the app answers 202 when accepted.
       if (/^\/apps\/[\w-]+\/events$/.test(path) && req.method === "POST") {
-        proxyRequests.push({ path, contentType: req.headers["content-type"] ?? "", body: JSON.parse(raw.toString("utf8")) as ProxyRequest["body"] });
+        proxyRequests.push({
+          path,
+          contentType: req.headers["content-type"] ?? "",
+          body: JSON.parse(raw.toString("utf8")) as ProxyRequest["body"],
+        });
         if (options.appProxy) {
           const answer = await forwardToAppProxy(options.appProxy, {
             shop: shopDomain,
@@ -571,19 +594,35 @@ ${options.bodyHtml ?? ""}
     proxyRequests,
     proxyEvents,
     waitForProxyEvents: (names, timeoutMs) =>
-      eventually(() => {
-        const seen = proxyEvents();
-        return names.every((n) => seen.some((e) => e.event_name === n)) ? seen : null;
-      }, `proxy events ${names.join(", ")} (seen: ${proxyEvents().map((e) => e.event_name).join(", ") || "none"})`, timeoutMs),
+      eventually(
+        () => {
+          const seen = proxyEvents();
+          return names.every((n) => seen.some((e) => e.event_name === n)) ? seen : null;
+        },
+        `proxy events ${names.join(", ")} (seen: ${
+          proxyEvents()
+            .map((e) => e.event_name)
+            .join(", ") || "none"
+        })`,
+        timeoutMs,
+      ),
     requests,
     external,
     fbqCalls,
     events,
     waitForEvents: (names, timeoutMs) =>
-      eventually(() => {
-        const seen = events();
-        return names.every((n) => seen.some((e) => e.name === n)) ? seen : null;
-      }, `fbq events ${names.join(", ")} (seen: ${events().map((e) => e.name).join(", ") || "none"})`, timeoutMs),
+      eventually(
+        () => {
+          const seen = events();
+          return names.every((n) => seen.some((e) => e.name === n)) ? seen : null;
+        },
+        `fbq events ${names.join(", ")} (seen: ${
+          events()
+            .map((e) => e.name)
+            .join(", ") || "none"
+        })`,
+        timeoutMs,
+      ),
     async attach(context, attachOptions = {}) {
       const meta = attachOptions.meta ?? "fake";
       const log = await offline(context, {
@@ -663,7 +702,11 @@ export function addToCartByFetch(page: Page, variantId: number = PRODUCT.variant
 }
 
 /** Adds to cart with XMLHttpRequest (older themes). Resolves with the status and raw answer. */
-export function addToCartByXhr(page: Page, variantId: number = PRODUCT.variants[0].id, quantity = 1): Promise<{ status: number; body: string }> {
+export function addToCartByXhr(
+  page: Page,
+  variantId: number = PRODUCT.variants[0].id,
+  quantity = 1,
+): Promise<{ status: number; body: string }> {
   return page.evaluate(
     ([id, q]) =>
       (window as unknown as { theme: { addByXhr(a: number, b: number): Promise<{ status: number; body: string }> } }).theme.addByXhr(id, q),

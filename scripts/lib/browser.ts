@@ -8,7 +8,16 @@
 //   const problems = watchPage(page);                 // console errors/warnings and uncaught exceptions
 //   await chromium.close();                           // afterAll; kills the process if it hangs
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type BrowserServer, type ConsoleMessage, type Page, type Route } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type BrowserServer,
+  type ConsoleMessage,
+  type Page,
+  type Route,
+} from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -18,7 +18,10 @@ export function ensureBuild(log: (line: string) => void): void {
 
 // Generation copies the schema next to each client; a copy that differs in more than layout is stale.
 function clientsStale(): boolean {
-  const squash = (path: string) => readFileSync(path, "utf8").replace(/\/\/.*$/gm, "").replace(/\s+/g, "");
+  const squash = (path: string) =>
+    readFileSync(path, "utf8")
+      .replace(/\/\/.*$/gm, "")
+      .replace(/\s+/g, "");
   const pairs = [
     ["prisma/schema.prisma", "node_modules/.prisma/client/schema.prisma"],
     ["prisma/postgres/schema.prisma", "node_modules/.prisma/client-pg/schema.prisma"],

@@ -11,8 +11,14 @@ export function ensureChromium(log = (line) => console.log(line)) {
     throw new Error(`No Chromium at ${path}: install Debian's chromium package (apt-get install -y chromium) or set CHROMIUM_PATH`);
   }
   log("Chromium is missing: installing Debian's chromium package (once)…");
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "chromium"]]) {
-    const result = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "chromium"],
+  ]) {
+    const result = spawnSync("apt-get", args, {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed; install chromium by hand or set CHROMIUM_PATH`);
   }
   if (!existsSync(path)) throw new Error(`apt-get installed chromium, but ${path} is still missing`);

@@ -40,7 +40,8 @@ export async function createScratchDatabase(kind: DatabaseKind, opts: ScratchOpt
 }
 
 async function createSqlite(opts: ScratchOptions): Promise<ScratchDatabase> {
-  const file = opts.sqliteFile ?? join(tmpdir(), `${opts.prefix ?? "capi-scratch"}-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
+  const file =
+    opts.sqliteFile ?? join(tmpdir(), `${opts.prefix ?? "capi-scratch"}-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
   const url = `file:${file}`;
   const cleanup = async () => {
     await Promise.all(["", "-wal", "-shm", "-journal"].map((suffix) => rm(file + suffix, { force: true })));
@@ -104,9 +105,7 @@ async function admin(adminUrl: string, sql: string, hint?: string): Promise<void
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(
-      `This needs a PostgreSQL server at ${adminUrl}${hint ? ` (set ${hint} to use another)` : ""}: ${String(error)}`,
-    );
+    throw new Error(`This needs a PostgreSQL server at ${adminUrl}${hint ? ` (set ${hint} to use another)` : ""}: ${String(error)}`);
   }
   try {
     await client.query(sql);

@@ -148,7 +148,8 @@ describe("home", () => {
         keys: i % 3 === 0 ? ["em", "ph", "client_user_agent", "client_ip_address", "external_id"] : undefined,
       });
     }
-    for (const h of [20, 50, 90]) await createDelivery(app.db, { shop: SHOP, status: "failed", errorCode: 100, errorSubcode: 2804050, createdAt: hoursAgo(h) });
+    for (const h of [20, 50, 90])
+      await createDelivery(app.db, { shop: SHOP, status: "failed", errorCode: 100, errorSubcode: 2804050, createdAt: hoursAgo(h) });
     await createDelivery(app.db, { shop: SHOP, status: "pending", createdAt: hoursAgo(0.1) });
     await createDelivery(app.db, { shop: SHOP, status: "skipped", reasonCode: "test_order", createdAt: hoursAgo(30) });
 
@@ -173,8 +174,12 @@ describe("home", () => {
   });
 
   it("shows both reporters per event, in words that say what the app can see", async () => {
-    await seedConnectedShop({ enabledEvents: "PageView,Purchase", customEvents: JSON.stringify([{ name: "BookedTrialClass", enabled: true }]) });
-    for (const status of ["sent", "sent", "pending"] as const) await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: hoursAgo(2) });
+    await seedConnectedShop({
+      enabledEvents: "PageView,Purchase",
+      customEvents: JSON.stringify([{ name: "BookedTrialClass", enabled: true }]),
+    });
+    for (const status of ["sent", "sent", "pending"] as const)
+      await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: hoursAgo(2) });
     await createStorefrontEvent(app.db, { shop: SHOP, eventName: "BookedTrialClass", status: "sent", createdAt: hoursAgo(3) });
     const paired = await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: hoursAgo(1) });
     await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: hoursAgo(4) });
@@ -202,11 +207,19 @@ describe("home", () => {
   });
 
   it("puts a broken connection first, in plain words", async () => {
-    await seedConnectedShop({ connectionState: "broken", connectionError: "Error validating access token: Session has expired on Saturday" });
+    await seedConnectedShop({
+      connectionState: "broken",
+      connectionError: "Error validating access token: Session has expired on Saturday",
+    });
     await open("/app");
     const banner = page.getByText("Meta is refusing your connection: purchases are on hold");
     await expect.poll(() => banner.isVisible()).toBe(true);
-    expect(await page.getByText(/Meta said: "Error validating access token: Session has expired on Saturday"/).first().isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(/Meta said: "Error validating access token: Session has expired on Saturday"/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
   });
 });
 
@@ -214,7 +227,9 @@ describe("Meta's verdict", () => {
   it("shows Meta's figures beside our estimate with a fix per weak point, and what to do about a token without access", async () => {
     await seedConnectedShop();
     // Two of three purchases without Meta's browser IDs: a weak point whose fix is the theme embed.
-    const events = ["5001", "5002", "5003"].map((id, i) => JSON.parse(purchasePayload(id, i === 0 ? undefined : ["em", "ph", "client_ip_address", "client_user_agent"])));
+    const events = ["5001", "5002", "5003"].map((id, i) =>
+      JSON.parse(purchasePayload(id, i === 0 ? undefined : ["em", "ph", "client_ip_address", "client_user_agent"])),
+    );
     const sent = await fetch(`${fake.url}/v25.0/${PIXEL}/events`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -266,7 +281,9 @@ describe("settings", () => {
     await page.getByLabel("Limited Data Use (US state privacy laws)").check();
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.getByText("Settings saved").first().isVisible()).toBe(true);
-    expect(await page.getByText(/Meta accepted a test event with these settings \(events received: 1, fbtrace_id A/).isVisible()).toBe(true);
+    expect(await page.getByText(/Meta accepted a test event with these settings \(events received: 1, fbtrace_id A/).isVisible()).toBe(
+      true,
+    );
     expect(await page.getByText("Your storefront (theme embed and checkout pixel) was updated.").isVisible()).toBe(true);
     expect(await toasts(page)).toContain("Settings saved");
     expect(await page.getByLabel("Conversions API access token").inputValue()).toBe("");
@@ -291,7 +308,12 @@ describe("settings", () => {
     fake.expireToken(PIXEL);
     await page.getByRole("button", { name: "Send a test event" }).click();
     await expect.poll(() => page.getByText("Meta no longer accepts your access token").first().isVisible()).toBe(true);
-    expect(await page.getByText(/Generate a new token in Meta Events Manager/).first().isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(/Generate a new token in Meta Events Manager/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     expect(await page.getByText(/Meta error 190\/463 · fbtrace_id/).isVisible()).toBe(true);
     await screenshot("settings-meta-refused");
 
@@ -377,7 +399,10 @@ describe("settings save bar", () => {
     expect(await name.inputValue()).toBe("BookedTrialClass");
     const row = await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
     expect(JSON.parse(row.customEvents!)).toEqual([{ name: "BookedTrialClass", enabled: true }]);
-    const metafields = app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{ key: string; value: string }>;
+    const metafields = app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{
+      key: string;
+      value: string;
+    }>;
     expect(JSON.parse(metafields.find((m) => m.key === "custom_events")!.value)).toEqual(["BookedTrialClass"]);
 
     // Switching it off is a change to save, like a standard event's switch.
@@ -436,7 +461,8 @@ describe("deliveries", () => {
     });
     await createDelivery(app.db, { shop: SHOP, status: "skipped", orderName: "#1045", reasonCode: "test_order", createdAt: hoursAgo(3) });
     await createDelivery(app.db, { shop: SHOP, status: "pending", attempts: 0, orderName: "#1044", createdAt: hoursAgo(0.1) });
-    for (let i = 0; i < 8; i++) await createDelivery(app.db, { shop: SHOP, status: "sent", orderName: `#10${30 + i}`, createdAt: hoursAgo(5 + i) });
+    for (let i = 0; i < 8; i++)
+      await createDelivery(app.db, { shop: SHOP, status: "sent", orderName: `#10${30 + i}`, createdAt: hoursAgo(5 + i) });
     await createDelivery(app.db, { shop: OTHER_SHOP, status: "failed", orderName: "#9999", createdAt: hoursAgo(0.2) });
 
     await open("/app/deliveries");
@@ -476,14 +502,21 @@ describe("deliveries", () => {
       keys: ["em", "ph", "fn", "ln", "ct", "country", "client_ip_address", "client_user_agent", "fbp"],
       createdAt: hoursAgo(3),
     });
-    await app.db.browserEvent.create({ data: { shop: SHOP, eventName: "Purchase", eventId: failed.eventId, source: "web-pixel", seenAt: hoursAgo(3) } });
+    await app.db.browserEvent.create({
+      data: { shop: SHOP, eventName: "Purchase", eventId: failed.eventId, source: "web-pixel", seenAt: hoursAgo(3) },
+    });
     const foreign = await createDelivery(app.db, { shop: OTHER_SHOP, status: "failed", orderName: "#7777", errorCode: 190 });
 
     await open("/app/deliveries");
     await page.getByRole("link", { name: "#1046" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Timeline" }).isVisible()).toBe(true);
     expect(await page.getByText("Meta no longer accepts your access token").first().isVisible()).toBe(true);
-    expect(await page.getByText(/What to do:/).first().isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(/What to do:/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     expect(await page.getByText(/fbtrace_id AExpiredTrace · Meta error 190\/463/).isVisible()).toBe(true);
     const timeline = (await page.getByTestId("timeline").textContent())!;
     expect(timeline).toMatch(/Recorded from Shopify's paid-order notification.*Meta rejected it \(1 attempt\)/);

@@ -41,7 +41,9 @@ beforeAll(async () => {
   if (!connected.ok) throw new Error(connected.error.join("; "));
   expect(await saveCustomEvents(db, SHOP, [{ name: CUSTOM, enabled: true }])).toEqual({ ok: true });
   // The offline session installing the app stores: the app proxy takes events only for installed shops.
-  await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" } });
+  await db.session.create({
+    data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" },
+  });
 
   server = await startApp("server", appEnv({ DATABASE_URL: database.url, META_GRAPH_API_URL: meta.graphUrl }));
   cleanups.push(() => killHard(server));
@@ -81,7 +83,8 @@ it("a custom event round-trips from the storefront API to Meta from both sides, 
   await store.waitForProxyEvents(["PageView"]);
 
   const tracked = await page.evaluate(
-    (name) => (window as unknown as { metaCapi: { track(a: string, b: object): string } }).metaCapi.track(name, { value: 20, currency: "USD" }),
+    (name) =>
+      (window as unknown as { metaCapi: { track(a: string, b: object): string } }).metaCapi.track(name, { value: 20, currency: "USD" }),
     CUSTOM,
   );
   expect(tracked).not.toBe("");
@@ -101,10 +104,18 @@ it("a custom event round-trips from the storefront API to Meta from both sides, 
     return mine.length >= 2 ? mine : null;
   }, "both custom events at the pixel endpoint");
   // Server side: the worker sent the copies the app proxy recorded to the Conversions API.
-  await waitFor(() => meta.graph.received().filter((e) => e.eventName === CUSTOM).length >= 2, 20_000, "both server copies at the Graph API");
+  await waitFor(
+    () => meta.graph.received().filter((e) => e.eventName === CUSTOM).length >= 2,
+    20_000,
+    "both server copies at the Graph API",
+  );
   await meta.graph.idle();
   // A positive signal that anything still queued has gone: the storefront ledger has nothing left to send.
-  await waitFor(async () => (await db.storefrontEvent.count({ where: { shop: SHOP, status: { not: "sent" } } })) === 0, 20_000, "the storefront ledger drained");
+  await waitFor(
+    async () => (await db.storefrontEvent.count({ where: { shop: SHOP, status: { not: "sent" } } })) === 0,
+    20_000,
+    "the storefront ledger drained",
+  );
   await meta.graph.idle();
 
   expect(browser.map((e) => [e.pixelId, e.eventId]).sort()).toEqual(ids.map((id) => [PIXEL, id]).sort());

@@ -7,14 +7,7 @@ import { customerKeyOf } from "~/lib/capi/customer-key";
 import { hashUserField, normalizeEmail } from "~/lib/capi/normalize";
 import { eventually } from "../helpers/browser";
 import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
-import {
-  PIXEL_ID,
-  PRODUCT,
-  addToCartByFetch,
-  addToCartByXhr,
-  decideConsent,
-  settle,
-} from "../helpers/storefront";
+import { PIXEL_ID, PRODUCT, addToCartByFetch, addToCartByXhr, decideConsent, settle } from "../helpers/storefront";
 
 const PRODUCT_ID = String(PRODUCT.id);
 const VARIANT = PRODUCT.variants[0];
@@ -68,7 +61,12 @@ describe("storefront events", () => {
     const s = await shop({ metafields: { limited_data_use: true } });
     await s.page.goto(s.store.url);
     await s.store.waitForEvents(["PageView"]);
-    expect(s.store.fbqCalls().map((c) => c.args).slice(0, 3)).toEqual([
+    expect(
+      s.store
+        .fbqCalls()
+        .map((c) => c.args)
+        .slice(0, 3),
+    ).toEqual([
       ["set", "autoConfig", false, PIXEL_ID],
       ["dataProcessingOptions", ["LDU"], 0, 0],
       ["init", PIXEL_ID, {}],

@@ -5,14 +5,7 @@ import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
 import { eventually } from "../helpers/browser";
 import { expectQuiet, FBCLID, META_SCRIPT, useStorefrontSessions } from "../helpers/storefront-suite";
-import {
-  PRODUCT,
-  addToCartByFetch,
-  cookieValue,
-  decideConsent,
-  settle,
-} from "../helpers/storefront";
-
+import { PRODUCT, addToCartByFetch, cookieValue, decideConsent, settle } from "../helpers/storefront";
 
 const { shop } = useStorefrontSessions();
 
@@ -231,14 +224,21 @@ describe("bad input: the storefront keeps working and nothing is sent with a bad
     expect(s.store.cart.attributes).toMatchObject({ _mc_consent: "granted", _fbc: expect.stringContaining(FBCLID) });
     // Calls wait in the stub's queue; none of them ever had an empty or invented ID.
     const queued = await s.page.evaluate(() =>
-      ((window as unknown as { fbq: { queue: ArrayLike<unknown>[] } }).fbq.queue ?? []).map((a) => JSON.parse(JSON.stringify(Array.from(a)))),
+      ((window as unknown as { fbq: { queue: ArrayLike<unknown>[] } }).fbq.queue ?? []).map((a) =>
+        JSON.parse(JSON.stringify(Array.from(a))),
+      ),
     );
     const ids = (queued as unknown[][]).filter((a) => a[0] === "trackSingle").map((a) => (a[4] as { eventID: string }).eventID);
     expect(ids.length).toBe(3);
     for (const id of ids) expect(id).toMatch(STOREFRONT_EVENT_ID);
     // The shopper Meta's script cannot see still reaches Meta: the server copies carry the same IDs.
     await s.store.waitForProxyEvents(["PageView", "ViewContent", "AddToCart"]);
-    expect(s.store.proxyEvents().map((e) => e.event_id).sort()).toEqual([...ids].sort());
+    expect(
+      s.store
+        .proxyEvents()
+        .map((e) => e.event_id)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(await s.page.textContent("#theme-ready")).toBe("ok");
     expectQuiet(s, [META_SCRIPT]);
   });

@@ -6,7 +6,16 @@ import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
 import { eventually } from "../helpers/browser";
 import { expectQuiet, FBCLID, useStorefrontSessions } from "../helpers/storefront-suite";
-import { PIXEL_ID, PRODUCT, addToCartByFetch, cookieValue, decideConsent, settle, type ProxyEvent, type TrackedEvent } from "../helpers/storefront";
+import {
+  PIXEL_ID,
+  PRODUCT,
+  addToCartByFetch,
+  cookieValue,
+  decideConsent,
+  settle,
+  type ProxyEvent,
+  type TrackedEvent,
+} from "../helpers/storefront";
 
 const PRODUCT_ID = String(PRODUCT.id);
 const CUSTOM = "BookedTrialClass";
@@ -15,10 +24,10 @@ const { shop } = useStorefrontSessions();
 
 /** `window.metaCapi.track(...)` in the page; resolves with what it returned (the event ID, or ""). */
 function track(page: Page, name: unknown, data?: unknown): Promise<string> {
-  return page.evaluate(
-    ([n, d]) => (window as unknown as { metaCapi: { track(a: unknown, b: unknown): string } }).metaCapi.track(n, d),
-    [name, data] as const,
-  );
+  return page.evaluate(([n, d]) => (window as unknown as { metaCapi: { track(a: unknown, b: unknown): string } }).metaCapi.track(n, d), [
+    name,
+    data,
+  ] as const);
 }
 
 function byId(events: ProxyEvent[], id: unknown): ProxyEvent | undefined {
@@ -89,9 +98,17 @@ describe("the server copy of each storefront event", () => {
     }, CUSTOM);
     await eventually(() => s.store.proxyEvents().length === 26, "26 events at the proxy");
     expect(s.store.proxyRequests.map((r) => r.body.events.length)).toEqual([1, 20, 5]);
-    expect(s.store.proxyEvents().slice(1).map((e) => e.event_id)).toEqual(ids);
+    expect(
+      s.store
+        .proxyEvents()
+        .slice(1)
+        .map((e) => e.event_id),
+    ).toEqual(ids);
     await eventually(() => s.store.events().length === 26, "26 fbq events");
-    const fbqIds = s.store.events().filter((e) => e.name === CUSTOM).map((e) => String(e.eventID));
+    const fbqIds = s.store
+      .events()
+      .filter((e) => e.name === CUSTOM)
+      .map((e) => String(e.eventID));
     expect(fbqIds.sort()).toEqual([...ids].sort());
   });
 
@@ -218,7 +235,7 @@ metaCapi.track(${JSON.stringify(CUSTOM)}, { value: "19.90", plan: "monthly" });<
     expectQuiet(s);
   });
 
-  it("a shopper who declined: track answers \"\" and nothing goes anywhere", async () => {
+  it('a shopper who declined: track answers "" and nothing goes anywhere', async () => {
     const s = await shop({ template: "index", consent: "declined", metafields: { custom_events: [CUSTOM] }, headHtml: STUB });
     await s.page.goto(s.store.url);
     await settle(s.page);
@@ -254,7 +271,10 @@ fbq('track', 'PageView');
 
     // Same tab, next page: still two copies, but the app was told already.
     await s.page.goto(`${s.store.url}?again=1`);
-    await eventually(() => s.store.proxyEvents().filter((e) => e.event_name === "PageView").length === 2 || undefined, "the second PageView");
+    await eventually(
+      () => s.store.proxyEvents().filter((e) => e.event_name === "PageView").length === 2 || undefined,
+      "the second PageView",
+    );
     await settle(s.page);
     expect(diagnostics(s)).toEqual([{ duplicatePixel: true }]);
   });

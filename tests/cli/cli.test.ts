@@ -60,7 +60,13 @@ async function cliWithToken(token: string | null, ...argv: string[]) {
     asked += 1;
     return token;
   };
-  const code = await runCli(argv, { db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => out.push(l), err: (l) => err.push(l), readAccessToken });
+  const code = await runCli(argv, {
+    db,
+    encryptionKey: TEST_ENCRYPTION_KEY,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    readAccessToken,
+  });
   return { code, out: out.join("\n"), err: err.join("\n"), asked };
 }
 
@@ -129,18 +135,17 @@ describe("shops:connect", () => {
     expect(await db.shopSettings.count()).toBe(0);
   });
 
-  it.each([
-    [["--access-token", TOKEN]],
-    [[`--access-token=${TOKEN}`]],
-    [["--access-token"]],
-  ])("refuses the token on the command line (%j) as a usage error that does not repeat it, and stores nothing", async (flag) => {
-    const result = await cli("shops:connect", "--shop", SHOP, "--pixel-id", PIXEL, ...flag);
-    expect(result.code).toBe(2);
-    expect(result.err).toMatch(/--access-token is not accepted.*META_ACCESS_TOKEN.*standard input/);
-    expect(result.out + result.err).not.toContain(TOKEN);
-    expect(result.asked).toBe(0);
-    expect(await db.shopSettings.count()).toBe(0);
-  });
+  it.each([[["--access-token", TOKEN]], [[`--access-token=${TOKEN}`]], [["--access-token"]]])(
+    "refuses the token on the command line (%j) as a usage error that does not repeat it, and stores nothing",
+    async (flag) => {
+      const result = await cli("shops:connect", "--shop", SHOP, "--pixel-id", PIXEL, ...flag);
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/--access-token is not accepted.*META_ACCESS_TOKEN.*standard input/);
+      expect(result.out + result.err).not.toContain(TOKEN);
+      expect(result.asked).toBe(0);
+      expect(await db.shopSettings.count()).toBe(0);
+    },
+  );
 
   it("says where the token is read from when there is none", async () => {
     const result = await cliWithToken(null, "shops:connect", "--shop", SHOP, "--pixel-id", PIXEL);
@@ -163,7 +168,22 @@ describe("deliveries:list", () => {
   it("lists the shop's rows as JSON with the documented fields, newest first, and no other shop's", async () => {
     await row("1001", "failed", { lastError: "Invalid parameter" } as never);
     await row("1002", "skipped");
-    await recordDelivery(db, { shop: "other.myshopify.com", pixelId: "1", eventName: "Purchase", eventId: "shopify_order_9", orderId: "9", orderName: null, value: null, currency: null, status: "pending", reasonCode: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null });
+    await recordDelivery(db, {
+      shop: "other.myshopify.com",
+      pixelId: "1",
+      eventName: "Purchase",
+      eventId: "shopify_order_9",
+      orderId: "9",
+      orderName: null,
+      value: null,
+      currency: null,
+      status: "pending",
+      reasonCode: null,
+      eventTime: new Date(),
+      nextAttemptAt: new Date(),
+      payload: "{}",
+      webhookId: null,
+    });
     const result = await cli("deliveries:list", "--shop", SHOP, "--json");
     expect(result.code).toBe(0);
     const items = JSON.parse(result.out);
@@ -211,7 +231,9 @@ describe("deliveries:retry", () => {
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
     const result = await cli("deliveries:retry", "--shop", SHOP, "--order", "1003");
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/order 1003 cannot be retried\. This order could not be mapped to a Meta event, so there is nothing to send/);
+    expect(result.err).toMatch(
+      /order 1003 cannot be retried\. This order could not be mapped to a Meta event, so there is nothing to send/,
+    );
     expect(await db.delivery.findFirstOrThrow({ where: { orderId: "1003" } })).toMatchObject({ status: "failed", attempts: 0 });
 
     const meta = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN } });
@@ -262,13 +284,19 @@ describe("npm run cli (the real process)", () => {
 
   it("takes the token from META_ACCESS_TOKEN: npm's echo of the command, stdout and stderr never contain it", async () => {
     // Not silent (-s): npm echoes the command line it runs, which is where a flag's token used to show.
-    const ok = await run("npm", ["run", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", PIXEL], { env: env({ META_ACCESS_TOKEN: TOKEN }) });
+    const ok = await run("npm", ["run", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", PIXEL], {
+      env: env({ META_ACCESS_TOKEN: TOKEN }),
+    });
     expect(ok.stdout).toMatch(/Connected bright-socks.myshopify.com to pixel 123456789012345 \(access token ending in qqqq\)/);
     expect(ok.stdout).toMatch(/shops:connect --shop bright-socks/);
     expect(ok.stdout + ok.stderr).not.toContain(TOKEN);
-    expect(openToken((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).accessTokenSealed!, TEST_ENCRYPTION_KEY)).toBe(TOKEN);
+    expect(openToken((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).accessTokenSealed!, TEST_ENCRYPTION_KEY)).toBe(
+      TOKEN,
+    );
 
-    const bad = await run("npm", ["run", "-s", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", "abc"], { env: env({ META_ACCESS_TOKEN: TOKEN }) }).catch((e) => e);
+    const bad = await run("npm", ["run", "-s", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", "abc"], {
+      env: env({ META_ACCESS_TOKEN: TOKEN }),
+    }).catch((e) => e);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Pixel ID must contain digits only/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
@@ -281,7 +309,9 @@ describe("npm run cli (the real process)", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/access token ending in pppp/);
     expect(result.stdout + result.stderr).not.toContain(piped);
-    expect(openToken((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).accessTokenSealed!, TEST_ENCRYPTION_KEY)).toBe(piped);
+    expect(openToken((await db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).accessTokenSealed!, TEST_ENCRYPTION_KEY)).toBe(
+      piped,
+    );
 
     const empty = await runWithInput(["shops:connect", "--shop", SHOP, "--pixel-id", PIXEL], "", env());
     expect(empty.code).toBe(2);
@@ -289,7 +319,11 @@ describe("npm run cli (the real process)", () => {
   }, 60_000);
 
   it("refuses --access-token with exit 2 and a message that does not repeat the token", async () => {
-    const refused = await run("npm", ["run", "-s", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", PIXEL, `--access-token=${TOKEN}`], { env: env() }).catch((e) => e);
+    const refused = await run(
+      "npm",
+      ["run", "-s", "cli", "--", "shops:connect", "--shop", SHOP, "--pixel-id", PIXEL, `--access-token=${TOKEN}`],
+      { env: env() },
+    ).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--access-token is not accepted.*META_ACCESS_TOKEN/);
     expect(refused.stdout + refused.stderr).not.toContain(TOKEN);
@@ -302,7 +336,12 @@ describe("npm run cli (the real process)", () => {
       meta.setHandler(() => ({ kind: "graph-error", code: 100, subcode: 2804019, message: HOSTILE_META_MESSAGE }));
       await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
       const orderId = nextOrderId();
-      const recorded = await recordOrderPaid(db, { shop: SHOP, order: parseWebhookJson(paidOrderJson({ id: orderId })), webhookId: null, now: new Date() });
+      const recorded = await recordOrderPaid(db, {
+        shop: SHOP,
+        order: parseWebhookJson(paidOrderJson({ id: orderId })),
+        webhookId: null,
+        now: new Date(),
+      });
       expect(recorded).toMatchObject({ ok: true, value: { status: "pending" } });
       await worker(meta).drain();
       // The ledger keeps Meta's answer as it came (the test bites only if the escape codes got this far).
@@ -331,10 +370,14 @@ describe("npm run cli (the real process)", () => {
 
   it("stops with a message naming a missing or malformed variable", async () => {
     // Empty counts as unset, and a developer's .env never overrides a variable that is present.
-    const missing = await run("npm", ["run", "-s", "cli", "--", "deliveries:list", "--shop", SHOP], { env: { ...env(), TOKEN_ENCRYPTION_KEY: "" } }).catch((e) => e);
+    const missing = await run("npm", ["run", "-s", "cli", "--", "deliveries:list", "--shop", SHOP], {
+      env: { ...env(), TOKEN_ENCRYPTION_KEY: "" },
+    }).catch((e) => e);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/TOKEN_ENCRYPTION_KEY is required/);
-    const malformed = await run("npm", ["run", "-s", "cli", "--", "deliveries:list", "--shop", SHOP], { env: { ...env(), DELIVERY_RETRY_BASE_MS: "soon" } }).catch((e) => e);
+    const malformed = await run("npm", ["run", "-s", "cli", "--", "deliveries:list", "--shop", SHOP], {
+      env: { ...env(), DELIVERY_RETRY_BASE_MS: "soon" },
+    }).catch((e) => e);
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toMatch(/DELIVERY_RETRY_BASE_MS/);
   }, 60_000);

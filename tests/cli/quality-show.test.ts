@@ -39,7 +39,9 @@ beforeEach(async () => {
   const sent = await createGraphClient({ baseUrl: meta.url, apiVersion: "v25.0", timeoutMs: 2000 }).sendEvents({
     pixelId: PIXEL,
     accessToken: TOKEN,
-    events: ["2001", "2002", "2003"].map((id, i) => JSON.parse(purchasePayload(id, i === 0 ? undefined : ["em", "ph", "client_user_agent"]))),
+    events: ["2001", "2002", "2003"].map((id, i) =>
+      JSON.parse(purchasePayload(id, i === 0 ? undefined : ["em", "ph", "client_user_agent"])),
+    ),
   });
   expect(sent.ok).toBe(true);
 });
@@ -73,13 +75,20 @@ describe("quality:show", () => {
     expect(first.code).toBe(0);
     expect(first.out.split("\n")[0]).toMatch(/^EVENT\s+EMQ\s+COVERAGE\s+DEDUP\s+FRESHNESS\s+MATCH KEYS/);
     expect(first.out).toMatch(/Purchase\s+\d+(\.\d)?\/10\s+88.4%\s+92.5%\s+real time\s+email 100%/);
-    expect(first.out).toMatch(/- Purchase: Only some Purchase events carry the details Meta matches people by: Meta browser ID \(fbp\) on 33.3%, Meta click ID \(fbc\) on 33.3%\. Fix: Check that the app embed/);
+    expect(first.out).toMatch(
+      /- Purchase: Only some Purchase events carry the details Meta matches people by: Meta browser ID \(fbp\) on 33.3%, Meta click ID \(fbc\) on 33.3%\. Fix: Check that the app embed/,
+    );
     await cli(2000, "quality:show", "--shop", SHOP, "--json");
     expect(meta.requests().filter((r) => r.url.includes("/dataset_quality"))).toHaveLength(1);
   });
 
   it("a token without the permission: a clear message and exit code 1", async () => {
-    meta.failQuality(1, { kind: "graph-error", status: 403, code: 10, message: "(#10) Application does not have permission for this action" });
+    meta.failQuality(1, {
+      kind: "graph-error",
+      status: 403,
+      code: 10,
+      message: "(#10) Application does not have permission for this action",
+    });
     const result = await cli(2000, "quality:show", "--shop", SHOP, "--json");
     expect(result).toMatchObject({ code: 1, out: "" });
     expect(result.err).toMatch(/needs the ads_read permission.*Settings/);

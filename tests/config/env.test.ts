@@ -49,7 +49,9 @@ describe("environment", () => {
   });
 
   it("refuses the example's all-zero encryption key in production", () => {
-    expect(() => parseEnvironment({ ...valid, NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(/TOKEN_ENCRYPTION_KEY/);
+    expect(() => parseEnvironment({ ...valid, NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(
+      /TOKEN_ENCRYPTION_KEY/,
+    );
     expect(() => parseEnvironment({ ...valid, NODE_ENV: "development", TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).not.toThrow();
     // With NODE_ENV unset, as `npm start` runs, the zero key is refused too, with the way out in the message.
     expect(() => parseEnvironment({ ...valid, TOKEN_ENCRYPTION_KEY: "0".repeat(64) })).toThrow(/all-zero key.*openssl rand -hex 32/);

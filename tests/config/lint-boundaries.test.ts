@@ -39,7 +39,9 @@ describe("routes never import models", () => {
   });
 
   it("a route that calls a service passes", async () => {
-    expect(await lint("app/routes/app.fixture.tsx", `import { loadSettings } from "~/services/settings.server";` + use("loadSettings"))).toEqual([]);
+    expect(
+      await lint("app/routes/app.fixture.tsx", `import { loadSettings } from "~/services/settings.server";` + use("loadSettings")),
+    ).toEqual([]);
   });
 });
 
@@ -91,6 +93,8 @@ describe("nothing outside the tests imports from tests/", () => {
   it("tests and test files may", async () => {
     const line = `import { setAppEnv } from "../helpers/app-env";` + use("setAppEnv");
     expect(await lint("tests/routes/fixture.test.ts", line)).toEqual([]);
-    expect(await lint("app/services/fixture.server.test.ts", `import { setAppEnv } from "../../tests/helpers/app-env";` + use("setAppEnv"))).toEqual([]);
+    expect(
+      await lint("app/services/fixture.server.test.ts", `import { setAppEnv } from "../../tests/helpers/app-env";` + use("setAppEnv")),
+    ).toEqual([]);
   });
 });

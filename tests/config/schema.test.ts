@@ -13,7 +13,11 @@ describe("database schemas", () => {
   });
 
   it("every migration exists for both databases", () => {
-    const list = (dir: string) => readdirSync(new URL(dir, root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const list = (dir: string) =>
+      readdirSync(new URL(dir, root), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
     const sqlite = list("prisma/migrations");
     expect(sqlite.length).toBeGreaterThan(0);
     expect(list("prisma/postgres/migrations")).toEqual(sqlite);

@@ -72,7 +72,9 @@ describe.each(["sqlite", "postgresql"] as const)("admin ledger queries on %s", (
   it("counts per status in a window and samples sent payloads, per shop", async () => {
     const counts = await countDeliveriesByStatus(db, { shop: SHOP, eventName: "Purchase", since: at(0), until: at(6) });
     expect(Object.fromEntries(counts.map((c) => [c.status, c.count]))).toEqual({ sent: 1, failed: 1, pending: 2, sending: 1, skipped: 1 });
-    expect(await countDeliveriesByStatus(db, { shop: OTHER, eventName: "Purchase", since: at(0) })).toEqual([{ status: "failed", count: 1 }]);
+    expect(await countDeliveriesByStatus(db, { shop: OTHER, eventName: "Purchase", since: at(0) })).toEqual([
+      { status: "failed", count: 1 },
+    ]);
     expect(await recentSentPayloads(db, { shop: SHOP, eventName: "Purchase", since: at(0), limit: 1 })).toHaveLength(1);
   });
 

@@ -109,7 +109,11 @@ describe.each(["sqlite", "postgresql"] as const)("delivery with %s, several batc
     expect(await db.delivery.count({ where: { status: "sending" } })).toBe(0);
     workers = clients.map((client, i) => worker(client, `worker-${i}-again`));
     for (const w of workers) w.start();
-    await waitFor(async () => (await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) === 0, 120_000, "every row settled");
+    await waitFor(
+      async () => (await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) === 0,
+      120_000,
+      "every row settled",
+    );
     await Promise.all(workers.map((w) => w.stop()));
 
     const byStatus = await db.delivery.groupBy({ by: ["status"], _count: { _all: true } });

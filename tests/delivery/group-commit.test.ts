@@ -58,7 +58,10 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
     const asks = events.flatMap((id) => [id, id, id]).sort(() => Math.random() - 0.5);
     const results = await Promise.all(asks.map((eventId) => recordDelivery(db, row(eventId)).then((r) => ({ eventId, ...r }))));
 
-    const rows = await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true, eventId: true, createdAt: true, updatedAt: true, attempts: true } });
+    const rows = await db.delivery.findMany({
+      where: { shop: SHOP },
+      select: { id: true, eventId: true, createdAt: true, updatedAt: true, attempts: true },
+    });
     expect(rows).toHaveLength(events.length);
     const idOf = new Map(rows.map((r) => [r.eventId, r.id]));
     for (const result of results) expect(result.id).toBe(idOf.get(result.eventId));

@@ -67,11 +67,21 @@ describe.each([
     const heldOrder = nextOrderId();
     const now = new Date();
     expect(
-      await recordOrderPaid(db, { shop: broken, order: parseWebhookJson(paidOrderJson({ id: heldOrder, paidAt: new Date(now.getTime() - 120_000) })), webhookId: `wh-${heldOrder}`, now: new Date(now.getTime() - 60_000) }),
+      await recordOrderPaid(db, {
+        shop: broken,
+        order: parseWebhookJson(paidOrderJson({ id: heldOrder, paidAt: new Date(now.getTime() - 120_000) })),
+        webhookId: `wh-${heldOrder}`,
+        now: new Date(now.getTime() - 60_000),
+      }),
     ).toMatchObject({ ok: true, value: { status: "pending" } });
 
     const orderId = nextOrderId();
-    const recorded = await recordOrderPaid(db, { shop: last, order: parseWebhookJson(paidOrderJson({ id: orderId, paidAt: now })), webhookId: `wh-${orderId}`, now });
+    const recorded = await recordOrderPaid(db, {
+      shop: last,
+      order: parseWebhookJson(paidOrderJson({ id: orderId, paidAt: now })),
+      webhookId: `wh-${orderId}`,
+      now,
+    });
     expect(recorded).toMatchObject({ ok: true, value: { created: true, status: "pending" } });
     const setupMs = Date.now() - started;
 

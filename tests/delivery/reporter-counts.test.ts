@@ -36,12 +36,21 @@ describe.each(["sqlite", "postgresql"] as const)("reporter counts on %s", (kind)
   });
 
   it("counts storefront rows received and sent per event name, in the window, for the shop only", async () => {
-    for (const status of ["sent", "sent", "pending", "failed", "skipped"] as const) await createStorefrontEvent(db, { shop: SHOP, eventName: "PageView", status, createdAt: daysAgo(1) });
+    for (const status of ["sent", "sent", "pending", "failed", "skipped"] as const)
+      await createStorefrontEvent(db, { shop: SHOP, eventName: "PageView", status, createdAt: daysAgo(1) });
     await createStorefrontEvent(db, { shop: SHOP, eventName: "BookedTrialClass", status: "sent", createdAt: daysAgo(2) });
     await createStorefrontEvent(db, { shop: SHOP, eventName: "PageView", status: "sent", createdAt: daysAgo(9) });
     await createStorefrontEvent(db, { shop: OTHER, eventName: "PageView", status: "sent", createdAt: daysAgo(1) });
     // As the proxy writes it (raw, group-committed insert), not through Prisma: the same dates compare.
-    await recordStorefrontEvent(db, { shop: SHOP, pixelId: "1", eventName: "AddToCart", eventId: "sf_raw", eventTime: now, payload: "{}", customerKey: null });
+    await recordStorefrontEvent(db, {
+      shop: SHOP,
+      pixelId: "1",
+      eventName: "AddToCart",
+      eventId: "sf_raw",
+      eventTime: now,
+      payload: "{}",
+      customerKey: null,
+    });
 
     const week = await countStorefrontReporters(db, { shop: SHOP, since: daysAgo(7) });
     expect(week).toEqual([
@@ -70,7 +79,9 @@ describe.each(["sqlite", "postgresql"] as const)("reporter counts on %s", (kind)
 
     expect(await countLedgerReporters(db, { shop: SHOP, since: daysAgo(7) })).toEqual([{ eventName: "Purchase", sent: 3, both: 1 }]);
     expect(await countLedgerReporters(db, { shop: SHOP, since: daysAgo(30) })).toEqual([{ eventName: "Purchase", sent: 4, both: 2 }]);
-    expect(await countBrowserEventsSeen(db, { shop: SHOP, since: daysAgo(7), eventNames: ["Purchase"] })).toEqual([{ eventName: "Purchase", seen: 3 }]);
+    expect(await countBrowserEventsSeen(db, { shop: SHOP, since: daysAgo(7), eventNames: ["Purchase"] })).toEqual([
+      { eventName: "Purchase", seen: 3 },
+    ]);
     expect(await countBrowserEventsSeen(db, { shop: SHOP, since: daysAgo(7), eventNames: [] })).toEqual([]);
     expect(await countLedgerReporters(db, { shop: OTHER, since: daysAgo(7) })).toEqual([]);
   });

@@ -17,10 +17,26 @@ const root = new URL("../../", import.meta.url);
 const OLD_ROWS: { status: string; lastError: string | null; expected: [string | null, string | null, string | null] }[] = [
   { status: "sent", lastError: null, expected: [null, null, null] },
   { status: "pending", lastError: "Held: the shop's Meta connection is not active", expected: ["held_not_connected", null, null] },
-  { status: "pending", lastError: "Held: The stored access token could not be decrypted with TOKEN_ENCRYPTION_KEY", expected: ["held_token_unreadable", null, null] },
-  { status: "pending", lastError: "Held: Error validating access token: Session has expired", expected: ["held_meta_refused", null, "Error validating access token: Session has expired"] },
-  { status: "pending", lastError: "Meta refused a replaced access token; retrying with the current one", expected: ["token_replaced", null, null] },
-  { status: "pending", lastError: "Service temporarily unavailable", expected: ["meta_unavailable", "transient", "Service temporarily unavailable"] },
+  {
+    status: "pending",
+    lastError: "Held: The stored access token could not be decrypted with TOKEN_ENCRYPTION_KEY",
+    expected: ["held_token_unreadable", null, null],
+  },
+  {
+    status: "pending",
+    lastError: "Held: Error validating access token: Session has expired",
+    expected: ["held_meta_refused", null, "Error validating access token: Session has expired"],
+  },
+  {
+    status: "pending",
+    lastError: "Meta refused a replaced access token; retrying with the current one",
+    expected: ["token_replaced", null, null],
+  },
+  {
+    status: "pending",
+    lastError: "Service temporarily unavailable",
+    expected: ["meta_unavailable", "transient", "Service temporarily unavailable"],
+  },
   { status: "failed", lastError: "Invalid parameter", expected: ["meta_rejected", "invalid_payload", "Invalid parameter"] },
   { status: "failed", lastError: "Stored payload holds no event to send", expected: ["no_event", null, null] },
   { status: "skipped", lastError: "Older than 7 days: Meta no longer accepts it", expected: ["too_old", null, null] },
@@ -29,7 +45,9 @@ const OLD_ROWS: { status: string; lastError: string | null; expected: [string | 
 
 function migrations(folder: string): { before: string[]; target: string } {
   const dir = new URL(`${folder}/`, root);
-  const names = readdirSync(dir).filter((n) => /^\d{14}_/.test(n)).sort();
+  const names = readdirSync(dir)
+    .filter((n) => /^\d{14}_/.test(n))
+    .sort();
   const read = (name: string) => readFileSync(new URL(`${name}/migration.sql`, dir), "utf8");
   return { before: names.filter((n) => n < MIGRATION).map(read), target: read(MIGRATION) };
 }

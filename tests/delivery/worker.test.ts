@@ -102,7 +102,12 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     const stats = await worker().runOnce();
     expect(stats).toMatchObject({ claimed: 5, sent: 5 });
     expect(fake.requests()).toHaveLength(1);
-    expect(fake.received().map((e) => e.event.event_id).sort()).toEqual(ids.map((id) => `shopify_order_${id}`).sort());
+    expect(
+      fake
+        .received()
+        .map((e) => e.event.event_id)
+        .sort(),
+    ).toEqual(ids.map((id) => `shopify_order_${id}`).sort());
     const rows = await db.delivery.findMany({ where: { shop: SHOP } });
     for (const row of rows) {
       expect(row.status).toBe("sent");
@@ -156,7 +161,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       expect(row.nextAttemptAt.getTime()).toBeGreaterThan(clock.getTime());
       // Not due yet: nothing is claimed before the backoff has passed.
       expect((await w.runOnce()).claimed).toBe(0);
-      expect(row.nextAttemptAt.getTime() - clock.getTime()).toBeGreaterThanOrEqual(((2 ** (attempt - 1)) * 1000) / 2);
+      expect(row.nextAttemptAt.getTime() - clock.getTime()).toBeGreaterThanOrEqual((2 ** (attempt - 1) * 1000) / 2);
       lastNext = row.nextAttemptAt.getTime();
       clock = new Date(lastNext + 1);
     }
@@ -267,7 +272,10 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect(view!.deliveries[0].explanation.fix).toMatch(/new token/);
     expect(view!.deliveries[0].timeline.map((e) => e.label)).toContain("On hold (1 attempt so far)");
     const list = await listDeliveriesView(db, { shop: SHOP, search: new URLSearchParams() });
-    expect(list.rows.find((r) => r.orderId === orderId)).toMatchObject({ answer: "On hold until your Meta connection works again", answerTone: "warning" });
+    expect(list.rows.find((r) => r.orderId === orderId)).toMatchObject({
+      answer: "On hold until your Meta connection works again",
+      answerTone: "warning",
+    });
   });
 
   it("a 190 for the old token, answered after the merchant saved a new one, does not break the new connection", async () => {
@@ -420,10 +428,17 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     // sender is where the removal lands, after the claim and before this shop's rows are sent.
     const OTHER = { shop: "calm-hats.myshopify.com", pixel: "543210987654321", token: "EAAB" + "o".repeat(60) };
     fake.setToken(OTHER.pixel, OTHER.token);
-    expect((await connectShop(db, TEST_ENCRYPTION_KEY, { shop: OTHER.shop, pixelId: OTHER.pixel, accessToken: OTHER.token })).ok).toBe(true);
+    expect((await connectShop(db, TEST_ENCRYPTION_KEY, { shop: OTHER.shop, pixelId: OTHER.pixel, accessToken: OTHER.token })).ok).toBe(
+      true,
+    );
     const otherOrder = async () => {
       const id = nextOrderId();
-      await recordOrderPaid(db, { shop: OTHER.shop, order: parseWebhookJson(paidOrderJson({ id, paidAt: clock })), webhookId: `wh-${id}`, now: clock });
+      await recordOrderPaid(db, {
+        shop: OTHER.shop,
+        order: parseWebhookJson(paidOrderJson({ id, paidAt: clock })),
+        webhookId: `wh-${id}`,
+        now: clock,
+      });
     };
     const meta = createGraphClient({ baseUrl: fake.url, apiVersion: "v25.0", timeoutMs: 2000 });
     const removeDuring = (removal: () => Promise<unknown>): MetaSender => ({
@@ -436,7 +451,10 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
 
     await otherOrder();
     const [redactedOrder] = await paidOrders(3);
-    const first = await new DeliveryWorker({ ...workerOptions(), meta: removeDuring(() => redactCustomer(db, SHOP, [redactedOrder])) }).runOnce();
+    const first = await new DeliveryWorker({
+      ...workerOptions(),
+      meta: removeDuring(() => redactCustomer(db, SHOP, [redactedOrder])),
+    }).runOnce();
     expect(first).toMatchObject({ claimed: 4, sent: 3 });
     expect(atPixel().map((e) => e.eventId)).not.toContain(`shopify_order_${redactedOrder}`);
     expect(atPixel()).toHaveLength(2);
@@ -463,7 +481,10 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     const ids = (await db.delivery.findMany({ where: { shop: SHOP }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
     await db.delivery.updateMany({ where: { id: { in: ids.slice(0, 3) } }, data: { createdAt: old } });
     // One of the old rows is held by a live worker: left for a later pass.
-    await db.delivery.update({ where: { id: ids[2] }, data: { status: "sending", leaseOwner: "live", leaseExpiresAt: new Date(clock.getTime() + 60_000) } });
+    await db.delivery.update({
+      where: { id: ids[2] },
+      data: { status: "sending", leaseOwner: "live", leaseExpiresAt: new Date(clock.getTime() + 60_000) },
+    });
     await db.browserEvent.createMany({
       data: [
         { shop: SHOP, eventName: "PageView", eventId: "old", source: "theme-embed", seenAt: old },
@@ -474,7 +495,9 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
 
     const result = await purgeExpired(db, { now: clock, retentionDays: 90, batchSize: 1 });
     expect(result).toEqual({ deliveries: 2, browserEvents: 1, dataRequests: 1, storefrontEvents: 0, complete: true });
-    expect((await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true } })).map((r) => r.id).sort()).toEqual(ids.slice(2).sort());
+    expect((await db.delivery.findMany({ where: { shop: SHOP }, select: { id: true } })).map((r) => r.id).sort()).toEqual(
+      ids.slice(2).sort(),
+    );
     expect(await db.browserEvent.findMany({ select: { eventId: true } })).toEqual([{ eventId: "new" }]);
     await db.browserEvent.deleteMany({});
 

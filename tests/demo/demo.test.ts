@@ -11,7 +11,16 @@ import { purchaseEventId } from "~/lib/event-id";
 import { MERCHANT_USER_AGENT } from "../../dev/fake-shopify/app-bridge";
 import { countAfterDedup, type BrowserPixelEvent, type CountedEvent } from "../../dev/fake-meta";
 import type { ReceivedEvent } from "../../dev/fake-meta/graph-api";
-import { blockedShoppers, DEMO_PIXEL, DEMO_SHOP, DEMO_SHOP_NAME, eventTable, runDemo, type DemoOrder, type DemoRun } from "../../scripts/lib/demo/scenario";
+import {
+  blockedShoppers,
+  DEMO_PIXEL,
+  DEMO_SHOP,
+  DEMO_SHOP_NAME,
+  eventTable,
+  runDemo,
+  type DemoOrder,
+  type DemoRun,
+} from "../../scripts/lib/demo/scenario";
 
 const sqliteFile = join(tmpdir(), `capi-demo-test-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
 let run: DemoRun | undefined;
@@ -75,7 +84,16 @@ describe("the demo's event table", () => {
     // shopper's browser reaches Meta with nothing; the server reports both shoppers' events.
     const perShopper = { PageView: 3, ViewContent: 1, AddToCart: 1, InitiateCheckout: 1, Purchase: 1 };
     for (const [name, n] of Object.entries(perShopper)) {
-      expect(rows[name]).toEqual({ eventName: name, actions: 2 * n, browser: n, server: 2 * n, shared: n, unmatched: 0, counted: 2 * n, ok: true });
+      expect(rows[name]).toEqual({
+        eventName: name,
+        actions: 2 * n,
+        browser: n,
+        server: 2 * n,
+        shared: n,
+        unmatched: 0,
+        counted: 2 * n,
+        ok: true,
+      });
     }
   });
 
@@ -100,12 +118,35 @@ describe("the demo's event table", () => {
       graph: { received: () => server },
       counted: () =>
         countAfterDedup([
-          ...browser.map((e): CountedEvent => ({ source: "browser", pixelId: e.pixelId!, eventName: e.eventName!, eventId: e.eventId, receivedAt: e.receivedAt })),
-          ...server.map((e): CountedEvent => ({ source: "server", pixelId: e.pixelId, eventName: e.eventName, eventId: e.eventId, receivedAt: e.receivedAt })),
+          ...browser.map((e): CountedEvent => ({
+            source: "browser",
+            pixelId: e.pixelId!,
+            eventName: e.eventName!,
+            eventId: e.eventId,
+            receivedAt: e.receivedAt,
+          })),
+          ...server.map((e): CountedEvent => ({
+            source: "server",
+            pixelId: e.pixelId,
+            eventName: e.eventName,
+            eventId: e.eventId,
+            receivedAt: e.receivedAt,
+          })),
         ]),
     };
-    const rows = eventTable(meta, [{ eventName: "PageView", eventId: "sf_a" }, { eventName: "ViewContent", eventId: "sf_c" }]);
-    expect(rows.find((r) => r.eventName === "PageView")).toMatchObject({ actions: 1, browser: 1, server: 1, shared: 0, unmatched: 1, counted: 2, ok: false });
+    const rows = eventTable(meta, [
+      { eventName: "PageView", eventId: "sf_a" },
+      { eventName: "ViewContent", eventId: "sf_c" },
+    ]);
+    expect(rows.find((r) => r.eventName === "PageView")).toMatchObject({
+      actions: 1,
+      browser: 1,
+      server: 1,
+      shared: 0,
+      unmatched: 1,
+      counted: 2,
+      ok: false,
+    });
     expect(rows.find((r) => r.eventName === "ViewContent")).toMatchObject({ actions: 1, counted: 0, ok: false });
     expect(rows.find((r) => r.eventName === "AddToCart")).toMatchObject({ actions: 0, counted: 0, ok: true });
   });
@@ -194,7 +235,17 @@ describe("the demo's storefront", () => {
     const response = await fetch(new URL("/apps/meta-capi/events", run!.browseUrl!), {
       method: "POST",
       headers: { "Content-Type": "text/plain" },
-      body: JSON.stringify({ events: [{ event_name: "PageView", event_id: eventId, event_time: Math.floor(Date.now() / 1000), event_source_url: `https://${DEMO_SHOP}/`, custom_data: {} }] }),
+      body: JSON.stringify({
+        events: [
+          {
+            event_name: "PageView",
+            event_id: eventId,
+            event_time: Math.floor(Date.now() / 1000),
+            event_source_url: `https://${DEMO_SHOP}/`,
+            custom_data: {},
+          },
+        ],
+      }),
     });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ accepted: 1, dropped: [] });

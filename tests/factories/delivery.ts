@@ -6,7 +6,21 @@ import type { FailureKind, ReasonCode } from "~/lib/delivery-reasons";
 
 const sha = (value: string) => createHash("sha256").update(value).digest("hex");
 
-const ALL_KEYS = ["em", "ph", "fn", "ln", "ct", "st", "zp", "country", "external_id", "client_ip_address", "client_user_agent", "fbp", "fbc"] as const;
+const ALL_KEYS = [
+  "em",
+  "ph",
+  "fn",
+  "ln",
+  "ct",
+  "st",
+  "zp",
+  "country",
+  "external_id",
+  "client_ip_address",
+  "client_user_agent",
+  "fbp",
+  "fbc",
+] as const;
 export type PayloadKey = (typeof ALL_KEYS)[number];
 
 export function purchasePayload(orderId: string, keys: readonly PayloadKey[] = ALL_KEYS): string {
@@ -33,7 +47,15 @@ export function purchasePayload(orderId: string, keys: readonly PayloadKey[] = A
     action_source: "website",
     event_source_url: "https://test-shop.myshopify.com/checkouts/c/abc/thank-you",
     user_data: userData,
-    custom_data: { value: 59.9, currency: "EUR", order_id: orderId, content_type: "product", content_ids: ["1"], contents: [], num_items: 1 },
+    custom_data: {
+      value: 59.9,
+      currency: "EUR",
+      order_id: orderId,
+      content_type: "product",
+      content_ids: ["1"],
+      contents: [],
+      num_items: 1,
+    },
   });
 }
 

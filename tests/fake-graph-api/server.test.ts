@@ -62,7 +62,7 @@ async function post(body: Event | null, opts: PostOptions = {}) {
   const res = await fetch(api.url + path, {
     method: opts.method ?? "POST",
     headers: { "content-type": "application/json", ...opts.headers },
-    body: opts.method === "GET" ? undefined : opts.raw ?? JSON.stringify(body),
+    body: opts.method === "GET" ? undefined : (opts.raw ?? JSON.stringify(body)),
   });
   const text = await res.text();
   let json: any = null;
@@ -74,12 +74,11 @@ async function post(body: Event | null, opts: PostOptions = {}) {
   return { status: res.status, headers: res.headers, json, text };
 }
 
-const send = (events: unknown[], extra: Event = {}, opts: PostOptions = {}) =>
-  post({ data: events, access_token: TOKEN, ...extra }, opts);
+const send = (events: unknown[], extra: Event = {}, opts: PostOptions = {}) => post({ data: events, access_token: TOKEN, ...extra }, opts);
 
 function expectGraphError(
   res: Awaited<ReturnType<typeof post>>,
-  expected: { status?: number; code: number; subcode?: number; title?: string }
+  expected: { status?: number; code: number; subcode?: number; title?: string },
 ) {
   expect(res.status).toBe(expected.status ?? 400);
   expect(res.json.error).toMatchObject({ type: expect.any(String), code: expected.code, is_transient: false });
@@ -140,9 +139,7 @@ describe("accepting events", () => {
       status: 200,
       receivedAt: START,
     });
-    expect(ok.bodyBytes).toBe(
-      Buffer.byteLength(JSON.stringify({ data: [purchase(), purchase()], access_token: TOKEN }))
-    );
+    expect(ok.bodyBytes).toBe(Buffer.byteLength(JSON.stringify({ data: [purchase(), purchase()], access_token: TOKEN })));
     expect(ok.headers["content-type"]).toBe("application/json");
     expect(denied).toMatchObject({ status: 400, eventCount: 1 });
   });
@@ -264,10 +261,7 @@ describe("event fields", () => {
 
   it("requires client_user_agent on website events only", async () => {
     expectGraphError(await send([purchase({}, { client_user_agent: undefined })]), { code: 100 });
-    const offline = purchase(
-      { action_source: "system_generated", event_source_url: undefined },
-      { client_user_agent: undefined }
-    );
+    const offline = purchase({ action_source: "system_generated", event_source_url: undefined }, { client_user_agent: undefined });
     expect((await send([offline])).status).toBe(200);
   });
 });
@@ -331,9 +325,7 @@ describe("user_data", () => {
   });
 
   it("accepts lists, single strings and the Parameter Builder appendix", async () => {
-    const res = await send([
-      purchase({}, { em: `${sha("test@example.com")}.AQQCAQMC`, ph: [sha("16505551212"), sha("14251234567")] }),
-    ]);
+    const res = await send([purchase({}, { em: `${sha("test@example.com")}.AQQCAQMC`, ph: [sha("16505551212"), sha("14251234567")] })]);
     expect(res.status).toBe(200);
   });
 
@@ -349,7 +341,7 @@ describe("user_data", () => {
         subcode: 2804001,
         title: "Click ID Incorrectly Formatted",
       });
-    }
+    },
   );
 
   it("accepts a well-formed fbc, with or without an appendix", async () => {
@@ -662,7 +654,7 @@ describe("hostile input", () => {
       });
       expect(res.status).toBe(404);
       expect((await res.json()).error).toMatchObject({ code: 2500, type: "OAuthException" });
-    }
+    },
   );
 
   it("keeps serving after all of the above", async () => {

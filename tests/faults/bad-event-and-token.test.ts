@@ -30,16 +30,27 @@ describe("one bad event in a batch of hundreds", () => {
     // A row past the retention period: the worker's first cycle purges it (DELIVERY_RETENTION_DAYS, 90 by default).
     const expired = await rig.db.delivery.create({
       data: {
-        shop: SHOP_A.shop, pixelId: SHOP_A.pixel, eventName: "Purchase", eventId: "shopify_order_1", orderId: "1", status: "sent",
-        eventTime: new Date(), payload: "{}", createdAt: new Date(Date.now() - 91 * 24 * 3600_000),
+        shop: SHOP_A.shop,
+        pixelId: SHOP_A.pixel,
+        eventName: "Purchase",
+        eventId: "shopify_order_1",
+        orderId: "1",
+        status: "sent",
+        eventTime: new Date(),
+        payload: "{}",
+        createdAt: new Date(Date.now() - 91 * 24 * 3600_000),
       },
     });
 
     const worker = await rig.start("worker", { DELIVERY_BATCH_SIZE: "1000" });
-    await waitFor(async () => {
-      const counts = await statusCounts(rig.db);
-      return counts.sent === 299 && counts.failed === 1;
-    }, 30_000, "299 sent and 1 failed");
+    await waitFor(
+      async () => {
+        const counts = await statusCounts(rig.db);
+        return counts.sent === 299 && counts.failed === 1;
+      },
+      30_000,
+      "299 sent and 1 failed",
+    );
 
     expect(await rig.db.delivery.findUnique({ where: { id: expired.id } })).toBeNull();
     const failed = await rig.db.delivery.findFirstOrThrow({ where: { status: "failed" } });
@@ -103,7 +114,12 @@ describe("an expired token", () => {
     const counted = rig.fake.counted(SHOP_A.pixel).map((e) => e.eventId);
     expect(counted.sort()).toEqual([...before, ...during].map((id) => `shopify_order_${id}`).sort());
     expect(rig.fake.received().filter((e) => e.pixelId === SHOP_A.pixel)).toHaveLength(30);
-    expect(rig.fake.received().filter((e) => e.pixelId === SHOP_B.pixel).map((e) => e.eventId)).toEqual(rounds);
+    expect(
+      rig.fake
+        .received()
+        .filter((e) => e.pixelId === SHOP_B.pixel)
+        .map((e) => e.eventId),
+    ).toEqual(rounds);
     expect(server.output()).not.toContain(SHOP_A.token);
     expect(server.output()).not.toContain(newToken);
 

@@ -37,7 +37,20 @@ const NAMES_A_FIELD = /"(id|admin_graphql_api_id|orders_to_redact|orders_request
 const junkJson = fc.oneof(
   fc.json().filter((body) => !NAMES_A_FIELD.test(body)),
   fc.string({ unit: "binary", maxLength: 200 }).filter((body) => !NAMES_A_FIELD.test(body)),
-  fc.constantFrom("", "{", "[]", "null", "true", "\"id\"", "{\"id\":null}", "{\"id\":\"abc\"}", "[[[[[[]]]]]]", "\u0000", "{\"__proto__\":{\"x\":1}}", "{\"id\":{\"toString\":{}}}"),
+  fc.constantFrom(
+    "",
+    "{",
+    "[]",
+    "null",
+    "true",
+    '"id"',
+    '{"id":null}',
+    '{"id":"abc"}',
+    "[[[[[[]]]]]]",
+    "\u0000",
+    '{"__proto__":{"x":1}}',
+    '{"id":{"toString":{}}}',
+  ),
 );
 
 describe("bad input at every entry point", () => {
@@ -64,10 +77,24 @@ describe("bad input at every entry point", () => {
         return `error: ${(error as Error).message}`;
       }
     }
-    const webhook = (topic: string, body: string | Uint8Array, opts: { secret?: string; shop?: string; headers?: Record<string, string | null>; path?: string } = {}) => {
+    const webhook = (
+      topic: string,
+      body: string | Uint8Array,
+      opts: { secret?: string; shop?: string; headers?: Record<string, string | null>; path?: string } = {},
+    ) => {
       const text = typeof body === "string" ? body : Buffer.from(body).toString("latin1");
-      const signed = signedWebhookRequest({ topic, shop: opts.shop ?? SHOP_A.shop, body: text, secret: opts.secret, headers: opts.headers });
-      return send(opts.path ?? `/webhooks/${topic}`, { method: "POST", headers: signed.headers, body: typeof body === "string" ? body : new Blob([new Uint8Array(body)]) });
+      const signed = signedWebhookRequest({
+        topic,
+        shop: opts.shop ?? SHOP_A.shop,
+        body: text,
+        secret: opts.secret,
+        headers: opts.headers,
+      });
+      return send(opts.path ?? `/webhooks/${topic}`, {
+        method: "POST",
+        headers: signed.headers,
+        body: typeof body === "string" ? body : new Blob([new Uint8Array(body)]),
+      });
     };
 
     // Correctly signed junk, per topic: the body handling itself.
@@ -84,18 +111,24 @@ describe("bad input at every entry point", () => {
       );
       // Nesting deep enough to defeat a recursive parser.
       record(`deep nesting ${topic}`, await webhook(topic, "[".repeat(100_000) + "]".repeat(100_000), { shop }));
-      record(`deep object ${topic}`, await webhook(topic, "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_000), { shop }));
+      record(`deep object ${topic}`, await webhook(topic, '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000), { shop }));
       // Wrong signatures, a missing one, bytes that are not UTF-8.
       record(`bad signature ${topic}`, await webhook(topic, "{}", { secret: "not-the-secret" }));
       record(`no signature ${topic}`, await webhook(topic, "{}", { headers: { "X-Shopify-Hmac-Sha256": null } }));
-      record(`missing headers ${topic}`, await webhook(topic, "{}", { headers: { "X-Shopify-Webhook-Id": null, "X-Shopify-Topic": null } }));
+      record(
+        `missing headers ${topic}`,
+        await webhook(topic, "{}", { headers: { "X-Shopify-Webhook-Id": null, "X-Shopify-Topic": null } }),
+      );
       record(`not UTF-8 ${topic}`, await webhook(topic, new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0xc3])));
-      record(`wrong content type ${topic}`, await webhook(topic, "name=value&x=1", { headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+      record(
+        `wrong content type ${topic}`,
+        await webhook(topic, "name=value&x=1", { headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+      );
       record(`GET ${topic}`, await send(`/webhooks/${topic}`, { method: "GET" }));
     }
     // A delivery of one topic sent to another's endpoint, and topics we do not serve.
     record("topic on the wrong route", await webhook("shop/redact", "{}", { path: "/webhooks/orders/paid" }));
-    record("unknown topic route", await webhook("orders/create", "{\"id\":1}"));
+    record("unknown topic route", await webhook("orders/create", '{"id":1}'));
     record("unknown path", await send("/webhooks/../../etc/passwd", { method: "POST", body: "{}" }));
 
     // 5 MB: declared (refused before reading) and streamed without a length (capped while reading).
@@ -109,7 +142,10 @@ describe("bad input at every entry point", () => {
       },
     });
     const signedStream = signedWebhookRequest({ topic: "orders/paid", shop: SHOP_A.shop, body: "y".repeat(chunks * 64 * 1024) });
-    record("5 MB chunked", await send("/webhooks/orders/paid", { method: "POST", headers: signedStream.headers, body: stream, duplex: "half" }));
+    record(
+      "5 MB chunked",
+      await send("/webhooks/orders/paid", { method: "POST", headers: signedStream.headers, body: stream, duplex: "half" }),
+    );
     // Just under the limit, signed, and still not an order: read, parsed and refused.
     record("1.9 MB signed non-order", await webhook("orders/paid", JSON.stringify({ note: "z".repeat(1_900_000) })));
 
@@ -133,11 +169,21 @@ describe("bad input at every entry point", () => {
       }),
       { numRuns: 60 },
     );
-    record("proxy unsigned", await send("/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"events\":[]}" }));
+    record(
+      "proxy unsigned",
+      await send("/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: '{"events":[]}' }),
+    );
     record("proxy 5 MB", await proxied(big));
     // The admin's actions without a session (the admin suite covers them with one).
     for (const path of ["/app", "/app/settings", "/app/deliveries/1", `/app/deliveries/1?shop=${SHOP_A.shop}`]) {
-      record(`admin POST ${path}`, await send(path, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "intent=retry&pixelId=1&accessToken=x" }));
+      record(
+        `admin POST ${path}`,
+        await send(path, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: "intent=retry&pixelId=1&accessToken=x",
+        }),
+      );
       record(`admin bearer ${path}`, await send(path, { method: "POST", headers: { Authorization: "Bearer not.a.jwt" }, body: "{" }));
     }
 
@@ -170,14 +216,47 @@ describe("bad input at every entry point", () => {
   it("the CLI refuses random arguments with exit 1 or 2, never throws, and changes nothing", async () => {
     const rig = await createRig(cleanups);
     await rig.db.delivery.create({
-      data: { shop: SHOP_A.shop, pixelId: SHOP_A.pixel, eventName: "Purchase", eventId: "shopify_order_1", orderId: "1", status: "sent", eventTime: new Date(), payload: "{}" },
+      data: {
+        shop: SHOP_A.shop,
+        pixelId: SHOP_A.pixel,
+        eventName: "Purchase",
+        eventId: "shopify_order_1",
+        orderId: "1",
+        status: "sent",
+        eventTime: new Date(),
+        payload: "{}",
+      },
     });
     const before = await snapshot(rig.db);
     const word = fc.oneof(
       fc.constantFrom(
-        "shops:connect", "deliveries:list", "deliveries:retry", "privacy:requests", "tokens:reseal", "help", "--shop", "--order",
-        "--status", "--limit", "--json", "--pixel-id", "--access-token", "--test-event-code", SHOP_A.shop, "not a shop", "1",
-        "-1", "1e3", "99999999999999999999999", "pending", "sent", "--", "-", "=", "--shop=", "\u0000",
+        "shops:connect",
+        "deliveries:list",
+        "deliveries:retry",
+        "privacy:requests",
+        "tokens:reseal",
+        "help",
+        "--shop",
+        "--order",
+        "--status",
+        "--limit",
+        "--json",
+        "--pixel-id",
+        "--access-token",
+        "--test-event-code",
+        SHOP_A.shop,
+        "not a shop",
+        "1",
+        "-1",
+        "1e3",
+        "99999999999999999999999",
+        "pending",
+        "sent",
+        "--",
+        "-",
+        "=",
+        "--shop=",
+        "\u0000",
       ),
       fc.string({ unit: "binary", maxLength: 40 }),
     );
@@ -185,7 +264,12 @@ describe("bad input at every entry point", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(word, { maxLength: 8 }), async (argv) => {
         const out: string[] = [];
-        const code = await runCli(argv, { db: rig.db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => out.push(l), err: (l) => out.push(l) });
+        const code = await runCli(argv, {
+          db: rig.db,
+          encryptionKey: TEST_ENCRYPTION_KEY,
+          out: (l) => out.push(l),
+          err: (l) => out.push(l),
+        });
         codes.set(code, (codes.get(code) ?? 0) + 1);
         // 0 only for the read-only commands that happened to be well formed.
         return [0, 1, 2].includes(code) && !out.join("\n").includes(SHOP_A.token);
@@ -200,6 +284,9 @@ describe("bad input at every entry point", () => {
     });
     expect(huge).toBe(2);
     expect(await snapshot(rig.db)).toEqual(before);
-    figure("bad-input (cli)", `301 random argument lists, exit codes ${[...codes].map(([c, n]) => `${c}x${n}`).join(" ")}, nothing changed`);
+    figure(
+      "bad-input (cli)",
+      `301 random argument lists, exit codes ${[...codes].map(([c, n]) => `${c}x${n}`).join(" ")}, nothing changed`,
+    );
   }, 60_000);
 });

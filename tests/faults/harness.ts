@@ -151,7 +151,11 @@ export async function deliveredRounds(rig: Rig, baseUrl: string, shop: ShopFixtu
     const status = await postWebhook(baseUrl, { shop: shop.shop, body: paidOrderJson({ id }) });
     if (status !== 200) throw new Error(`round ${i + 1}: webhook answered ${status}`);
     const eventId = `shopify_order_${id}`;
-    await waitFor(() => rig.fake.received().some((e) => e.pixelId === shop.pixel && e.eventId === eventId), 20_000, `round ${i + 1} delivered`);
+    await waitFor(
+      () => rig.fake.received().some((e) => e.pixelId === shop.pixel && e.eventId === eventId),
+      20_000,
+      `round ${i + 1} delivered`,
+    );
     eventIds.push(eventId);
   }
   return eventIds;

@@ -21,7 +21,11 @@ async function startServer(env: Record<string, string>): Promise<AppProcess & { 
   const port = String(await freePort());
   // Typed as ProcessEnv, which declares NODE_ENV: leaving it out is the point.
   const childEnv = { ...env, PORT: port } as unknown as NodeJS.ProcessEnv;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -76,7 +80,7 @@ function partialPost(url: string, path: string, headers: Record<string, string>,
   return { request, response };
 }
 
-const within = <T,>(promise: Promise<T>, ms: number) =>
+const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), ms))]);
 
 describe("the server under hostile input", () => {
@@ -125,12 +129,24 @@ describe("the server under hostile input", () => {
       const signed = new URL(signProxyUrl(`${app.url}/proxy/events`, { shop: SHOP_A.shop, secret: API_SECRET_KEY }));
       return signed.pathname + signed.search;
     };
-    expect(await send("proxy unsigned", "/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"events\":[]}" })).toBe(401);
-    expect(await send("proxy junk", proxyUrl(), { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{\"shop\":" })).toBe(400);
-    expect(await send("proxy 5 MB", proxyUrl(), { method: "POST", headers: { "Content-Type": "text/plain" }, body: "x".repeat(5 * 1024 * 1024) })).toBe(413);
+    expect(
+      await send("proxy unsigned", "/proxy/events", { method: "POST", headers: { "Content-Type": "text/plain" }, body: '{"events":[]}' }),
+    ).toBe(401);
+    expect(await send("proxy junk", proxyUrl(), { method: "POST", headers: { "Content-Type": "text/plain" }, body: '{"shop":' })).toBe(400);
+    expect(
+      await send("proxy 5 MB", proxyUrl(), {
+        method: "POST",
+        headers: { "Content-Type": "text/plain" },
+        body: "x".repeat(5 * 1024 * 1024),
+      }),
+    ).toBe(413);
     for (const path of ["/", "/app", "/app/settings", "/app/deliveries/1", "/auth/login", "/auth/session-token"]) {
       await send(`anonymous GET ${path}`, path);
-      await send(`anonymous POST ${path}`, path, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "intent=retry&x=%" });
+      await send(`anonymous POST ${path}`, path, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "intent=retry&x=%",
+      });
     }
     // A document request for a path that does not exist renders Remix's 404 page.
     expect(await send("unknown document", "/nope.html", { headers: { Accept: "text/html" } })).toBe(404);
@@ -170,7 +186,11 @@ describe("the server under hostile input", () => {
     expect(response.status).toBe(500);
     expect(leaks(text)).toEqual([]);
     expect(text).not.toMatch(/prisma|Delivery|invocation/i);
-    const errorLines = () => app.output().split("\n").filter((line) => line.includes("unexpected error while handling a request"));
+    const errorLines = () =>
+      app
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("unexpected error while handling a request"));
     await waitFor(() => errorLines().length > 0, 10_000, "the error logged");
     // A later request's line: whatever the failed request logged has been written before it.
     expect((await fetch(`${app.url}/%E0%A4%A`)).status).toBe(400);
@@ -194,7 +214,11 @@ describe("the server under hostile input", () => {
     unsigned.request.destroy();
 
     // Two signed-looking posts of 1.9 MB each do not fit in 3 MB: whichever arrives second gets 503 at once.
-    const headers = { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": "bm90LWEtcmVhbC1zaWduYXR1cmU=", "X-Shopify-Topic": "orders/paid" };
+    const headers = {
+      "Content-Type": "application/json",
+      "X-Shopify-Hmac-Sha256": "bm90LWEtcmVhbC1zaWduYXR1cmU=",
+      "X-Shopify-Topic": "orders/paid",
+    };
     const first = partialPost(app.url, "/webhooks/orders/paid", headers, declared, 1024);
     const second = partialPost(app.url, "/webhooks/orders/paid", headers, declared, 1024);
     const settled = await Promise.all([within(first.response, 3000), within(second.response, 3000)]);
@@ -210,10 +234,14 @@ describe("the server under hostile input", () => {
     const big = paidOrderJson({ id: orderId }).replace(/^\{/, `{"x_padding":"${"n".repeat(1_500_000)}",`);
     const signed = signedWebhookRequest({ topic: "orders/paid", shop: SHOP_A.shop, body: big });
     // The server notices the closed connections in its own time: until then it may still say 503, never anything else.
-    const status = await waitFor(async () => {
-      const answer = (await fetch(`${app.url}/webhooks/orders/paid`, { method: "POST", headers: signed.headers, body: big })).status;
-      return answer === 503 ? false : answer;
-    }, 10_000, "the held bytes released");
+    const status = await waitFor(
+      async () => {
+        const answer = (await fetch(`${app.url}/webhooks/orders/paid`, { method: "POST", headers: signed.headers, body: big })).status;
+        return answer === 503 ? false : answer;
+      },
+      10_000,
+      "the held bytes released",
+    );
     expect(status).toBe(200);
     expect(await rig.db.delivery.count({ where: { shop: SHOP_A.shop, orderId } })).toBe(1);
   }, 60_000);
@@ -229,20 +257,34 @@ describe("the server under hostile input", () => {
     const baseline = peakRss(app)?.appBytes ?? 0;
 
     const body = Buffer.alloc(1_900_000, "x");
-    const forged = { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": "bm90LWEtcmVhbC1zaWduYXR1cmU=", "X-Shopify-Topic": "orders/paid", "X-Shopify-Shop-Domain": SHOP_A.shop };
+    const forged = {
+      "Content-Type": "application/json",
+      "X-Shopify-Hmac-Sha256": "bm90LWEtcmVhbC1zaWduYXR1cmU=",
+      "X-Shopify-Topic": "orders/paid",
+      "X-Shopify-Shop-Domain": SHOP_A.shop,
+    };
     const statuses = new Map<string, number>();
     const flood = async (headers: Record<string, string>) => {
-      await pool(Array.from({ length: 200 }, (_, i) => i), 200, async () => {
-        let status: string;
-        try {
-          const response = await fetch(`${app.url}/webhooks/orders/paid`, { method: "POST", headers, body, signal: AbortSignal.timeout(60_000) });
-          await response.arrayBuffer();
-          status = String(response.status);
-        } catch {
-          status = "error";
-        }
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      });
+      await pool(
+        Array.from({ length: 200 }, (_, i) => i),
+        200,
+        async () => {
+          let status: string;
+          try {
+            const response = await fetch(`${app.url}/webhooks/orders/paid`, {
+              method: "POST",
+              headers,
+              body,
+              signal: AbortSignal.timeout(60_000),
+            });
+            await response.arrayBuffer();
+            status = String(response.status);
+          } catch {
+            status = "error";
+          }
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        },
+      );
     };
     const started = Date.now();
     // 200 at once without the signature header: refused unread.

@@ -102,7 +102,12 @@ describe("Meta normalisation rules, for any input", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (value) => {
         const hash = hashUserField(value);
-        return HEX64.test(hash) && hash === hashUserField(value) && hashUserField(hash) === hash && hash === (HEX64.test(value) ? value : sha256Hex(value));
+        return (
+          HEX64.test(hash) &&
+          hash === hashUserField(value) &&
+          hashUserField(hash) === hash &&
+          hash === (HEX64.test(value) ? value : sha256Hex(value))
+        );
       }),
       RUNS,
     );
@@ -137,7 +142,11 @@ const order = fc.record(
     phone: phoneish,
     currency: fc.oneof(fc.constantFrom("USD", "eur", "JPY", "XXX", "US"), anyValue),
     total_price: fc.oneof(fc.constantFrom("10.00", "0", "1e3", "-5", "12.345", "abc"), anyValue),
-    processed_at: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom("2026-11-28T10:00:00", "yesterday"), anyValue),
+    processed_at: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom("2026-11-28T10:00:00", "yesterday"),
+      anyValue,
+    ),
     test: anyValue,
     browser_ip: fc.oneof(fc.ipV4(), fc.ipV6(), anyValue),
     client_details: fc.record({ browser_ip: fc.oneof(fc.ipV4(), anyValue), user_agent: anyValue }, { requiredKeys: [] }),
@@ -145,16 +154,25 @@ const order = fc.record(
     note_attributes: fc.array(
       fc.record({
         name: fc.constantFrom("_fbp", "_fbc", "_mc_consent", "other"),
-        value: fc.oneof(fc.constantFrom("fb.1.1596403881668.1116446470", "fb.1.1554763741205.IwAR2F4-dbP0l7", "fb.1.", "garbage"), anyValue),
+        value: fc.oneof(
+          fc.constantFrom("fb.1.1596403881668.1116446470", "fb.1.1554763741205.IwAR2F4-dbP0l7", "fb.1.", "garbage"),
+          anyValue,
+        ),
       }),
       { maxLength: 4 },
     ),
-    customer: fc.oneof(fc.record({ id: orderId, email: anyValue, phone: phoneish, default_address: address }, { requiredKeys: [] }), anyValue),
+    customer: fc.oneof(
+      fc.record({ id: orderId, email: anyValue, phone: phoneish, default_address: address }, { requiredKeys: [] }),
+      anyValue,
+    ),
     billing_address: fc.oneof(address, anyValue),
     shipping_address: fc.oneof(address, anyValue),
     line_items: fc.oneof(
       fc.array(
-        fc.record({ product_id: fc.oneof(fc.integer({ min: 1, max: 10 ** 9 }), anyValue), quantity: anyValue, price: anyValue, sku: anyValue }, { requiredKeys: [] }),
+        fc.record(
+          { product_id: fc.oneof(fc.integer({ min: 1, max: 10 ** 9 }), anyValue), quantity: anyValue, price: anyValue, sku: anyValue },
+          { requiredKeys: [] },
+        ),
         { maxLength: 4 },
       ),
       anyValue,
@@ -214,23 +232,29 @@ describe("the orders/paid → Purchase mapping, for any order", () => {
   it("leaves no raw email, phone or name in the event", () => {
     const secret = fc.stringMatching(/^[a-z]{3,8}[g-z][a-z]{2,8}$/);
     fc.assert(
-      fc.property(secret, secret, fc.stringMatching(/^[2-9]\d{2}[2-9]\d{6}$/), fc.bigInt({ min: 10n ** 15n, max: 10n ** 18n }), (local, name, phone, id) => {
-        const email = `${local}@example.com`;
-        const raw = JSON.stringify({
-          id: String(id),
-          email,
-          phone: `+1${phone}`,
-          currency: "USD",
-          total_price: "10.00",
-          billing_address: { first_name: name, last_name: `${name}son`, city: `${name}ville`, country_code: "US", phone: `+1${phone}` },
-          client_details: { user_agent: "Mozilla/5.0" },
-          customer: { id: 207119551, email },
-        });
-        const result = mapOrderToPurchase(parseOrderJson(raw), ctx);
-        if (!result.ok) return false;
-        const out = JSON.stringify(result.event).toLowerCase();
-        return [email, local, name, phone].every((pii) => !out.includes(pii.toLowerCase()));
-      }),
+      fc.property(
+        secret,
+        secret,
+        fc.stringMatching(/^[2-9]\d{2}[2-9]\d{6}$/),
+        fc.bigInt({ min: 10n ** 15n, max: 10n ** 18n }),
+        (local, name, phone, id) => {
+          const email = `${local}@example.com`;
+          const raw = JSON.stringify({
+            id: String(id),
+            email,
+            phone: `+1${phone}`,
+            currency: "USD",
+            total_price: "10.00",
+            billing_address: { first_name: name, last_name: `${name}son`, city: `${name}ville`, country_code: "US", phone: `+1${phone}` },
+            client_details: { user_agent: "Mozilla/5.0" },
+            customer: { id: 207119551, email },
+          });
+          const result = mapOrderToPurchase(parseOrderJson(raw), ctx);
+          if (!result.ok) return false;
+          const out = JSON.stringify(result.event).toLowerCase();
+          return [email, local, name, phone].every((pii) => !out.includes(pii.toLowerCase()));
+        },
+      ),
       RUNS,
     );
   });
@@ -252,7 +276,10 @@ describe("privacy helpers on stored payloads", () => {
       }),
       RUNS,
     );
-    fc.assert(fc.property(anyValue, (v) => customerKeyOf(v) === null || HEX64.test(customerKeyOf(v)!)), RUNS);
+    fc.assert(
+      fc.property(anyValue, (v) => customerKeyOf(v) === null || HEX64.test(customerKeyOf(v)!)),
+      RUNS,
+    );
   });
 
   it("scrubbing replaces exactly the raw browser signals, keeps their keys and every other byte, and is idempotent", () => {

@@ -33,7 +33,9 @@ function faultFor(kind: Outage): Fault {
         code: 80004,
         status: 400,
         headers: {
-          "x-business-use-case-usage": JSON.stringify({ "1": [{ type: "ads_management", estimated_time_to_regain_access: REGAIN_MINUTES }] }),
+          "x-business-use-case-usage": JSON.stringify({
+            "1": [{ type: "ads_management", estimated_time_to_regain_access: REGAIN_MINUTES }],
+          }),
         },
       };
     case "throttle-429":
@@ -42,9 +44,7 @@ function faultFor(kind: Outage): Fault {
 }
 
 const eventIdsOf = (request: FakeRequest): string[] =>
-  Array.isArray(request.params?.data)
-    ? (request.params.data as { event_id?: unknown }[]).map((e) => String(e.event_id))
-    : [];
+  Array.isArray(request.params?.data) ? (request.params.data as { event_id?: unknown }[]).map((e) => String(e.event_id)) : [];
 
 describe("Meta down", () => {
   it("hundreds of orders during an outage: all delivered after recovery, none twice, backoff respected", async () => {

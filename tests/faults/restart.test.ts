@@ -22,10 +22,14 @@ function halfUploadedWebhook(baseUrl: string, body: string): Promise<() => Promi
     let answered: (status: number | "error") => void;
     const answer = new Promise<number | "error">((resolve) => (answered = resolve));
     // Chunked, without Content-Length: the server cannot know the size until the end.
-    const req = httpRequest(`${baseUrl}/webhooks/orders/paid`, { method: "POST", headers: { ...headers, expect: "100-continue" } }, (res) => {
-      res.resume();
-      res.on("end", () => answered(res.statusCode ?? "error"));
-    });
+    const req = httpRequest(
+      `${baseUrl}/webhooks/orders/paid`,
+      { method: "POST", headers: { ...headers, expect: "100-continue" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => answered(res.statusCode ?? "error"));
+      },
+    );
     req.on("error", (error) => {
       answered("error");
       rejectStarted(error);
@@ -98,7 +102,12 @@ describe("restart safety", () => {
     const all = [...first, slowOrder, ...burst];
     await waitFor(async () => (await statusCounts(rig.db)).sent === all.length, 30_000, "everything sent after the restart");
     await rig.fake.idle();
-    expect(rig.fake.counted(SHOP_A.pixel).map((e) => e.eventId).sort()).toEqual(all.map((id) => `shopify_order_${id}`).sort());
+    expect(
+      rig.fake
+        .counted(SHOP_A.pixel)
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(all.map((id) => `shopify_order_${id}`).sort());
     const { duplicates } = duplicatesAt(rig.fake);
     expect(duplicates).toBe(0);
 

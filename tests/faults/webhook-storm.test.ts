@@ -4,7 +4,19 @@
 import { describe, expect, it } from "vitest";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
-import { createRig, duplicatesAt, figure, pool, postWebhook, scenarioSeed, seededShuffle, SHOP_A, SHOP_B, statusCounts, trackCleanups } from "./harness";
+import {
+  createRig,
+  duplicatesAt,
+  figure,
+  pool,
+  postWebhook,
+  scenarioSeed,
+  seededShuffle,
+  SHOP_A,
+  SHOP_B,
+  statusCounts,
+  trackCleanups,
+} from "./harness";
 
 const cleanups = trackCleanups();
 

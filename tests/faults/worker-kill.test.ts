@@ -6,7 +6,18 @@
 import { describe, expect, it } from "vitest";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { waitFor } from "../helpers/app-process";
-import { createRig, duplicatesAt, figure, holdDeliveries, killHard, pool, postWebhook, SHOP_A, statusCounts, trackCleanups } from "./harness";
+import {
+  createRig,
+  duplicatesAt,
+  figure,
+  holdDeliveries,
+  killHard,
+  pool,
+  postWebhook,
+  SHOP_A,
+  statusCounts,
+  trackCleanups,
+} from "./harness";
 
 const cleanups = trackCleanups();
 
@@ -18,7 +29,12 @@ describe.each(["sqlite", "postgresql"] as const)("worker killed mid-batch on %s"
   it("every event is delivered after a restart; duplicates only of what Meta took and the dead worker never recorded", async () => {
     const rig = await createRig(cleanups, { kind });
     // The lease must cover two request timeouts (the worker will not start a request it could not record).
-    const env = { DELIVERY_LEASE_MS: String(LEASE_MS), DELIVERY_REQUEST_TIMEOUT_MS: "1000", DELIVERY_BATCH_SIZE: String(BATCH), DELIVERY_CONCURRENCY: String(CONCURRENCY) };
+    const env = {
+      DELIVERY_LEASE_MS: String(LEASE_MS),
+      DELIVERY_REQUEST_TIMEOUT_MS: "1000",
+      DELIVERY_BATCH_SIZE: String(BATCH),
+      DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    };
     const embedded = kind === "sqlite";
     const server = await rig.start("server", embedded ? env : { ...env, WORKER_MODE: "external" });
 

@@ -2,14 +2,7 @@
 // SQLite file, a valid offline session stored in its Prisma session storage (setUpValidSession), and
 // requests carrying a session token signed like Shopify's (getJwt). Nothing in authenticate.admin is
 // mocked; only the network to Shopify is answered locally (shopify-admin-api.ts).
-import {
-  API_KEY,
-  API_SECRET_KEY,
-  APP_URL,
-  TEST_SHOP,
-  getJwt,
-  setUpValidSession,
-} from "@shopify/shopify-api/test-helpers";
+import { API_KEY, API_SECRET_KEY, APP_URL, TEST_SHOP, getJwt, setUpValidSession } from "@shopify/shopify-api/test-helpers";
 import type { Db } from "~/db.server";
 import { setAppEnv } from "./app-env";
 import { interceptAdminApi, type AdminApiMock } from "./shopify-admin-api";

@@ -78,7 +78,11 @@ async function sourceHash(): Promise<string> {
   for (const file of files.sort()) {
     const path = join(ROOT, file);
     if (!(await stat(path)).isFile()) continue;
-    hash.update(file).update("\0").update(await readFile(path)).update("\0");
+    hash
+      .update(file)
+      .update("\0")
+      .update(await readFile(path))
+      .update("\0");
   }
   return hash.digest("hex").slice(0, 16);
 }

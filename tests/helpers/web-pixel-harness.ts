@@ -101,7 +101,7 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
 
   const reject = () => Promise.reject(new Error("SecurityError: storage is blocked"));
   const storageApi = {
-    getItem: async (key: string) => (options.storageFails ? reject() : storage.get(key) ?? null),
+    getItem: async (key: string) => (options.storageFails ? reject() : (storage.get(key) ?? null)),
     setItem: async (key: string, value: string) => {
       if (options.storageFails) return reject();
       storage.set(key, String(value));
@@ -150,7 +150,7 @@ export async function loadWebPixel(options: PixelHarnessOptions): Promise<PixelH
     },
     browser: {
       cookie: {
-        get: async (name?: string) => (name ? cookies.get(name) ?? "" : [...cookies].map(([k, v]) => `${k}=${v}`).join("; ")),
+        get: async (name?: string) => (name ? (cookies.get(name) ?? "") : [...cookies].map(([k, v]) => `${k}=${v}`).join("; ")),
         set: async (name: string, value?: string) => {
           cookies.set(name, value ?? "");
           return value ?? "";

@@ -89,9 +89,7 @@ function exportedFunctions(file: string): ExportedFunction[] {
       }
     }
     for (const [name, fn] of fns) {
-      const takesShop = fn.parameters.some(
-        (p) => (ts.isIdentifier(p.name) && p.name.text === "shop") || hasShopMember(p.type),
-      );
+      const takesShop = fn.parameters.some((p) => (ts.isIdentifier(p.name) && p.name.text === "shop") || hasShopMember(p.type));
       found.push({ file, name, takesShop });
     }
   }
@@ -125,8 +123,23 @@ describe("every model function is scoped to a shop", () => {
 // The client's own entry points, and what a model delegate (`db.delivery`) is asked to do.
 const CLIENT_METHODS = new Set(["$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe", "$transaction", "$runCommandRaw"]);
 const DELEGATE_METHODS = new Set([
-  "findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "create", "createMany", "createManyAndReturn",
-  "update", "updateMany", "updateManyAndReturn", "upsert", "delete", "deleteMany", "count", "aggregate", "groupBy",
+  "findMany",
+  "findFirst",
+  "findFirstOrThrow",
+  "findUnique",
+  "findUniqueOrThrow",
+  "create",
+  "createMany",
+  "createManyAndReturn",
+  "update",
+  "updateMany",
+  "updateManyAndReturn",
+  "upsert",
+  "delete",
+  "deleteMany",
+  "count",
+  "aggregate",
+  "groupBy",
 ]);
 const MODEL_DELEGATES = new Set(
   [...readFileSync(SCHEMA, "utf8").matchAll(/^model (\w+) \{/gm)].map(([, name]) => name[0].toLowerCase() + name.slice(1)),
@@ -168,7 +181,10 @@ describe("services query the database only through models", () => {
       "const b = await findShopSettings(db, shop); const c = list.findMany; const d = db.delivery;",
     ].join("\n");
     expect(directQueries("sample.ts", sample).map((q) => q.split(": ")[0])).toEqual([
-      "sample.ts:1", "sample.ts:2", "sample.ts:3", "sample.ts:4",
+      "sample.ts:1",
+      "sample.ts:2",
+      "sample.ts:3",
+      "sample.ts:4",
     ]);
   });
 
@@ -195,12 +211,31 @@ describe("one shop cannot reach another's data", () => {
     await database.cleanup();
   });
   beforeEach(async () => {
-    await db.$transaction([db.delivery.deleteMany({}), db.shopSettings.deleteMany({}), db.browserEvent.deleteMany({}), db.customerDataRequest.deleteMany({}), db.storefrontEvent.deleteMany({}), db.session.deleteMany({})]);
+    await db.$transaction([
+      db.delivery.deleteMany({}),
+      db.shopSettings.deleteMany({}),
+      db.browserEvent.deleteMany({}),
+      db.customerDataRequest.deleteMany({}),
+      db.storefrontEvent.deleteMany({}),
+      db.session.deleteMany({}),
+    ]);
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: A, pixelId: "123456789012345", accessToken: "EAAB" + "a".repeat(60) });
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: B, pixelId: "543210987654321", accessToken: "EAAB" + "b".repeat(60) });
     const row = (shop: string, orderId: string, status: NewDelivery["status"]): NewDelivery => ({
-      shop, pixelId: "1", eventName: "Purchase", eventId: `shopify_order_${orderId}`, orderId, orderName: `#${orderId}`, value: "1.00",
-      currency: "USD", status, reasonCode: null, eventTime: new Date(), nextAttemptAt: new Date(), payload: "{}", webhookId: null,
+      shop,
+      pixelId: "1",
+      eventName: "Purchase",
+      eventId: `shopify_order_${orderId}`,
+      orderId,
+      orderName: `#${orderId}`,
+      value: "1.00",
+      currency: "USD",
+      status,
+      reasonCode: null,
+      eventTime: new Date(),
+      nextAttemptAt: new Date(),
+      payload: "{}",
+      webhookId: null,
     });
     await recordDelivery(db, row(A, "1001", "failed"));
     await recordDelivery(db, row(A, "1002", "skipped"));
@@ -221,7 +256,13 @@ describe("one shop cannot reach another's data", () => {
   async function cli(...argv: string[]) {
     const lines: string[] = [];
     const readAccessToken = async () => "EAAB" + "c".repeat(60);
-    const code = await runCli(argv, { db, encryptionKey: TEST_ENCRYPTION_KEY, out: (l) => lines.push(l), err: (l) => lines.push(l), readAccessToken });
+    const code = await runCli(argv, {
+      db,
+      encryptionKey: TEST_ENCRYPTION_KEY,
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+      readAccessToken,
+    });
     return { code, text: lines.join("\n") };
   }
 

@@ -62,10 +62,18 @@ describe("npm run cli -- tokens:reseal", () => {
   it("re-seals tokens under the current key, reports counts only, names shops it cannot open, and is idempotent", async () => {
     const rig = await createRig(cleanups, { shops: [SHOP_A, SHOP_B] });
     // SHOP_A and SHOP_B were connected under OLD; a third shop's token was sealed under a key nobody has.
-    await rig.db.shopSettings.create({ data: { shop: "lost-key.myshopify.com", accessTokenSealed: sealToken(TOKEN, STRAY), connectionState: "connected" } });
+    await rig.db.shopSettings.create({
+      data: { shop: "lost-key.myshopify.com", accessTokenSealed: sealToken(TOKEN, STRAY), connectionState: "connected" },
+    });
     const cli = async (...argv: string[]) => {
       const lines: string[] = [];
-      const code = await runCli(argv, { db: rig.db, encryptionKey: NEW, previousEncryptionKey: OLD, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      const code = await runCli(argv, {
+        db: rig.db,
+        encryptionKey: NEW,
+        previousEncryptionKey: OLD,
+        out: (l) => lines.push(l),
+        err: (l) => lines.push(l),
+      });
       return { code, text: lines.join("\n") };
     };
 

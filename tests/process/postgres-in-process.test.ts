@@ -63,8 +63,14 @@ it("npm start on a fresh PostgreSQL database: the in-process worker marks the or
   const nextId = nextOrderId();
   const nextBody = paidOrderJson({ id: nextId });
   const nextSigned = signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: nextBody, webhookId: `wh-${nextId}` });
-  expect((await fetch(`${server.url}/webhooks/orders/paid`, { method: "POST", headers: nextSigned.headers, body: nextBody })).status).toBe(200);
-  await waitFor(async () => (await db.delivery.findFirst({ where: { shop: SHOP, orderId: nextId } }))?.status === "sent", 20_000, "the second order sent");
+  expect((await fetch(`${server.url}/webhooks/orders/paid`, { method: "POST", headers: nextSigned.headers, body: nextBody })).status).toBe(
+    200,
+  );
+  await waitFor(
+    async () => (await db.delivery.findFirst({ where: { shop: SHOP, orderId: nextId } }))?.status === "sent",
+    20_000,
+    "the second order sent",
+  );
   await fake.idle();
   expect(fake.received().map((e) => e.eventId)).toEqual([`shopify_order_${orderId}`, `shopify_order_${nextId}`]);
   expect(server.output()).not.toMatch(/42601|cycle failed|syntax error/);

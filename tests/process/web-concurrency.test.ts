@@ -69,7 +69,13 @@ it("WEB_CONCURRENCY=2 on PostgreSQL: both processes answer, each order reaches M
   // No WORKER_MODE: the default, the worker in the supervising process. debug: each answer logs its pid.
   const server = await startApp(
     "server",
-    appEnv({ DATABASE_URL: database.url, META_GRAPH_API_URL: fake.url, WEB_CONCURRENCY: "2", LOG_LEVEL: "debug", DELIVERY_BATCH_SIZE: "7" }),
+    appEnv({
+      DATABASE_URL: database.url,
+      META_GRAPH_API_URL: fake.url,
+      WEB_CONCURRENCY: "2",
+      LOG_LEVEL: "debug",
+      DELIVERY_BATCH_SIZE: "7",
+    }),
     { readyTimeoutMs: 40_000 },
   );
   cleanups.push(() => server.stop("SIGKILL"));
@@ -86,7 +92,11 @@ it("WEB_CONCURRENCY=2 on PostgreSQL: both processes answer, each order reaches M
   const answeredBy = new Set(pidsLogged(server, "answered", (r) => r.path === "/webhooks/orders/paid" && r.status === 200));
   expect(answeredBy).toEqual(new Set(httpPids));
 
-  await waitFor(async () => (await db.delivery.count({ where: { shop: SHOP, status: "sent" } })) === orders.length, 30_000, "every order sent");
+  await waitFor(
+    async () => (await db.delivery.count({ where: { shop: SHOP, status: "sent" } })) === orders.length,
+    30_000,
+    "every order sent",
+  );
   // Every request the worker started has been answered. A late repeat would still be caught at the end,
   // after the later orders prove the worker kept claiming.
   await fake.idle();
@@ -105,12 +115,21 @@ it("WEB_CONCURRENCY=2 on PostgreSQL: both processes answer, each order reaches M
   const more = Array.from({ length: 10 }, () => nextOrderId());
   expect(await Promise.all(more.map((id) => postWebhook(server, id, `wh-${id}`)))).toEqual(more.map(() => 200));
   expect(pidsLogged(server, "answered", (r) => r.path === "/webhooks/orders/paid")).toContain(replacement);
-  await waitFor(async () => (await db.delivery.count({ where: { shop: SHOP, status: "sent" } })) === orders.length + more.length, 30_000, "the later orders sent");
+  await waitFor(
+    async () => (await db.delivery.count({ where: { shop: SHOP, status: "sent" } })) === orders.length + more.length,
+    30_000,
+    "the later orders sent",
+  );
 
   expect(await server.stop("SIGTERM")).toBe(0);
   for (const pid of [httpPids[1], replacement]) expect(alive(pid)).toBe(false);
   expect(await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })).toBe(0);
-  expect(fake.received().map((e) => e.eventId).sort()).toEqual([...orders, ...more].map((id) => `shopify_order_${id}`).sort());
+  expect(
+    fake
+      .received()
+      .map((e) => e.eventId)
+      .sort(),
+  ).toEqual([...orders, ...more].map((id) => `shopify_order_${id}`).sort());
   expect(server.output()).not.toContain(TOKEN);
 }, 120_000);
 

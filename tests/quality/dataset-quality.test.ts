@@ -128,7 +128,7 @@ describe.each(["sqlite", "postgresql"] as const)("Meta's verdict on %s", (kind) 
   });
 
   it.each([
-    ["not JSON", "{\"web\": [ {"],
+    ["not JSON", '{"web": [ {'],
     ["the wrong shape", JSON.stringify({ web: [{ event_name: "Purchase", event_match_quality: { composite_score: "high" } }] })],
     ["no web array", JSON.stringify({ data: [] })],
   ])("an answer that is %s is 'unavailable'", async (_label, body) => {
@@ -156,7 +156,8 @@ describe.each(["sqlite", "postgresql"] as const)("Meta's verdict on %s", (kind) 
   });
 
   it("across processes, one claim per window wins, first call or not", async () => {
-    const claim = (at: Date) => claimQualityCheck(db, { shop: SHOP, now: at, notSince: new Date(at.getTime() - QUALITY_TTL_MS), credentialKey: "k1" });
+    const claim = (at: Date) =>
+      claimQualityCheck(db, { shop: SHOP, now: at, notSince: new Date(at.getTime() - QUALITY_TTL_MS), credentialKey: "k1" });
     expect((await Promise.all(Array.from({ length: 6 }, () => claim(start)))).filter(Boolean)).toHaveLength(1);
     expect(await claim(new Date(start.getTime() + 30 * 60_000))).toBe(false);
     const later = new Date(start.getTime() + 61 * 60_000);

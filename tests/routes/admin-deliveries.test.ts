@@ -31,11 +31,22 @@ beforeEach(async () => {
   await app.db.delivery.deleteMany({});
   await app.db.browserEvent.deleteMany({});
   await app.db.shopSettings.deleteMany({});
-  await app.db.shopSettings.create({ data: { shop: SHOP, pixelId: "123456789012345", accessTokenSealed: "v1:x:y:z", accessTokenHint: "WXYZ", connectionState: "connected" } });
+  await app.db.shopSettings.create({
+    data: { shop: SHOP, pixelId: "123456789012345", accessTokenSealed: "v1:x:y:z", accessTokenHint: "WXYZ", connectionState: "connected" },
+  });
 });
 
 type ListData = {
-  rows: Array<{ orderId: string; orderName: string; status: string; attempts: number; answer: string; amount: string; eventId: string; createdAt: string }>;
+  rows: Array<{
+    orderId: string;
+    orderName: string;
+    status: string;
+    attempts: number;
+    answer: string;
+    amount: string;
+    eventId: string;
+    createdAt: string;
+  }>;
   total: number;
   pageCount: number;
   problems: string[];
@@ -60,7 +71,9 @@ async function retry(orderId: string, shop = SHOP, form: Record<string, string> 
  * request renders it, so a test can read what the merchant sees (which buttons, which words).
  */
 async function renderOrderPage(data: unknown, orderId: string): Promise<string> {
-  const handler = createStaticHandler([{ id: "order", path: "/app/deliveries/:orderId", Component: order.default, loader: () => data as Record<string, unknown> }]);
+  const handler = createStaticHandler([
+    { id: "order", path: "/app/deliveries/:orderId", Component: order.default, loader: () => data as Record<string, unknown> },
+  ]);
   const context = await handler.query(new Request(`${APP_URL}/app/deliveries/${orderId}`));
   if (context instanceof Response) throw new Error(`unexpected response ${context.status}`);
   const router = createStaticRouter(handler.dataRoutes, context);
@@ -81,7 +94,9 @@ async function seedMany() {
       attempts: kind === "retrying" ? 2 : kind === "pending" ? 0 : 1,
       createdAt: new Date(now - i * 6 * 60 * 60 * 1000),
       ...(kind === "failed" ? { errorCode: 190, errorSubcode: 463, lastError: "Session has expired", fbtraceId: "AFailTrace" } : {}),
-      ...(kind === "retrying" ? { errorCode: 2, lastError: "Service temporarily unavailable", reasonCode: "meta_unavailable", failureKind: "transient" } : {}),
+      ...(kind === "retrying"
+        ? { errorCode: 2, lastError: "Service temporarily unavailable", reasonCode: "meta_unavailable", failureKind: "transient" }
+        : {}),
       ...(kind === "skipped" ? { reasonCode: "test_order" } : {}),
     });
     ids.push(created.orderId);
@@ -201,7 +216,13 @@ describe("order page", () => {
 
     const { status, data, text } = await getOrder(orderId);
     expect(status).toBe(200);
-    expect(data).toMatchObject({ orderId, orderName: "#1042", amount: "€59.90", adminUrl: `shopify:admin/orders/${orderId}`, canRetry: true });
+    expect(data).toMatchObject({
+      orderId,
+      orderName: "#1042",
+      amount: "€59.90",
+      adminUrl: `shopify:admin/orders/${orderId}`,
+      canRetry: true,
+    });
     const delivery = (data as { deliveries: Array<Record<string, any>> }).deliveries[0];
     expect(delivery.explanation).toMatchObject({
       title: "Too little customer information to match",
@@ -211,7 +232,9 @@ describe("order page", () => {
       "Recorded from Shopify's paid-order notification",
       "Meta rejected it (1 attempt)",
     ]);
-    expect(delivery.timeline[1].detail).toBe("error 100/2804050 · Insufficient Customer Information: add more parameters · fbtrace_id ATraceFailed");
+    expect(delivery.timeline[1].detail).toBe(
+      "error 100/2804050 · Insufficient Customer Information: add more parameters · fbtrace_id ATraceFailed",
+    );
     const present = delivery.matchKeys.filter((k: { present: boolean }) => k.present).map((k: { key: string }) => k.key);
     expect(present).toEqual(["ct", "country", "client_user_agent"]);
     expect(delivery.matchKeys.find((k: { key: string }) => k.key === "fbc").hint).toMatch(/Meta ad/);
@@ -264,12 +287,18 @@ describe("retry now", () => {
     const { orderId, id } = await createDelivery(app.db, { shop: SHOP, status: "sent" });
     const result = await retry(orderId);
     expect(result.status).toBe(409);
-    expect(result.data).toEqual({ ok: false, message: "Nothing to retry: only failed deliveries can be retried, and this order's are sent." });
+    expect(result.data).toEqual({
+      ok: false,
+      message: "Nothing to retry: only failed deliveries can be retried, and this order's are sent.",
+    });
     expect((await app.db.delivery.findUniqueOrThrow({ where: { id } })).status).toBe("sent");
   });
 
   it("warns that a retry waits while the Meta connection is broken", async () => {
-    await app.db.shopSettings.update({ where: { shop: SHOP }, data: { connectionState: "broken", connectionError: "Session has expired" } });
+    await app.db.shopSettings.update({
+      where: { shop: SHOP },
+      data: { connectionState: "broken", connectionError: "Session has expired" },
+    });
     const { orderId } = await createDelivery(app.db, { shop: SHOP, status: "failed", errorCode: 190 });
     const result = await retry(orderId);
     expect(result.data).toMatchObject({ ok: true, message: expect.stringMatching(/wait until you reconnect in Settings/) });
@@ -316,7 +345,12 @@ describe("retry now", () => {
     const result = await retry(orderId);
     expect(result.status).toBe(409);
     expect(result.data).toEqual({ ok: false, message: view.retryUnavailable });
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", payload: "{}", reasonCode: "mapping_failed", reasonDetail: "total_price is not a number" });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "failed",
+      payload: "{}",
+      reasonCode: "mapping_failed",
+      reasonDetail: "total_price is not a number",
+    });
   });
 
   it("shows the Retry now button for a failed order that holds its event", async () => {

@@ -22,7 +22,15 @@ type HomeData = {
   checklist: Item[];
   dashboard: {
     rangeDays: number;
-    summary: { sent: number; failed: number; pending: number; skipped: number; successRate: number | null; failureRate: number | null; failureAlert: boolean };
+    summary: {
+      sent: number;
+      failed: number;
+      pending: number;
+      skipped: number;
+      successRate: number | null;
+      failureRate: number | null;
+      failureAlert: boolean;
+    };
     daily: Array<{ day: string; sent: number; failed: number; pending: number; skipped: number }>;
     matchKeys: { sample: number; shares: Array<{ key: string; share: number }> };
   };
@@ -60,7 +68,14 @@ const item = (data: HomeData, id: string) => data.checklist.find((i) => i.id ===
 
 async function connect(extra: Record<string, unknown> = {}) {
   await app.db.shopSettings.create({
-    data: { shop: SHOP, pixelId: "123456789012345", accessTokenSealed: "v1:a:b:c", accessTokenHint: "WXYZ", connectionState: "connected", ...extra },
+    data: {
+      shop: SHOP,
+      pixelId: "123456789012345",
+      accessTokenSealed: "v1:a:b:c",
+      accessTokenHint: "WXYZ",
+      connectionState: "connected",
+      ...extra,
+    },
   });
 }
 
@@ -95,7 +110,9 @@ describe("onboarding checklist", () => {
   it("checks every item once the store is set up and events flow", async () => {
     answerMainTheme(app.api, { embed: "on", themeName: "Dawn" });
     await connect({ connectionVerifiedAt: new Date("2026-11-20T10:15:00Z"), webPixelId: "gid://shopify/WebPixel/1" });
-    await app.db.browserEvent.create({ data: { shop: SHOP, eventName: "ViewContent", eventId: "ev-1", source: "theme-embed", seenAt: new Date("2026-11-21T08:00:00Z") } });
+    await app.db.browserEvent.create({
+      data: { shop: SHOP, eventName: "ViewContent", eventId: "ev-1", source: "theme-embed", seenAt: new Date("2026-11-21T08:00:00Z") },
+    });
     await createDelivery(app.db, { shop: SHOP, status: "sent", orderName: "#1001", createdAt: new Date("2026-11-21T09:00:00Z") });
 
     const data = await getHome();
@@ -123,7 +140,9 @@ describe("onboarding checklist", () => {
     expect(data).toMatchObject({ connectionState: "broken", connectionError: "Error validating access token: Session has expired" });
     expect(item(data, "pixel")).toMatchObject({
       done: false,
-      detail: expect.stringMatching(/Meta refused your connection: "Error validating access token: Session has expired". Paste a new access token/),
+      detail: expect.stringMatching(
+        /Meta refused your connection: "Error validating access token: Session has expired". Paste a new access token/,
+      ),
       action: { label: "Reconnect" },
     });
   });
@@ -131,7 +150,10 @@ describe("onboarding checklist", () => {
   it("does not tick the pixel before Meta has accepted anything from it", async () => {
     answerMainTheme(app.api, { embed: "on" });
     await connect();
-    expect(item(await getHome(), "pixel")).toMatchObject({ done: false, detail: expect.stringMatching(/not proven yet. Add the test event code/) });
+    expect(item(await getHome(), "pixel")).toMatchObject({
+      done: false,
+      detail: expect.stringMatching(/not proven yet. Add the test event code/),
+    });
 
     await createDelivery(app.db, { shop: SHOP, status: "sent" });
     expect(item(await getHome(), "pixel")).toMatchObject({ done: true, detail: "Meta is accepting your purchases." });
@@ -145,7 +167,8 @@ describe("dashboard", () => {
     const today = new Date();
     const daysAgo = (n: number) => new Date(today.getTime() - n * 24 * 60 * 60 * 1000);
     for (let i = 0; i < 4; i++) await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(1) });
-    for (let i = 0; i < 4; i++) await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(3), keys: ["em", "client_user_agent"] });
+    for (let i = 0; i < 4; i++)
+      await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(3), keys: ["em", "client_user_agent"] });
     await createDelivery(app.db, { shop: SHOP, status: "failed", createdAt: daysAgo(2) });
     await createDelivery(app.db, { shop: SHOP, status: "pending", createdAt: today });
     await createDelivery(app.db, { shop: SHOP, status: "skipped", createdAt: daysAgo(2) });
@@ -189,10 +212,14 @@ describe("both reporters", () => {
     answerMainTheme(app.api, { embed: "on" });
     await connect({
       enabledEvents: "PageView,AddPaymentInfo,Purchase",
-      customEvents: JSON.stringify([{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }]),
+      customEvents: JSON.stringify([
+        { name: "BookedTrialClass", enabled: true },
+        { name: "Paused", enabled: false },
+      ]),
     });
     const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 60 * 60 * 1000);
-    for (const status of ["sent", "sent", "sent", "pending"] as const) await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: daysAgo(1) });
+    for (const status of ["sent", "sent", "sent", "pending"] as const)
+      await createStorefrontEvent(app.db, { shop: SHOP, eventName: "PageView", status, createdAt: daysAgo(1) });
     await createStorefrontEvent(app.db, { shop: SHOP, eventName: "BookedTrialClass", status: "failed", createdAt: daysAgo(2) });
     await createStorefrontEvent(app.db, { shop: OTHER_SHOP, eventName: "PageView", status: "sent", createdAt: daysAgo(1) });
     const paired = await createDelivery(app.db, { shop: SHOP, status: "sent", createdAt: daysAgo(1) });
@@ -213,7 +240,8 @@ describe("both reporters", () => {
 
 describe("duplicate pixel", () => {
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
-  const seenAt = async (shop = SHOP) => ((await getHome("", shop)) as HomeData & { duplicatePixelSeenAt: string | null }).duplicatePixelSeenAt;
+  const seenAt = async (shop = SHOP) =>
+    ((await getHome("", shop)) as HomeData & { duplicatePixelSeenAt: string | null }).duplicatePixelSeenAt;
 
   it("warns while the storefront saw a second copy of the pixel in the last 7 days, for that shop only, with how to fix it", async () => {
     answerMainTheme(app.api, { embed: "on" });

@@ -60,7 +60,11 @@ describe("what Shopify sends is untouched", () => {
   it("a fetch with a bad session token gets 401 with Shopify's retry header", async () => {
     let thrown: unknown;
     try {
-      await appRoute.loader({ request: get("/app", { Authorization: "Bearer not-a-jwt", "User-Agent": MERCHANT_USER_AGENT }), params: {}, context: {} });
+      await appRoute.loader({
+        request: get("/app", { Authorization: "Bearer not-a-jwt", "User-Agent": MERCHANT_USER_AGENT }),
+        params: {},
+        context: {},
+      });
     } catch (error) {
       thrown = error;
     }

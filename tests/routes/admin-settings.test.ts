@@ -47,7 +47,14 @@ const validForm = (overrides: Record<string, string | string[]> = {}) => ({
 });
 
 async function save(form: Record<string, string | string[]> | string, shop = SHOP) {
-  return callRoute(route.action as never, await adminRequest("/app/settings?_data=routes/app.settings", { shop, form, headers: { "user-agent": "Mozilla/5.0 (Merchant browser)" } }));
+  return callRoute(
+    route.action as never,
+    await adminRequest("/app/settings?_data=routes/app.settings", {
+      shop,
+      form,
+      headers: { "user-agent": "Mozilla/5.0 (Merchant browser)" },
+    }),
+  );
 }
 
 async function load(shop = SHOP) {
@@ -88,7 +95,10 @@ describe("saving settings", () => {
     const received = fake.received();
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ pixelId: PIXEL, eventName: "PageView", testEventCode: "TEST12345" });
-    expect(received[0].event).toMatchObject({ data_processing_options: ["LDU"], user_data: { client_user_agent: "Mozilla/5.0 (Merchant browser)" } });
+    expect(received[0].event).toMatchObject({
+      data_processing_options: ["LDU"],
+      user_data: { client_user_agent: "Mozilla/5.0 (Merchant browser)" },
+    });
 
     const row = await stored();
     expect(row).toMatchObject({
@@ -219,7 +229,9 @@ describe("saving settings", () => {
   });
 
   it("saves the settings and reports it when Shopify refuses the storefront update", async () => {
-    app.api.on("metaCapiCreateWebPixel", { webPixelCreate: { webPixel: null, userErrors: [{ field: ["settings"], message: "Settings are invalid", code: "INVALID_SETTINGS" }] } });
+    app.api.on("metaCapiCreateWebPixel", {
+      webPixelCreate: { webPixel: null, userErrors: [{ field: ["settings"], message: "Settings are invalid", code: "INVALID_SETTINGS" }] },
+    });
     const result = await save(validForm({ testEventCode: "" }));
     expect(result.status).toBe(200);
     expect(result.data).toMatchObject({ ok: true, storefront: { ok: false, error: [expect.stringMatching(/Settings are invalid/)] } });
@@ -266,7 +278,11 @@ describe("custom events and AddPaymentInfo", () => {
   const withCustom = (names: string[], switches = names.map(() => "on")) =>
     validForm({ testEventCode: "", customEventName: names, customEventEnabled: switches });
   const metafield = (key: string) =>
-    JSON.parse((app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{ key: string; value: string }>).find((m) => m.key === key)!.value);
+    JSON.parse(
+      (app.api.calls("metaCapiSetStorefrontMetafields").at(-1)!.variables!.metafields as Array<{ key: string; value: string }>).find(
+        (m) => m.key === key,
+      )!.value,
+    );
 
   it("saves custom events with the other settings, and the storefront gets only the switched-on names", async () => {
     const result = await save(withCustom([" BookedTrialClass ", "Paused"], ["on", "off"]));
@@ -277,7 +293,12 @@ describe("custom events and AddPaymentInfo", () => {
       { name: "Paused", enabled: false },
     ]);
     expect(metafield("custom_events")).toEqual(["BookedTrialClass"]);
-    expect((await load()).data).toMatchObject({ customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }] });
+    expect((await load()).data).toMatchObject({
+      customEvents: [
+        { name: "BookedTrialClass", enabled: true },
+        { name: "Paused", enabled: false },
+      ],
+    });
 
     // Saving the form without rows removes them: the page always posts the whole list.
     await save(withCustom([]));
@@ -304,20 +325,27 @@ describe("custom events and AddPaymentInfo", () => {
 
   it("offers AddPaymentInfo ticked to a new shop, keeps it off for a shop that saved before it existed, and saves it", async () => {
     expect((await load()).data).toMatchObject({ enabledEvents: expect.arrayContaining(["AddPaymentInfo"]) });
-    await app.db.shopSettings.create({ data: { shop: SHOP, pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase" } });
+    await app.db.shopSettings.create({
+      data: { shop: SHOP, pixelId: PIXEL, enabledEvents: "PageView,ViewContent,AddToCart,InitiateCheckout,Purchase" },
+    });
     expect((await load()).data).toMatchObject({ enabledEvents: ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Purchase"] });
 
     await save(validForm({ testEventCode: "", enabledEvents: ["InitiateCheckout", "AddPaymentInfo", "Purchase"] }));
     expect(await stored()).toMatchObject({ enabledEvents: "InitiateCheckout,AddPaymentInfo,Purchase" });
     expect(metafield("enabled_events")).toEqual(["InitiateCheckout", "AddPaymentInfo", "Purchase"]);
-    const pixelSettings = JSON.parse((app.api.calls("metaCapiCreateWebPixel").at(-1)!.variables!.webPixel as { settings: string }).settings);
+    const pixelSettings = JSON.parse(
+      (app.api.calls("metaCapiCreateWebPixel").at(-1)!.variables!.webPixel as { settings: string }).settings,
+    );
     expect(pixelSettings.enabledEvents).toBe("InitiateCheckout,AddPaymentInfo,Purchase");
   });
 });
 
 describe("send a test event", () => {
   const sendTest = async () =>
-    callRoute(route.action as never, await adminRequest("/app/settings", { form: { intent: "test-event" }, headers: { "user-agent": "Mozilla/5.0 (Merchant browser)" } }));
+    callRoute(
+      route.action as never,
+      await adminRequest("/app/settings", { form: { intent: "test-event" }, headers: { "user-agent": "Mozilla/5.0 (Merchant browser)" } }),
+    );
 
   it("posts one event with the test event code and shows Meta's answer", async () => {
     await save(validForm({ testEventCode: "" }));
@@ -326,7 +354,12 @@ describe("send a test event", () => {
 
     const result = await sendTest();
     expect(result.status).toBe(200);
-    expect(result.data).toMatchObject({ intent: "test-event", ok: true, testEventCode: "TEST999", answer: { ok: true, eventsReceived: 1 } });
+    expect(result.data).toMatchObject({
+      intent: "test-event",
+      ok: true,
+      testEventCode: "TEST999",
+      answer: { ok: true, eventsReceived: 1 },
+    });
     const fbtraceId = (result.data as { answer: { fbtraceId: string } }).answer.fbtraceId;
     expect(fbtraceId).toMatch(/^A/);
     expect(fake.received()).toEqual([expect.objectContaining({ eventName: "PageView", testEventCode: "TEST999", pixelId: PIXEL })]);

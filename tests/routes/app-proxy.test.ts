@@ -52,7 +52,15 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
 
   function post(
     body: unknown,
-    opts: { ip?: string; shop?: string; secret?: string; customer?: string | null; url?: string; contentType?: string; timestamp?: number } = {},
+    opts: {
+      ip?: string;
+      shop?: string;
+      secret?: string;
+      customer?: string | null;
+      url?: string;
+      contentType?: string;
+      timestamp?: number;
+    } = {},
   ): Promise<Response> {
     const url =
       opts.url ??
@@ -127,7 +135,9 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     ]);
     const { connectShop } = await import("~/services/shop-connection.server");
     expect((await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN })).ok).toBe(true);
-    await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" } });
+    await db.session.create({
+      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" },
+    });
   });
 
   it("takes a signed batch to Meta as server events with the browser's event IDs, the shopper's IP and the body's fbp", async () => {
@@ -151,7 +161,12 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
       [PIXEL, "PageView", pageView.event_id],
       [PIXEL, "AddToCart", addToCart.event_id],
     ]);
-    const sent = received[1].event as { action_source: string; event_source_url: string; user_data: Record<string, string>; custom_data: unknown };
+    const sent = received[1].event as {
+      action_source: string;
+      event_source_url: string;
+      user_data: Record<string, string>;
+      custom_data: unknown;
+    };
     expect(sent.action_source).toBe("website");
     expect(sent.event_source_url).toBe(addToCart.event_source_url);
     expect(sent.user_data).toEqual({
@@ -187,7 +202,9 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     await db.storefrontEvent.updateMany({ data: { nextAttemptAt: new Date(Date.now() - 1000) } });
     fake.setHandler((request) => {
       const data = (request.params?.data ?? []) as { event_id?: string }[];
-      return data.some((e) => e.event_id === bad.event_id) ? { kind: "graph-error", code: 100, subcode: 2804019, message: "Invalid parameter" } : null;
+      return data.some((e) => e.event_id === bad.event_id)
+        ? { kind: "graph-error", code: 100, subcode: 2804019, message: "Invalid parameter" }
+        : null;
     });
     expect(await worker.drain()).toMatchObject({ sent: 2, failed: 1 });
     expect((await rows()).map((r) => [r.eventId, r.status, r.reasonCode, r.failureKind, r.lastError])).toEqual([
@@ -239,7 +256,11 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     await worker.drain();
     const [received] = fake.received();
     expect(received.testEventCode).toBe("TEST123");
-    expect(received.event).toMatchObject({ data_processing_options: ["LDU"], data_processing_options_country: 0, data_processing_options_state: 0 });
+    expect(received.event).toMatchObject({
+      data_processing_options: ["LDU"],
+      data_processing_options_country: 0,
+      data_processing_options_state: 0,
+    });
   });
 
   it("refuses unsigned, wrongly signed, tampered and replayed requests with 401 and stores nothing", async () => {
@@ -298,7 +319,11 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
         shop: SHOP,
         loggedInCustomerId: null,
         now: new Date(),
-        request: new Request(APP_URL, { method: "POST", body: JSON.stringify({ events: [event()] }), headers: { "X-Forwarded-For": ip, "User-Agent": UA } }),
+        request: new Request(APP_URL, {
+          method: "POST",
+          body: JSON.stringify({ events: [event()] }),
+          headers: { "X-Forwarded-For": ip, "User-Agent": UA },
+        }),
       });
       return { status: outcome.ok ? 202 : outcome.error.kind === "rate-limited" ? 429 : 0 };
     };
@@ -348,7 +373,10 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
       ],
     });
     expect((await rows()).map((r) => r.eventId)).toEqual([good.event_id]);
-    expect(proxyIngest().counters.forShop(SHOP)).toMatchObject({ unknown_event_name: expect.any(Number), invalid_currency: expect.any(Number) });
+    expect(proxyIngest().counters.forShop(SHOP)).toMatchObject({
+      unknown_event_name: expect.any(Number),
+      invalid_currency: expect.any(Number),
+    });
   });
 
   it("accepts a custom event only while the shop has it defined and switched on", async () => {
@@ -356,7 +384,12 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     const before = await post({ events: [event({ event_name: "BookedTrialClass" })] });
     expect(await before.json()).toEqual({ accepted: 0, dropped: [{ index: 0, reason: "unknown_event_name" }] });
 
-    expect(await saveCustomEvents(db, SHOP, [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }])).toEqual({ ok: true });
+    expect(
+      await saveCustomEvents(db, SHOP, [
+        { name: "BookedTrialClass", enabled: true },
+        { name: "Paused", enabled: false },
+      ]),
+    ).toEqual({ ok: true });
     const booked = event({ event_name: "BookedTrialClass", custom_data: { value: 30, currency: "GBP" } });
     const after = await post({ events: [booked, event({ event_name: "Paused" })] });
     expect(await after.json()).toEqual({ accepted: 1, dropped: [{ index: 1, reason: "event_disabled" }] });
@@ -366,7 +399,12 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     // The setting refuses what the proxy would refuse, and changes nothing then.
     expect(await saveCustomEvents(db, SHOP, [{ name: "ViewContent", enabled: true }])).toMatchObject({ ok: false });
     expect(await saveCustomEvents(db, SHOP, [{ name: "X".repeat(51), enabled: true }])).toMatchObject({ ok: false });
-    expect(await saveCustomEvents(db, SHOP, [{ name: "Booked", enabled: true }, { name: "booked", enabled: true }])).toMatchObject({ ok: false });
+    expect(
+      await saveCustomEvents(db, SHOP, [
+        { name: "Booked", enabled: true },
+        { name: "booked", enabled: true },
+      ]),
+    ).toMatchObject({ ok: false });
     const { findShopSettings } = await import("~/models/shop-settings.server");
     expect((await findShopSettings(db, SHOP))!.customEvents.map((e) => e.name)).toEqual(["BookedTrialClass", "Paused"]);
   });
@@ -404,7 +442,13 @@ describe.each(["sqlite", "postgresql"] as const)("app proxy on %s", (kind) => {
     expect(await db.storefrontEvent.count()).toBe(3);
 
     const { recordCustomerDataRequest } = await import("~/services/shop-lifecycle.server");
-    const request = await recordCustomerDataRequest(db, { shop: SHOP, requestId: "dr-1", orderIds: [], customer: { id: CUSTOMER }, now: new Date() });
+    const request = await recordCustomerDataRequest(db, {
+      shop: SHOP,
+      requestId: "dr-1",
+      orderIds: [],
+      customer: { id: CUSTOMER },
+      now: new Date(),
+    });
     expect(request).toMatchObject({ created: true, storefrontEvents: 2 });
     const report = JSON.parse((await db.customerDataRequest.findFirstOrThrow({ where: { shop: SHOP } })).report) as {
       storefrontEvents: { eventName: string; customerData: Record<string, string> }[];
@@ -453,7 +497,13 @@ describe("the app proxy signature", () => {
   it("agrees with @shopify/shopify-api's validator, including a repeated parameter", async () => {
     const { shopifyApi, ApiVersion } = await import("@shopify/shopify-api");
     await import("@shopify/shopify-api/adapters/node");
-    const api = shopifyApi({ apiKey: "k", apiSecretKey: API_SECRET_KEY, apiVersion: ApiVersion.October25, hostName: "x.example", isEmbeddedApp: true });
+    const api = shopifyApi({
+      apiKey: "k",
+      apiSecretKey: API_SECRET_KEY,
+      apiVersion: ApiVersion.October25,
+      hostName: "x.example",
+      isEmbeddedApp: true,
+    });
     const { verifyAppProxyRequest, appProxySignature } = await import("~/services/app-proxy-auth.server");
     const url = new URL(signProxyUrl(APP_URL, { shop: SHOP, secret: API_SECRET_KEY, loggedInCustomerId: CUSTOMER }));
     expect(await api.utils.validateHmac(Object.fromEntries(url.searchParams), { signator: "appProxy" })).toBe(true);

@@ -197,9 +197,7 @@ describe("app/uninstalled", () => {
     const again = await snapshot();
     expect(again.sessions).toEqual(after.sessions);
     expect(again.deliveries).toEqual(after.deliveries);
-    expect(again.settings.map(({ updatedAt: _, ...rest }) => rest)).toEqual(
-      after.settings.map(({ updatedAt: _, ...rest }) => rest),
-    );
+    expect(again.settings.map(({ updatedAt: _, ...rest }) => rest)).toEqual(after.settings.map(({ updatedAt: _, ...rest }) => rest));
   });
 
   it("stops a row a worker holds: the worker's lease no longer owns it", async () => {
@@ -291,9 +289,14 @@ describe("customers/redact", () => {
 
   it("is idempotent", async () => {
     await send("customers/redact", body);
-    const once = await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, reasonCode: true, payload: true } });
+    const once = await db.delivery.findMany({
+      orderBy: { id: "asc" },
+      select: { id: true, status: true, reasonCode: true, payload: true },
+    });
     expect((await send("customers/redact", body)).status).toBe(200);
-    expect(await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, reasonCode: true, payload: true } })).toEqual(once);
+    expect(
+      await db.delivery.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, reasonCode: true, payload: true } }),
+    ).toEqual(once);
   });
 
   it("finds the customer's rows by hashed customer ID too, stops one a worker holds, and drops the related rows", async () => {
@@ -373,7 +376,9 @@ describe("customers/data_request", () => {
   });
 
   it("keeps the report once per request for the merchant, with the browser events of those orders", async () => {
-    await db.browserEvent.create({ data: { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${SMALL_ORDER}`, source: "web-pixel" } });
+    await db.browserEvent.create({
+      data: { shop: SHOP, eventName: "Purchase", eventId: `shopify_order_${SMALL_ORDER}`, source: "web-pixel" },
+    });
     const body = `{"shop_id":1,"shop_domain":"${SHOP}","orders_requested":[],"customer":{"id":${CUSTOMER_ID}},"data_request":{"id":4242}}`;
     expect((await send("customers/data_request", body)).status).toBe(200);
     expect((await send("customers/data_request", body)).status).toBe(200);
@@ -392,7 +397,11 @@ describe("customers/data_request", () => {
   });
 
   it("keeps nothing for a request that names neither a customer ID nor an order", async () => {
-    const response = await send("customers/data_request", { shop_domain: SHOP, customer: { email: "x@example.com" }, data_request: { id: 1 } });
+    const response = await send("customers/data_request", {
+      shop_domain: SHOP,
+      customer: { email: "x@example.com" },
+      data_request: { id: 1 },
+    });
     expect(response.status).toBe(200);
     expect(await db.customerDataRequest.count()).toBe(0);
   });

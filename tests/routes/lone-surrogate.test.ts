@@ -47,7 +47,9 @@ describe.each(["sqlite", "postgresql"] as const)("lone surrogates in signed webh
     actions["app/scopes_update"] = (await import("~/routes/webhooks.app.scopes_update")).action as Action;
     const { connectShop } = await import("~/services/shop-connection.server");
     await connectShop(db, TEST_ENCRYPTION_KEY, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
-    await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" } });
+    await db.session.create({
+      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, scope: "read_orders", accessToken: "shpat_test" },
+    });
   });
 
   afterAll(async () => {

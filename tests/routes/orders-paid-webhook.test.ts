@@ -141,7 +141,9 @@ describe("orders/paid webhook", () => {
   });
 
   it("records a test order as skipped and never sends it", async () => {
-    const response = await post(signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: paidOrderJson({ id: nextOrderId(), test: true }) }));
+    const response = await post(
+      signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body: paidOrderJson({ id: nextOrderId(), test: true }) }),
+    );
     expect(response.status).toBe(200);
     const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
     expect(row).toMatchObject({ status: "skipped" });
@@ -207,13 +209,57 @@ describe("orders/paid per sales channel", () => {
   // Each bad order ends sent, skipped with a code or failed with the mapping's reason: never a 500, never an
   // event the strict fake refuses (meta_rejected), never a website event without its required fields.
   it.each([
-    ["no line items", (o: any) => { o.line_items = []; }],
-    ["no customer", (o: any) => { o.customer = null; }],
-    ["no address", (o: any) => { o.billing_address = null; o.shipping_address = null; }],
-    ["no customer, no address, no email", (o: any) => { o.customer = null; o.billing_address = null; o.shipping_address = null; o.email = null; o.contact_email = null; o.phone = null; }],
-    ["a gift card only", (o: any) => { o.line_items = [{ ...o.line_items[0], gift_card: true, product_id: null, variant_id: null, sku: "" }]; }],
-    ["a currency Meta does not know", (o: any) => { o.currency = "ZZZ"; o.total_price_set.presentment_money.currency_code = "ZZZ"; }],
-    ["a zero total", (o: any) => { o.total_price = "0.00"; o.total_price_set.shop_money.amount = "0.00"; o.total_price_set.presentment_money.amount = "0.00"; }],
+    [
+      "no line items",
+      (o: any) => {
+        o.line_items = [];
+      },
+    ],
+    [
+      "no customer",
+      (o: any) => {
+        o.customer = null;
+      },
+    ],
+    [
+      "no address",
+      (o: any) => {
+        o.billing_address = null;
+        o.shipping_address = null;
+      },
+    ],
+    [
+      "no customer, no address, no email",
+      (o: any) => {
+        o.customer = null;
+        o.billing_address = null;
+        o.shipping_address = null;
+        o.email = null;
+        o.contact_email = null;
+        o.phone = null;
+      },
+    ],
+    [
+      "a gift card only",
+      (o: any) => {
+        o.line_items = [{ ...o.line_items[0], gift_card: true, product_id: null, variant_id: null, sku: "" }];
+      },
+    ],
+    [
+      "a currency Meta does not know",
+      (o: any) => {
+        o.currency = "ZZZ";
+        o.total_price_set.presentment_money.currency_code = "ZZZ";
+      },
+    ],
+    [
+      "a zero total",
+      (o: any) => {
+        o.total_price = "0.00";
+        o.total_price_set.shop_money.amount = "0.00";
+        o.total_price_set.presentment_money.amount = "0.00";
+      },
+    ],
   ])("bad input: %s", async (_name, change) => {
     const { parseOrderJson } = await import("~/lib/capi/order-payload");
     const order = parseOrderJson(channelOrder("web")) as any;

@@ -71,7 +71,11 @@ function viaFastPath(request: Request, body: string | Buffer, opts: { chunked?: 
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () =>
-        resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString("utf8"), retryAfter: (res.headers["retry-after"] as string) ?? null }),
+        resolve({
+          status: res.statusCode!,
+          body: Buffer.concat(chunks).toString("utf8"),
+          retryAfter: (res.headers["retry-after"] as string) ?? null,
+        }),
       );
     });
     req.on("error", reject);
@@ -84,7 +88,8 @@ function delivery(overrides: Partial<SignedWebhookOptions> = {}) {
   return { body, request: () => signedWebhookRequest({ topic: "orders/paid", shop: SHOP, body, ...overrides }) };
 }
 
-const storedFor = (orderId: string) => db.delivery.findMany({ where: { shop: SHOP, orderId }, select: { status: true, eventId: true, payload: true } });
+const storedFor = (orderId: string) =>
+  db.delivery.findMany({ where: { shop: SHOP, orderId }, select: { status: true, eventId: true, payload: true } });
 
 describe("orders/paid fast path", () => {
   it("stores a signed order as the Remix route does, once however often it is delivered", async () => {

@@ -35,7 +35,9 @@ const workerCount = kind === "postgresql" ? Math.max(1, Number(values.workers)) 
 const faultRate = Number(values["fault-rate"]);
 const killEverySeconds = Number(values["kill-every"]);
 if (![minutes, rate, faultRate, killEverySeconds, Number(values.batch)].every(Number.isFinite) || minutes <= 0 || rate <= 0) {
-  console.error("Usage: npm run test:soak -- [--minutes N] [--rate orders/s] [--db sqlite|postgresql] [--workers N] [--fault-rate 0..1] [--kill-every seconds] [--batch N]");
+  console.error(
+    "Usage: npm run test:soak -- [--minutes N] [--rate orders/s] [--db sqlite|postgresql] [--workers N] [--fault-rate 0..1] [--kill-every seconds] [--batch N]",
+  );
   process.exit(2);
 }
 
@@ -56,7 +58,14 @@ const FAULTS: [string, Fault][] = [
   ["graph 5xx", { kind: "graph-error", code: 2, isTransient: true, status: 500 }],
   ["timeout", { kind: "delay", ms: 2500 }],
   ["reset", { kind: "reset" }],
-  ["throttle", { kind: "graph-error", code: 80004, headers: { "x-business-use-case-usage": JSON.stringify({ "1": [{ estimated_time_to_regain_access: 0.02 }] }) } }],
+  [
+    "throttle",
+    {
+      kind: "graph-error",
+      code: 80004,
+      headers: { "x-business-use-case-usage": JSON.stringify({ "1": [{ estimated_time_to_regain_access: 0.02 }] }) },
+    },
+  ],
 ];
 fake.setHandler(() => {
   if (!faultsOn || Math.random() >= faultRate) return { kind: "delay", ms: 20 + Math.floor(Math.random() * 80) };
@@ -122,7 +131,9 @@ const startedAt = Date.now();
 let nextFigure = Date.now() + 10_000;
 let nextKill = killEverySeconds > 0 ? Date.now() + killEverySeconds * 1000 : Infinity;
 const pending: Promise<void>[] = [];
-console.log(`[soak] ${kind}, ${minutes} min at ${rate} orders/s, fault rate ${faultRate}, ${workerCount || "in-process"} worker(s), kill every ${killEverySeconds || "never"} s`);
+console.log(
+  `[soak] ${kind}, ${minutes} min at ${rate} orders/s, fault rate ${faultRate}, ${workerCount || "in-process"} worker(s), kill every ${killEverySeconds || "never"} s`,
+);
 
 while (Date.now() < endAt) {
   const tickStart = Date.now();

@@ -37,8 +37,7 @@ const H = {
 
 const FBC = "fb.1.1554763741205.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk";
 const FBP = "fb.1.1596403881668.1116446470";
-const CHROME_UA =
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+const CHROME_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 type Json = Record<string, unknown>;
 
@@ -199,7 +198,7 @@ describe("bad input", () => {
   it("rejects non-JSON text", () => {
     expect(() => parseOrderJson("not json")).toThrow(SyntaxError);
     expect(() => parseOrderJson("")).toThrow();
-    expect(mapOrderToPurchase("{\"id\": 1,", ctx)).toEqual({ ok: false, orderId: null, reason: "payload is not valid JSON" });
+    expect(mapOrderToPurchase('{"id": 1,', ctx)).toEqual({ ok: false, orderId: null, reason: "payload is not valid JSON" });
   });
 
   it.each([[null], [[]], [42], [undefined], ["[1,2]"]])("rejects a non-object payload %j", (payload) => {
@@ -343,7 +342,12 @@ describe("fbp / fbc", () => {
     ["IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB"],
     [""],
   ])("drops a malformed fbc %j and never rebuilds one from landing_site", (bad) => {
-    const order = withChanges({ note_attributes: [{ name: "_fbc", value: bad }, { name: "_fbp", value: FBP }] });
+    const order = withChanges({
+      note_attributes: [
+        { name: "_fbc", value: bad },
+        { name: "_fbp", value: FBP },
+      ],
+    });
     const { user_data, event_source_url } = expectOk(mapOrderToPurchase(order, ctx)).event;
     expect(event_source_url).toContain("fbclid=");
     expect("fbc" in user_data).toBe(false);
@@ -351,7 +355,12 @@ describe("fbp / fbc", () => {
   });
 
   it("drops a malformed fbp but keeps a good fbc", () => {
-    const order = withChanges({ note_attributes: [{ name: "_fbp", value: "fb.1.abc.123" }, { name: "_fbc", value: FBC }] });
+    const order = withChanges({
+      note_attributes: [
+        { name: "_fbp", value: "fb.1.abc.123" },
+        { name: "_fbc", value: FBC },
+      ],
+    });
     const { user_data } = expectOk(mapOrderToPurchase(order, ctx)).event;
     expect("fbp" in user_data).toBe(false);
     expect(user_data.fbc).toBe(FBC);
@@ -451,10 +460,7 @@ describe("user_data sources and omission", () => {
     expect(user_data.ct).toBe(H.ct_newyork);
     expect(user_data.country).toBe(H.country_us);
 
-    const canadian = withChanges(
-      { billing_address: null, shipping_address: null },
-      parseOrderJson(SAMPLE_RAW) as Json,
-    );
+    const canadian = withChanges({ billing_address: null, shipping_address: null }, parseOrderJson(SAMPLE_RAW) as Json);
     const fromHome = expectOk(mapOrderToPurchase(canadian, ctx)).event.user_data;
     expect(fromHome.st).toBe(H.st_on);
     expect(fromHome.zp).toBe(H.zp_k2h7a8);
@@ -597,10 +603,7 @@ describe("test orders", () => {
 describe("storefront consent (cart attribute _mc_consent)", () => {
   const withConsent = (value: string | null) =>
     withChanges({
-      note_attributes: [
-        { name: "_fbp", value: FBP },
-        ...(value === null ? [] : [{ name: "_mc_consent", value }]),
-      ],
+      note_attributes: [{ name: "_fbp", value: FBP }, ...(value === null ? [] : [{ name: "_mc_consent", value }])],
     });
 
   it("flags an order whose shopper declined, and only that", () => {

@@ -166,10 +166,7 @@ function tryDigits(value: unknown): string | undefined {
 }
 
 // `id` is the key, but if JSON.parse already rounded it the GID string still has every digit.
-function resolveOrderId(
-  rawId: unknown,
-  gid: string | null,
-): { ok: true; digits: string } | { ok: false; reason: string } {
+function resolveOrderId(rawId: unknown, gid: string | null): { ok: true; digits: string } | { ok: false; reason: string } {
   const fromId = tryDigits(rawId);
   const fromGid = gid === null ? undefined : tryDigits(gid);
   if (fromId && fromGid && fromId !== fromGid) {
@@ -188,7 +185,11 @@ function resolveOrderId(
 
 function shopBaseUrl(shopDomain: string): string | undefined {
   if (typeof shopDomain !== "string") return undefined;
-  const host = shopDomain.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  const host = shopDomain
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, "")
+    .replace(/\/+$/, "");
   if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(host)) return undefined;
   return `https://${host}/`;
 }
@@ -235,7 +236,7 @@ function pickMoney(o: ShopifyOrder): Money {
   const shopCurrency = o.currency?.trim().toUpperCase() || null;
   const presentmentMoney = o.total_price_set?.presentment_money;
   const presentment = Boolean(presentmentMoney?.amount?.trim() && presentmentMoney?.currency_code?.trim());
-  const amount = (presentment ? presentmentMoney?.amount : o.total_price ?? o.current_total_price)?.trim();
+  const amount = (presentment ? presentmentMoney?.amount : (o.total_price ?? o.current_total_price))?.trim();
   const currency = (presentment ? presentmentMoney?.currency_code : o.currency)?.trim().toUpperCase();
 
   if (!amount) return { ok: false, reason: "order has no total price" };
@@ -264,7 +265,7 @@ function buildContents(o: ShopifyOrder, money: Extract<Money, { ok: true }>) {
 
     // Item prices in the same currency as `value`: line_items[].price is in the shop currency.
     const priceText = money.presentment
-      ? item.price_set?.presentment_money?.amount ?? (money.currency === money.shopCurrency ? item.price : null)
+      ? (item.price_set?.presentment_money?.amount ?? (money.currency === money.shopCurrency ? item.price : null))
       : item.price;
     const price = priceText !== null && /^\s*\d+(?:\.\d+)?\s*$/.test(priceText) ? Number(priceText) : undefined;
 
@@ -289,8 +290,7 @@ function buildUserData(o: ShopifyOrder): CapiUserData {
   const shipping = o.shipping_address;
   const customer = o.customer;
   const home = customer?.default_address ?? null;
-  const anyCountry = (...first: Array<ShopifyAddress | null>) =>
-    firstDefined(...[...first, billing, shipping, home].map(countryOf));
+  const anyCountry = (...first: Array<ShopifyAddress | null>) => firstDefined(...[...first, billing, shipping, home].map(countryOf));
 
   const email = [o.email, o.contact_email, customer?.email].map(normalizeEmail).find(Boolean);
 

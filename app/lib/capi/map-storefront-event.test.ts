@@ -61,7 +61,10 @@ describe("parseEnvelope", () => {
 describe("mapStorefrontEvent", () => {
   it("maps to a website server event with the browser's ID, the proxy's IP and user agent, and the hashed customer", () => {
     const result = mapStorefrontEvent(
-      input({ custom_data: { value: 19.9, currency: "usd", content_ids: ["1", 2], content_type: "product", junk: "x" }, fbc: "fb.1.1732800000000.IwAR_x-Y" }),
+      input({
+        custom_data: { value: 19.9, currency: "usd", content_ids: ["1", 2], content_type: "product", junk: "x" },
+        fbc: "fb.1.1732800000000.IwAR_x-Y",
+      }),
       ctx({ loggedInCustomerId: "7012345678901" }),
     );
     expect(result).toEqual({
@@ -89,7 +92,11 @@ describe("mapStorefrontEvent", () => {
 
   it("marks Limited Data Use as the Purchase does, and never sends a Purchase copy", () => {
     const ldu = mapStorefrontEvent(input(), ctx({ limitedDataUse: true }));
-    expect(ldu.ok && ldu.event).toMatchObject({ data_processing_options: ["LDU"], data_processing_options_country: 0, data_processing_options_state: 0 });
+    expect(ldu.ok && ldu.event).toMatchObject({
+      data_processing_options: ["LDU"],
+      data_processing_options_country: 0,
+      data_processing_options_state: 0,
+    });
     const purchase = mapStorefrontEvent(input({ event_name: "Purchase", event_id: "shopify_order_1" }), ctx());
     expect(purchase.ok && purchase.serverCopy).toBe(false);
   });
@@ -106,7 +113,9 @@ describe("mapStorefrontEvent", () => {
     expect(reasonOf(input({ event_name: 7 }))).toBe("unknown_event_name");
     expect(reasonOf(input({ event_name: "AddToCart" }), ctx({ enabledEvents: ["PageView"] }))).toBe("event_disabled");
     // AddPaymentInfo has its own switch: InitiateCheckout being on does not let it through.
-    expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["PageView", "InitiateCheckout"] }))).toBe("event_disabled");
+    expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["PageView", "InitiateCheckout"] }))).toBe(
+      "event_disabled",
+    );
     expect(reasonOf(input({ event_name: "AddPaymentInfo" }), ctx({ enabledEvents: ["AddPaymentInfo"] }))).toBe("ok");
     expect(reasonOf(input({ event_name: "A".repeat(51) }))).toBe("custom_name_too_long");
     expect(reasonOf(input({ event_name: "viewcontent" }))).toBe("custom_name_is_standard");
@@ -139,7 +148,12 @@ describe("mapStorefrontEvent", () => {
   });
 
   it("accepts a custom event only when the shop has it defined and switched on", () => {
-    const shop = ctx({ customEvents: [{ name: "BookedTrialClass", enabled: true }, { name: "Paused", enabled: false }] });
+    const shop = ctx({
+      customEvents: [
+        { name: "BookedTrialClass", enabled: true },
+        { name: "Paused", enabled: false },
+      ],
+    });
     expect(reasonOf(input({ event_name: "BookedTrialClass" }), shop)).toBe("ok");
     expect(reasonOf(input({ event_name: "Paused" }), shop)).toBe("event_disabled");
     expect(reasonOf(input({ event_name: "bookedtrialclass" }), shop)).toBe("unknown_event_name");
@@ -164,7 +178,12 @@ describe("custom event settings", () => {
       { name: "B", enabled: false },
     ]);
     expect(customEventListError([{ name: "A", enabled: true }])).toBeNull();
-    expect(customEventListError([{ name: "A", enabled: true }, { name: "a", enabled: false }])).toMatch(/already used/);
+    expect(
+      customEventListError([
+        { name: "A", enabled: true },
+        { name: "a", enabled: false },
+      ]),
+    ).toMatch(/already used/);
     expect(customEventListError([{ name: "Purchase", enabled: true }])).toMatch(/standard/);
   });
 });

@@ -69,10 +69,10 @@ export function parseEnvelope(text: string): EnvelopeResult {
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, error: "Body must be JSON: {\"events\": [...]}" };
+    return { ok: false, error: 'Body must be JSON: {"events": [...]}' };
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return { ok: false, error: "Body must be a JSON object: {\"events\": [...]}" };
+    return { ok: false, error: 'Body must be a JSON object: {"events": [...]}' };
   }
   const events = (body as { events?: unknown }).events;
   if (!Array.isArray(events) || events.length === 0) {
@@ -199,7 +199,8 @@ function mapCustomData(input: unknown, eventName: string): { ok: true; data: Cus
       const id = typeof item.id === "number" && Number.isSafeInteger(item.id) ? String(item.id) : item.id;
       const quantity = item.quantity ?? 1;
       if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) return { ok: false, reason: "invalid_custom_data" };
-      if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 0) return { ok: false, reason: "invalid_custom_data" };
+      if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 0)
+        return { ok: false, reason: "invalid_custom_data" };
       const price = item.item_price === undefined ? undefined : number(item.item_price);
       if (price === null) return { ok: false, reason: "invalid_value" };
       kept.push({ id, quantity, ...(price === undefined ? {} : { item_price: price }) });
@@ -232,7 +233,8 @@ export function mapStorefrontEvent(input: unknown, ctx: StorefrontMapContext): S
   if (typeof input.event_id !== "string" || !EVENT_ID.test(input.event_id)) return { ok: false, reason: "invalid_event_id" };
 
   const eventTime = input.event_time;
-  if (typeof eventTime !== "number" || !Number.isSafeInteger(eventTime) || eventTime <= 0) return { ok: false, reason: "invalid_event_time" };
+  if (typeof eventTime !== "number" || !Number.isSafeInteger(eventTime) || eventTime <= 0)
+    return { ok: false, reason: "invalid_event_time" };
   const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
   if (eventTime > nowSeconds + MAX_FUTURE_SKEW_SECONDS) return { ok: false, reason: "event_time_in_future" };
   if (eventTime < nowSeconds - MAX_EVENT_AGE_SECONDS) return { ok: false, reason: "event_time_too_old" };
@@ -263,7 +265,9 @@ export function mapStorefrontEvent(input: unknown, ctx: StorefrontMapContext): S
     user_data: userData,
     ...(customData.data ? { custom_data: customData.data } : {}),
     // Country and state 0: Meta geolocates the shopper, as for the Purchase (map-order.ts).
-    ...(ctx.limitedDataUse ? { data_processing_options: ["LDU"], data_processing_options_country: 0, data_processing_options_state: 0 } : {}),
+    ...(ctx.limitedDataUse
+      ? { data_processing_options: ["LDU"], data_processing_options_country: 0, data_processing_options_state: 0 }
+      : {}),
   };
   if (utf8Length(JSON.stringify(event)) > MAX_PAYLOAD_BYTES) return { ok: false, reason: "payload_too_large" };
 

@@ -93,10 +93,19 @@ describe("normalizeEmail", () => {
     ["\tjohn.smith+tag@example.co.uk\n", "john.smith+tag@example.co.uk"],
   ])("%j → %j", (raw, expected) => expect(normalizeEmail(raw)).toBe(expected));
 
-  it.each([[""], ["   "], ["john"], ["john@"], ["@example.com"], ["john@example"], ["jo hn@example.com"], ["a@b@c.com"], ["john@example..com"], [null], [undefined]])(
-    "rejects %j",
-    (raw) => expect(normalizeEmail(raw)).toBeUndefined(),
-  );
+  it.each([
+    [""],
+    ["   "],
+    ["john"],
+    ["john@"],
+    ["@example.com"],
+    ["john@example"],
+    ["jo hn@example.com"],
+    ["a@b@c.com"],
+    ["john@example..com"],
+    [null],
+    [undefined],
+  ])("rejects %j", (raw) => expect(normalizeEmail(raw)).toBeUndefined());
 });
 
 describe("normalizePhone", () => {
@@ -267,8 +276,17 @@ describe("normalisers on random input", () => {
 
   // ASCII-heavy, with Latin-1, combining marks, Hangul, CJK, emoji (astral) and lone surrogates.
   const RANGES: Array<[number, number]> = [
-    [0x20, 0x7e], [0x20, 0x7e], [0x30, 0x39], [0x00, 0x1f], [0xa0, 0xff], [0x300, 0x36f],
-    [0xac00, 0xd7a3], [0x4e00, 0x9fff], [0x1f300, 0x1faff], [0xd800, 0xdfff], [0x2000, 0x206f],
+    [0x20, 0x7e],
+    [0x20, 0x7e],
+    [0x30, 0x39],
+    [0x00, 0x1f],
+    [0xa0, 0xff],
+    [0x300, 0x36f],
+    [0xac00, 0xd7a3],
+    [0x4e00, 0x9fff],
+    [0x1f300, 0x1faff],
+    [0xd800, 0xdfff],
+    [0x2000, 0x206f],
   ];
 
   function randomString(rand: () => number): string {
@@ -308,7 +326,12 @@ describe("normalisers on random input", () => {
   it("leave no whitespace or punctuation in name, city, state and zip, and are idempotent", () => {
     for (const [i, raw] of inputs.entries()) {
       const country = countries[i % countries.length];
-      for (const normalize of [normalizeName, normalizeCity, (s: string) => normalizeState(s, country), (s: string) => normalizeZip(s, country)]) {
+      for (const normalize of [
+        normalizeName,
+        normalizeCity,
+        (s: string) => normalizeState(s, country),
+        (s: string) => normalizeZip(s, country),
+      ]) {
         const once = normalize(raw);
         if (once === undefined) continue;
         expect(once).toMatch(/^[\p{L}\p{M}\p{N}]+$/u);

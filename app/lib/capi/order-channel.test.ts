@@ -41,13 +41,27 @@ describe("decideChannel", () => {
   });
 
   it("sends POS as physical_store only when the shop asked for it", () => {
-    expect(decideChannel({ sourceName: "pos", hasUserAgent: false, sendPosOrders: false })).toEqual({ send: false, channel: "pos", reason: "pos_disabled" });
-    expect(decideChannel({ sourceName: "pos", hasUserAgent: true, sendPosOrders: true })).toEqual({ send: true, channel: "pos", actionSource: "physical_store" });
+    expect(decideChannel({ sourceName: "pos", hasUserAgent: false, sendPosOrders: false })).toEqual({
+      send: false,
+      channel: "pos",
+      reason: "pos_disabled",
+    });
+    expect(decideChannel({ sourceName: "pos", hasUserAgent: true, sendPosOrders: true })).toEqual({
+      send: true,
+      channel: "pos",
+      actionSource: "physical_store",
+    });
   });
 
   it("sends a draft order or an app's order paid in a browser as a website event", () => {
-    expect(decideChannel({ sourceName: "shopify_draft_order", hasUserAgent: true, sendPosOrders: false })).toMatchObject({ send: true, actionSource: "website" });
-    expect(decideChannel({ sourceName: "1354745", hasUserAgent: true, sendPosOrders: false })).toMatchObject({ send: true, actionSource: "website" });
+    expect(decideChannel({ sourceName: "shopify_draft_order", hasUserAgent: true, sendPosOrders: false })).toMatchObject({
+      send: true,
+      actionSource: "website",
+    });
+    expect(decideChannel({ sourceName: "1354745", hasUserAgent: true, sendPosOrders: false })).toMatchObject({
+      send: true,
+      actionSource: "website",
+    });
   });
 });
 

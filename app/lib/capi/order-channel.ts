@@ -59,8 +59,6 @@ export function decideChannel(input: {
         ? { send: true, channel, actionSource: "website" }
         : { send: false, channel, reason: "website_no_user_agent" };
     default:
-      return input.hasUserAgent
-        ? { send: true, channel, actionSource: "website" }
-        : { send: false, channel, reason: "not_online_order" };
+      return input.hasUserAgent ? { send: true, channel, actionSource: "website" } : { send: false, channel, reason: "not_online_order" };
   }
 }

@@ -8,7 +8,25 @@ const FIXTURES = ["../../../dev/fake-shopify/orders-paid.json", "../../../tests/
 );
 
 // Values of every kind the lenient schema meets: right types, wrong types, edge strings and numbers.
-const ODD_VALUES: unknown[] = [null, undefined, "", " ", "12.50", "abc", 0, -3, 1.5, 1e21, true, false, [], [1, "a"], {}, { amount: 3 }, "820982911946154508"];
+const ODD_VALUES: unknown[] = [
+  null,
+  undefined,
+  "",
+  " ",
+  "12.50",
+  "abc",
+  0,
+  -3,
+  1.5,
+  1e21,
+  true,
+  false,
+  [],
+  [1, "a"],
+  {},
+  { amount: 3 },
+  "820982911946154508",
+];
 
 /** Every variant of `value` with one field (at any depth) replaced by one of ODD_VALUES, or removed. */
 function* mangled(value: unknown, seed: { n: number }): Generator<unknown> {
@@ -59,7 +77,8 @@ describe("readShopifyOrder", () => {
 });
 
 describe("parseOrderJson", () => {
-  const lossless = (raw: string) => parse(raw, undefined, (value) => (isSafeNumber(value) ? Number(value) : isInteger(value) ? value : Number(value)));
+  const lossless = (raw: string) =>
+    parse(raw, undefined, (value) => (isSafeNumber(value) ? Number(value) : isInteger(value) ? value : Number(value)));
 
   it("keeps every integer past 2^53 exact, and parses all else as the lossless parser does", () => {
     const raws = [
@@ -76,7 +95,13 @@ describe("parseOrderJson", () => {
   });
 
   it("refuses bad JSON with a SyntaxError, big integers or not", () => {
-    for (const raw of ['{"id": 0820982911946154508}', '{"id": 820982911946154508', '{820982911946154508: 1}', '{"a": "x" 820982911946154508}', "{"]) {
+    for (const raw of [
+      '{"id": 0820982911946154508}',
+      '{"id": 820982911946154508',
+      "{820982911946154508: 1}",
+      '{"a": "x" 820982911946154508}',
+      "{",
+    ]) {
       expect(() => parseOrderJson(raw)).toThrow(SyntaxError);
     }
   });

@@ -50,7 +50,11 @@ const str = z
   .catch(null)
   .transform((v) => (v === null || v === undefined ? null : String(v)));
 
-const bool = z.boolean().nullish().catch(null).transform((v) => v ?? null);
+const bool = z
+  .boolean()
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
 
 const num = z
   .union([z.number(), z.string()])
@@ -63,7 +67,12 @@ const num = z
   });
 
 function lenientObject<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape).passthrough().nullish().catch(null).transform((v) => v ?? null);
+  return z
+    .object(shape)
+    .passthrough()
+    .nullish()
+    .catch(null)
+    .transform((v) => v ?? null);
 }
 
 function lenientArray<T extends z.ZodTypeAny>(item: T) {
@@ -182,16 +191,21 @@ function readShape(record: Record<string, unknown>, shape: Shape): Record<string
   return out;
 }
 
-const lenientRecord = (shape: Shape): Reader => (v) => (isRecord(v) ? readShape(v, shape) : null);
-const lenientList = (item: Reader): Reader => (v) => {
-  if (!Array.isArray(v)) return [];
-  const out: unknown[] = [];
-  for (const x of v) {
-    const read = item(x);
-    if (read !== null) out.push(read);
-  }
-  return out;
-};
+const lenientRecord =
+  (shape: Shape): Reader =>
+  (v) =>
+    isRecord(v) ? readShape(v, shape) : null;
+const lenientList =
+  (item: Reader): Reader =>
+  (v) => {
+    if (!Array.isArray(v)) return [];
+    const out: unknown[] = [];
+    for (const x of v) {
+      const read = item(x);
+      if (read !== null) out.push(read);
+    }
+    return out;
+  };
 
 const readMoney = lenientRecord({ amount: readStr, currency_code: readStr });
 const readMoneySet = lenientRecord({ shop_money: readMoney, presentment_money: readMoney });
@@ -259,4 +273,3 @@ const orderShape: Shape = {
 export function readShopifyOrder(input: unknown): ShopifyOrder | null {
   return isRecord(input) ? (readShape(input, orderShape) as ShopifyOrder) : null;
 }
-

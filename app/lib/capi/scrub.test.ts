@@ -2,12 +2,20 @@ import { describe, expect, it } from "vitest";
 import { REMOVED_VALUE, scrubRawIdentifiers } from "./scrub";
 
 const userData = { em: "a".repeat(64), client_ip_address: "203.0.113.7", client_user_agent: "UA", fbp: "fb.1.1.1", fbc: "fb.1.1.x" };
-const scrubbedUserData = { em: "a".repeat(64), client_ip_address: REMOVED_VALUE, client_user_agent: REMOVED_VALUE, fbp: REMOVED_VALUE, fbc: REMOVED_VALUE };
+const scrubbedUserData = {
+  em: "a".repeat(64),
+  client_ip_address: REMOVED_VALUE,
+  client_user_agent: REMOVED_VALUE,
+  fbp: REMOVED_VALUE,
+  fbc: REMOVED_VALUE,
+};
 
 describe("scrubRawIdentifiers", () => {
   it("replaces the raw identifiers' values and keeps everything else (the native JSON path)", () => {
     const payload = JSON.stringify({ event_name: "Purchase", user_data: userData, custom_data: { value: 12.5 } });
-    expect(scrubRawIdentifiers(payload)).toBe(JSON.stringify({ event_name: "Purchase", user_data: scrubbedUserData, custom_data: { value: 12.5 } }));
+    expect(scrubRawIdentifiers(payload)).toBe(
+      JSON.stringify({ event_name: "Purchase", user_data: scrubbedUserData, custom_data: { value: 12.5 } }),
+    );
   });
 
   it("keeps numbers JSON would re-round exactly as stored (the lossless path)", () => {

@@ -2,11 +2,7 @@
 // small and the run has a time budget: the worker's loop is paused while it runs, so a large backlog (the
 // first purge on an old table) is worked off over several cycles instead of holding deliveries up.
 import type { Db } from "~/db.server";
-import {
-  deleteExpiredBrowserEvents,
-  deleteExpiredDataRequests,
-  deleteExpiredDeliveries,
-} from "~/models/retention.server";
+import { deleteExpiredBrowserEvents, deleteExpiredDataRequests, deleteExpiredDeliveries } from "~/models/retention.server";
 import { deleteExpiredStorefrontEvents } from "~/models/storefront-event.server";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

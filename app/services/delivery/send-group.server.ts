@@ -114,7 +114,11 @@ async function sendBatch<Row extends QueuedRow>(
   const base = { ...queue.logContext, shop: target.shop, pixelId: target.pixelId, events: sendable.length };
 
   if (result.ok) {
-    stats.sent += await queue.markSent(sendable, token, { eventsReceived: result.eventsReceived, fbtraceId: result.fbtraceId, sentAt: answeredAt });
+    stats.sent += await queue.markSent(sendable, token, {
+      eventsReceived: result.eventsReceived,
+      fbtraceId: result.fbtraceId,
+      sentAt: answeredAt,
+    });
     logger.info({ ...base, fbtraceId: result.fbtraceId }, "delivered to Meta");
     return;
   }
@@ -154,7 +158,10 @@ async function sendBatch<Row extends QueuedRow>(
       // hold them (nothing is lost) instead of failing or retrying them in a loop.
       // Only if the refused token is still the stored one: the merchant may have saved a new one while
       // this request was in flight, and then the rows go back to the queue to be sent with it.
-      const broken = await markConnectionBroken(ctx.opts.db, target.shop, { accessTokenSealed: target.accessTokenSealed, reason: result.message });
+      const broken = await markConnectionBroken(ctx.opts.db, target.shop, {
+        accessTokenSealed: target.accessTokenSealed,
+        reason: result.message,
+      });
       stats.held += await queue.release(ids(sendable), token, {
         reason: broken ? "held_meta_refused" : "token_replaced",
         countAttempt: true,

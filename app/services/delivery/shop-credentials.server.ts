@@ -32,7 +32,10 @@ export async function openShopCredentials(
   const settings = await findShopSettings(db, shop);
   if (!settings || settings.connectionState !== "connected" || !settings.accessTokenSealed) return err("held_not_connected");
   try {
-    const accessToken = openToken(settings.accessTokenSealed, [keys.encryptionKey, ...(keys.previousEncryptionKey ? [keys.previousEncryptionKey] : [])]);
+    const accessToken = openToken(settings.accessTokenSealed, [
+      keys.encryptionKey,
+      ...(keys.previousEncryptionKey ? [keys.previousEncryptionKey] : []),
+    ]);
     return ok({ shop, accessToken, accessTokenSealed: settings.accessTokenSealed, testEventCode: settings.testEventCode });
   } catch (error) {
     if (!(error instanceof TokenDecryptError)) throw error;

@@ -102,7 +102,11 @@ export class DeliveryWorker {
       await deliverGroup(this.send, this.ledger, group, claim.token, stats);
     }
     // Server copies of storefront events: their own table and claim, the same rules (storefront-sender.server.ts).
-    await this.storefront.runOnce(stats, () => this.stopping, (expiresAt) => this.leaseTooShort(expiresAt));
+    await this.storefront.runOnce(
+      stats,
+      () => this.stopping,
+      (expiresAt) => this.leaseTooShort(expiresAt),
+    );
     return stats;
   }
 
@@ -176,7 +180,11 @@ export class DeliveryWorker {
     if (!retention || now.getTime() < this.nextPurgeAt) return null;
     const interval = retention.intervalMs ?? 60 * 60 * 1000;
     try {
-      const result = await purgeExpired(this.opts.db, { now, retentionDays: retention.days, storefrontRetentionDays: retention.storefrontDays });
+      const result = await purgeExpired(this.opts.db, {
+        now,
+        retentionDays: retention.days,
+        storefrontRetentionDays: retention.storefrontDays,
+      });
       // Out of budget with rows left: carry on next cycle rather than in an hour.
       this.nextPurgeAt = result.complete ? now.getTime() + interval : 0;
       if (result.deliveries + result.browserEvents + result.dataRequests + result.storefrontEvents > 0) {

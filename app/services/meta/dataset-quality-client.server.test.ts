@@ -37,7 +37,11 @@ describe("getDatasetQuality", () => {
   });
 
   it("ignores fields Meta adds later", async () => {
-    fake.failQuality(1, { kind: "http", status: 200, body: { web: [{ event_name: "Lead", event_match_quality: { composite_score: 7.25, new_thing: 1 }, event_spend: {} }] } });
+    fake.failQuality(1, {
+      kind: "http",
+      status: 200,
+      body: { web: [{ event_name: "Lead", event_match_quality: { composite_score: 7.25, new_thing: 1 }, event_spend: {} }] },
+    });
     const result = await ask();
     expect(result.ok && result.value.events[0]).toMatchObject({ eventName: "Lead", emq: 7.3 });
   });
@@ -62,7 +66,10 @@ describe("getDatasetQuality", () => {
 
   it("gives up at the timeout", async () => {
     fake.failQuality(1, { kind: "delay", ms: 1000 });
-    expect(await ask({ timeoutMs: 100 })).toMatchObject({ ok: false, error: { kind: "unavailable", message: "Meta did not answer in time" } });
+    expect(await ask({ timeoutMs: 100 })).toMatchObject({
+      ok: false,
+      error: { kind: "unavailable", message: "Meta did not answer in time" },
+    });
     await fake.idle();
   });
 
@@ -105,7 +112,12 @@ describe("the stand-in's figures", () => {
       expect(sent.ok).toBe(true);
       const result = await ask({}, paired.url);
       expect(result.ok && result.value.events).toEqual([
-        expect.objectContaining({ eventName: "Purchase", dedupRate: 50, coverage: 50, matchKeys: { email: 100, ip_address: 100, user_agent: 100 } }),
+        expect.objectContaining({
+          eventName: "Purchase",
+          dedupRate: 50,
+          coverage: 50,
+          matchKeys: { email: 100, ip_address: 100, user_agent: 100 },
+        }),
       ]);
     } finally {
       await paired.close();

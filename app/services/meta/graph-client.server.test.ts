@@ -54,9 +54,7 @@ function expectNoTokenAnywhere(result: SendEventsResult) {
 
 describe("sendEvents: success", () => {
   it("posts the events and returns Meta's answer", async () => {
-    const result = await client().sendEvents(
-      input({ events: [purchase(), purchase({ event_id: "shopify_order_1002" })] })
-    );
+    const result = await client().sendEvents(input({ events: [purchase(), purchase({ event_id: "shopify_order_1002" })] }));
     expect(result).toEqual({
       ok: true,
       httpStatus: 200,

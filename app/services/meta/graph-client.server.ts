@@ -24,8 +24,7 @@ export interface GraphClientOptions {
 }
 
 export type SendEventsResult =
-  | { ok: true; httpStatus: number; eventsReceived: number; fbtraceId: string | null; messages: string[] }
-  | ({ ok: false } & GraphFailure);
+  { ok: true; httpStatus: number; eventsReceived: number; fbtraceId: string | null; messages: string[] } | ({ ok: false } & GraphFailure);
 
 /** Why Meta's Dataset Quality answer is missing: the token lacks access, or nothing usable came back. */
 export interface DatasetQualityFailure {
@@ -157,7 +156,9 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
     const parsed = parseBody(text);
     if (response.ok && !(isRecord(parsed) && parsed.error !== undefined)) {
       const checked = datasetQualityAnswer.safeParse(parsed);
-      return checked.success ? ok(normalizeQuality(checked.data)) : unavailable("Meta's Dataset Quality answer was not in the documented shape");
+      return checked.success
+        ? ok(normalizeQuality(checked.data))
+        : unavailable("Meta's Dataset Quality answer was not in the documented shape");
     }
     const failure = classifyGraphError({ httpStatus: response.status, body: parsed ?? text, secrets });
     // 100/33: the token's system user is not assigned to this dataset, which the merchant fixes like a permission.

@@ -244,11 +244,20 @@ describe("proxyBody", () => {
   const event: MetaBrowserEvent = {
     eventName: "InitiateCheckout",
     eventId: "shopify_checkout_abcdefgh",
-    customData: { value: 12.5, currency: "EUR", content_ids: ["1"], contents: [{ id: "1", quantity: 1 }], content_type: "product", num_items: 1 },
+    customData: {
+      value: 12.5,
+      currency: "EUR",
+      content_ids: ["1"],
+      contents: [{ id: "1", quantity: 1 }],
+      content_type: "product",
+      num_items: 1,
+    },
   };
 
   it("is one event in Meta's field names, event_time in seconds", () => {
-    expect(JSON.parse(proxyBody({ event, pageUrl: "https://s.example/checkouts/cn/x", timestampMs: 1741961402999, fbp: FBP, fbc: FBC }))).toEqual({
+    expect(
+      JSON.parse(proxyBody({ event, pageUrl: "https://s.example/checkouts/cn/x", timestampMs: 1741961402999, fbp: FBP, fbc: FBC })),
+    ).toEqual({
       events: [
         {
           event_name: "InitiateCheckout",
@@ -264,7 +273,9 @@ describe("proxyBody", () => {
   });
 
   it("leaves out what it does not have and cookies Meta would reject", () => {
-    const [sent] = (JSON.parse(proxyBody({ event, pageUrl: null, timestampMs: 1741961402000, fbp: "garbage", fbc: null })) as { events: object[] }).events;
+    const [sent] = (
+      JSON.parse(proxyBody({ event, pageUrl: null, timestampMs: 1741961402000, fbp: "garbage", fbc: null })) as { events: object[] }
+    ).events;
     expect(Object.keys(sent).sort()).toEqual(["custom_data", "event_id", "event_name", "event_time"]);
   });
 });
@@ -276,7 +287,9 @@ describe("the pixel's sources", () => {
       const source = readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
       const imports = [...source.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
       for (const specifier of imports) {
-        expect(specifier).toMatch(/^(@shopify\/web-pixels-extension|\.\/(pixel|meta-request)|\.\.\/\.\.\/\.\.\/app\/lib\/(event-id|browser-event-id))$/);
+        expect(specifier).toMatch(
+          /^(@shopify\/web-pixels-extension|\.\/(pixel|meta-request)|\.\.\/\.\.\/\.\.\/app\/lib\/(event-id|browser-event-id))$/,
+        );
       }
     }
   });

@@ -68,7 +68,10 @@ export function isFbCookie(value: unknown): value is string {
 
 /** What the storefront wrote in the `_mc_consent` cart attribute, carried into the checkout. */
 export function storefrontConsent(checkout: Pick<Checkout, "attributes"> | null | undefined): "granted" | "denied" | null {
-  const value = checkout?.attributes?.find((a) => a?.key === "_mc_consent")?.value?.trim().toLowerCase();
+  const value = checkout?.attributes
+    ?.find((a) => a?.key === "_mc_consent")
+    ?.value?.trim()
+    .toLowerCase();
   return value === "granted" || value === "denied" ? value : null;
 }
 
@@ -118,7 +121,9 @@ function customData(checkout: Checkout): CheckoutCustomData {
     const quantity = line?.quantity;
     if (!id || typeof quantity !== "number" || !Number.isInteger(quantity) || quantity <= 0) continue;
     const price = line.variant?.price?.amount;
-    contents.push(typeof price === "number" && Number.isFinite(price) && price >= 0 ? { id, quantity, item_price: price } : { id, quantity });
+    contents.push(
+      typeof price === "number" && Number.isFinite(price) && price >= 0 ? { id, quantity, item_price: price } : { id, quantity },
+    );
     if (!contentIds.includes(id)) contentIds.push(id);
     numItems += quantity;
   }

@@ -59,9 +59,7 @@ export function createPixel(api: ExtensionApi): void {
     );
   }
   if (on("Purchase")) {
-    api.analytics.subscribe("checkout_completed", (event: PixelEventsCheckoutCompleted) =>
-      guarded(() => sendPurchaseOnce(event)),
-    );
+    api.analytics.subscribe("checkout_completed", (event: PixelEventsCheckoutCompleted) => guarded(() => sendPurchaseOnce(event)));
   }
 
   function allowed(event: CheckoutEvent): boolean {

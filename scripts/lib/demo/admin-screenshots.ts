@@ -14,7 +14,11 @@ export async function takeAdminScreenshots(adminUrl: string, dir = join(ROOT, "d
   const chromium = await launchChromium();
   try {
     // Headless Chromium names itself in its user agent, and Shopify's library turns bots away.
-    const context = await chromium.newContext({ userAgent: MERCHANT_USER_AGENT, viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    const context = await chromium.newContext({
+      userAgent: MERCHANT_USER_AGENT,
+      viewport: { width: 1280, height: 900 },
+      deviceScaleFactor: 1,
+    });
     context.setDefaultTimeout(15_000);
     await offline(context, {
       allow: [origin],

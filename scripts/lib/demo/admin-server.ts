@@ -139,7 +139,10 @@ app.get(TOKEN_PATH, (_req, res) => {
   res.type("text").set("cache-control", "no-store").send(signSessionToken());
 });
 app.get("/__demo/app-bridge.js", (_req, res) => {
-  res.type("js").set("cache-control", "no-store").send(appBridgeStub({ tokenUrl: TOKEN_PATH, showNav: true }));
+  res
+    .type("js")
+    .set("cache-control", "no-store")
+    .send(appBridgeStub({ tokenUrl: TOKEN_PATH, showNav: true }));
 });
 app.use("/assets", express.static(join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
 app.use(express.static(join(buildDir, "client"), { maxAge: "1h" }));

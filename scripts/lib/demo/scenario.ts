@@ -132,7 +132,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     };
 
     const sqliteFile = options.sqliteFile ?? join(ROOT, "prisma/demo.sqlite");
-    const database = await step("ledger database", () => createScratchDatabase("sqlite", { sqliteFile }), () => `SQLite at ${relative(process.cwd(), sqliteFile)}, migrated with \`node scripts/prisma.mjs deploy\``);
+    const database = await step(
+      "ledger database",
+      () => createScratchDatabase("sqlite", { sqliteFile }),
+      () => `SQLite at ${relative(process.cwd(), sqliteFile)}, migrated with \`node scripts/prisma.mjs deploy\``,
+    );
     const db: Db = openDb(database.url);
     stops.push(() => db.$disconnect());
 
@@ -149,13 +153,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       // Snappier than production's 1 s, so the table does not wait on a sleeping worker.
       DELIVERY_POLL_MS: "200",
     });
-    const server: AppProcess = await step("app server (`npm start`, delivery worker in-process)", () => startApp("server", local.env), (s) => s.url);
+    const server: AppProcess = await step(
+      "app server (`npm start`, delivery worker in-process)",
+      () => startApp("server", local.env),
+      (s) => s.url,
+    );
     stops.push(() => server.stop());
     // Shopify's app proxy, as the storefronts play it: signed with the app's secret, for the demo shop.
     const appProxy = { appUrl: server.url, secret: local.apiSecret };
 
-    await step(`connect ${DEMO_SHOP} to pixel ${DEMO_PIXEL}`, () =>
-      cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL], { ...local.env, META_ACCESS_TOKEN: DEMO_TOKEN }),
+    await step(
+      `connect ${DEMO_SHOP} to pixel ${DEMO_PIXEL}`,
+      () => cli(["shops:connect", "--shop", DEMO_SHOP, "--pixel-id", DEMO_PIXEL], { ...local.env, META_ACCESS_TOKEN: DEMO_TOKEN }),
       () => "npm run cli -- shops:connect …",
     );
     // The offline session installing the app stores: the app proxy takes events only for installed shops.
@@ -164,7 +173,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     const chromium: ChromiumHandle = await step("headless Chromium", () => launchChromium());
     stops.push(() => chromium.close());
 
-    const journeys: Array<Omit<DemoOrder, "browserPurchaseId" | "serverPurchaseId" | "idsMatch" | "received" | "counted" | "countedFrom" | "ledgerRows" | "delivery">> = [];
+    const journeys: Array<
+      Omit<
+        DemoOrder,
+        "browserPurchaseId" | "serverPurchaseId" | "idsMatch" | "received" | "counted" | "countedFrom" | "ledgerRows" | "delivery"
+      >
+    > = [];
     for (let i = 0; i < shoppers; i++) {
       const name = NAMES[i % NAMES.length] + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : "");
       const isBlocked = blocked.has(i);
@@ -195,8 +209,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       const browserPurchaseId = browser[0]?.eventId ?? null;
       const serverPurchaseId = server[0]?.eventId ?? null;
       const ids = new Set([browserPurchaseId, serverPurchaseId].filter((id): id is string => id !== null));
-      const kept = counted.filter((e) => e.pixelId === DEMO_PIXEL && e.eventName === "Purchase" && e.eventId !== null && ids.has(e.eventId));
-      const rows = await db.delivery.findMany({ where: { shop: DEMO_SHOP, orderId: journey.orderId }, select: { status: true, attempts: true } });
+      const kept = counted.filter(
+        (e) => e.pixelId === DEMO_PIXEL && e.eventName === "Purchase" && e.eventId !== null && ids.has(e.eventId),
+      );
+      const rows = await db.delivery.findMany({
+        where: { shop: DEMO_SHOP, orderId: journey.orderId },
+        select: { status: true, attempts: true },
+      });
       orders.push({
         ...journey,
         browserPurchaseId,
@@ -210,7 +229,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       });
     }
 
-    const events = eventTable(meta, journeys.flatMap((j) => j.actions));
+    const events = eventTable(
+      meta,
+      journeys.flatMap((j) => j.actions),
+    );
 
     let browseUrl: string | null = null;
     if (options.browsable) {
@@ -221,7 +243,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
 
     let adminUrl: string | null = null;
     if (options.admin) {
-      const admin = await step("the app's admin on the demo's data", () => startAdmin(local.env), (a) => `${a.url}/`);
+      const admin = await step(
+        "the app's admin on the demo's data",
+        () => startAdmin(local.env),
+        (a) => `${a.url}/`,
+      );
       stops.push(() => admin.stop());
       adminUrl = `${admin.url}/`;
     }
@@ -245,7 +271,10 @@ interface ShopperInput {
 
 async function shop(input: ShopperInput) {
   const { meta, blocked, log } = input;
-  const email = `${input.name.normalize("NFD").replace(/[^A-Za-z]/g, "").toLowerCase()}@example.com`;
+  const email = `${input.name
+    .normalize("NFD")
+    .replace(/[^A-Za-z]/g, "")
+    .toLowerCase()}@example.com`;
   const store: Storefront = await startStorefront({
     template: "index",
     consent: "granted",
@@ -278,15 +307,25 @@ async function shop(input: ShopperInput) {
     await settled(page, () => posted("PageView") && (blocked || mine().some((e) => e.eventName === "PageView")));
     await page.click(`a[href="/products/${PRODUCT.handle}"]`);
     await page.waitForURL(`**/products/${PRODUCT.handle}`);
-    await settled(page, () => posted("ViewContent") && posted("PageView", 2) && (blocked || mine().some((e) => e.eventName === "ViewContent")));
+    await settled(
+      page,
+      () => posted("ViewContent") && posted("PageView", 2) && (blocked || mine().some((e) => e.eventName === "ViewContent")),
+    );
     await page.click("#add-to-cart");
     await page.waitForURL("**/cart");
     // The embed writes the shopper's _fbp/_fbc and consent into the cart: that is how they reach the order.
-    await waitFor(() => store.cart.attributes._mc_consent === "granted" && (blocked || Boolean(store.cart.attributes._fbp)), 10_000, "the cart attributes");
+    await waitFor(
+      () => store.cart.attributes._mc_consent === "granted" && (blocked || Boolean(store.cart.attributes._fbp)),
+      10_000,
+      "the cart attributes",
+    );
     // The cart page's own PageView is the third.
     await settled(
       page,
-      () => posted("AddToCart") && posted("PageView", 3) && (blocked || (mine().some((e) => e.eventName === "AddToCart") && mine().filter((e) => e.eventName === "PageView").length >= 3)),
+      () =>
+        posted("AddToCart") &&
+        posted("PageView", 3) &&
+        (blocked || (mine().some((e) => e.eventName === "AddToCart") && mine().filter((e) => e.eventName === "PageView").length >= 3)),
     );
 
     const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c.value]));
@@ -305,13 +344,26 @@ async function shop(input: ShopperInput) {
       },
       [
         { ...checkoutStarted({ token, attributes, timestamp: at }), context: pixelContext(`https://${DEMO_SHOP}/checkouts/cn/${token}`) },
-        { ...checkoutCompleted({ orderId: `gid://shopify/OrderIdentity/${orderId}`, token, attributes, timestamp: at }), context: thankYou },
+        {
+          ...checkoutCompleted({ orderId: `gid://shopify/OrderIdentity/${orderId}`, token, attributes, timestamp: at }),
+          context: thankYou,
+        },
       ],
     );
 
     // Shopify's orders/paid for the order, and the same delivery again, as Shopify retries when unsure.
-    const body = paidOrderJson({ id: orderId, email, noteAttributes: Object.entries(store.cart.attributes).map(([name, value]) => ({ name, value })) });
-    const headers = shopifyWebhookHeaders({ topic: "orders/paid", shop: DEMO_SHOP, body, secret: input.secret, webhookId: `demo-${orderId}` });
+    const body = paidOrderJson({
+      id: orderId,
+      email,
+      noteAttributes: Object.entries(store.cart.attributes).map(([name, value]) => ({ name, value })),
+    });
+    const headers = shopifyWebhookHeaders({
+      topic: "orders/paid",
+      shop: DEMO_SHOP,
+      body,
+      secret: input.secret,
+      webhookId: `demo-${orderId}`,
+    });
     const webhookDeliveries: number[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
       const response = await fetch(`${input.appProxy.appUrl}/webhooks/orders/paid`, { method: "POST", headers, body });
@@ -324,7 +376,11 @@ async function shop(input: ShopperInput) {
     log(`    browser → Meta: ${sent.length ? sent.map((e) => e.eventName).join(", ") : "nothing (blocked)"}`);
     log(`    Shopify → app: orders/paid delivered twice (same webhook ID): HTTP ${webhookDeliveries.join(", ")}`);
     // One action per event ID the browser code created; a repeated post of one event is still one action.
-    const actions = [...new Map(store.proxyEvents().map((e) => [`${e.event_name}\u0000${e.event_id}`, { eventName: e.event_name, eventId: e.event_id }])).values()];
+    const actions = [
+      ...new Map(
+        store.proxyEvents().map((e) => [`${e.event_name}\u0000${e.event_id}`, { eventName: e.event_name, eventId: e.event_id }]),
+      ).values(),
+    ];
     return { shopper: input.name, blocked, orderId, webhookDeliveries, storefrontEvents, actions };
   } finally {
     await context?.close().catch(() => undefined);
@@ -344,7 +400,10 @@ async function settled(page: Page, arrived: () => boolean): Promise<void> {
  * against the actions the shoppers' browsers created. Meta counts an action twice when the two copies carry
  * different IDs; an action it never got is lost.
  */
-export function eventTable(meta: Pick<FakeMeta, "browserEvents" | "counted"> & { graph: Pick<FakeMeta["graph"], "received"> }, actions: Array<{ eventName: string; eventId: string }>): DemoEventRow[] {
+export function eventTable(
+  meta: Pick<FakeMeta, "browserEvents" | "counted"> & { graph: Pick<FakeMeta["graph"], "received"> },
+  actions: Array<{ eventName: string; eventId: string }>,
+): DemoEventRow[] {
   const names = ENABLED_EVENTS.split(",");
   const browserAll = meta.browserEvents().filter((e) => e.pixelId === DEMO_PIXEL);
   const serverAll = meta.graph.received().filter((e) => e.pixelId === DEMO_PIXEL);
@@ -357,7 +416,16 @@ export function eventTable(meta: Pick<FakeMeta, "browserEvents" | "counted"> & {
     const expected = new Set(actions.filter((a) => a.eventName === eventName).map((a) => a.eventId)).size;
     const counted = countedAll.filter((e) => e.eventName === eventName).length;
     const unmatched = browser.length - shared;
-    return { eventName, actions: expected, browser: browser.length, server: server.length, shared, unmatched, counted, ok: unmatched === 0 && counted === expected };
+    return {
+      eventName,
+      actions: expected,
+      browser: browser.length,
+      server: server.length,
+      shared,
+      unmatched,
+      counted,
+      ok: unmatched === 0 && counted === expected,
+    };
   });
 }
 
@@ -368,18 +436,27 @@ function orderIdOf(event: Record<string, unknown>): string | null {
 
 async function startAdmin(env: Record<string, string>): Promise<AppProcess> {
   const port = String(await freePort());
-  return startProcess("scripts/lib/demo/admin-server.ts", { ...env, PORT: port, SHOPIFY_APP_URL: `http://127.0.0.1:${port}`, DEMO_SHOP }, {
-    readyText: "demo admin listening on",
-    name: "the demo's admin",
-  });
+  return startProcess(
+    "scripts/lib/demo/admin-server.ts",
+    { ...env, PORT: port, SHOPIFY_APP_URL: `http://127.0.0.1:${port}`, DEMO_SHOP },
+    {
+      readyText: "demo admin listening on",
+      name: "the demo's admin",
+    },
+  );
 }
 
 function cli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", "tsx", "cli/index.ts", ...args], { cwd: ROOT, env: { NODE_ENV: "production", ...env } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`npm run cli -- ${args[0]} failed:\n${stdout}${stderr}`));
-      else resolve(stdout.trim());
-    });
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "cli/index.ts", ...args],
+      { cwd: ROOT, env: { NODE_ENV: "production", ...env } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`npm run cli -- ${args[0]} failed:\n${stdout}${stderr}`));
+        else resolve(stdout.trim());
+      },
+    );
   });
 }
 

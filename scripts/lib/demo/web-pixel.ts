@@ -46,7 +46,11 @@ export async function runWebPixel(options: WebPixelRunOptions, events: CheckoutE
     browser: {
       cookie: {
         get: async (name?: string) =>
-          name ? options.cookies[name] ?? "" : Object.entries(options.cookies).map(([k, v]) => `${k}=${v}`).join("; "),
+          name
+            ? (options.cookies[name] ?? "")
+            : Object.entries(options.cookies)
+                .map(([k, v]) => `${k}=${v}`)
+                .join("; "),
         set: async (_name: string, value?: string) => value ?? "",
       },
       localStorage: storageApi,
@@ -57,7 +61,12 @@ export async function runWebPixel(options: WebPixelRunOptions, events: CheckoutE
       context: events[0]?.context,
       data: { shop: { myshopifyDomain: options.shop } },
       // The demo's shoppers accepted the consent banner on the storefront.
-      customerPrivacy: { marketingAllowed: true, analyticsProcessingAllowed: true, preferencesProcessingAllowed: true, saleOfDataAllowed: true },
+      customerPrivacy: {
+        marketingAllowed: true,
+        analyticsProcessingAllowed: true,
+        preferencesProcessingAllowed: true,
+        saleOfDataAllowed: true,
+      },
     },
     customerPrivacy: { subscribe: () => () => true },
   } as unknown as ExtensionApi;
