@@ -704,7 +704,7 @@ function writeReadmeHeadline(headline: string): boolean {
   const start = readme.indexOf(HEADLINE_START);
   const end = readme.indexOf(HEADLINE_END);
   if (start === -1 || end < start) return false;
-  writeFileSync(path, `${readme.slice(0, start + HEADLINE_START.length)}\n${headline}\n${readme.slice(end)}`);
+  writeFileSync(path, `${readme.slice(0, start + HEADLINE_START.length)}\n\n${headline}\n\n${readme.slice(end)}`);
   return true;
 }
 
