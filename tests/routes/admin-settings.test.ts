@@ -43,6 +43,7 @@ const validForm = (overrides: Record<string, string | string[]> = {}) => ({
   testEventCode: "TEST12345",
   enabledEvents: ["PageView", "AddToCart", "Purchase"],
   consentMode: "customer-privacy",
+  catalogIdForm: "product_group",
   ...overrides,
 });
 
