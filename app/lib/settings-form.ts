@@ -51,28 +51,30 @@ export type SettingsFormResult = Result<SettingsInput, SettingsFormErrors>;
 
 const blankToNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
 
-const schema = z.object({
-  pixelId: z.string({ required_error: "is required" }).trim().min(1, "is required").pipe(pixelIdSchema),
-  accessToken: z.preprocess(blankToNull, accessTokenSchema.nullable()),
-  testEventCode: z.preprocess(blankToNull, testEventCodeSchema.nullable()),
-  enabledEvents: z.array(z.enum(EVENT_NAMES, { errorMap: () => ({ message: "contains an event this app does not know" }) })),
-  consentMode: z.enum(CONSENT_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
-  limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
-  sendPosOrders: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
-  catalogIdForm: z.enum(CATALOG_ID_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
-  catalogCountry: z.preprocess(
-    (value) => (typeof value === "string" ? value.trim().toUpperCase() : value),
-    z.string().regex(/^([A-Z]{2})?$/, "must be a two-letter country code, like US or DE"),
-  ),
-}).superRefine((value, ctx) => {
-  if (value.catalogIdForm === "shopify_catalog" && value.catalogCountry === "") {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ["catalogCountry"],
-      message: "is required for Shopify catalog IDs: the two-letter code in them, like US in shopify_US_…",
-    });
-  }
-});
+const schema = z
+  .object({
+    pixelId: z.string({ required_error: "is required" }).trim().min(1, "is required").pipe(pixelIdSchema),
+    accessToken: z.preprocess(blankToNull, accessTokenSchema.nullable()),
+    testEventCode: z.preprocess(blankToNull, testEventCodeSchema.nullable()),
+    enabledEvents: z.array(z.enum(EVENT_NAMES, { errorMap: () => ({ message: "contains an event this app does not know" }) })),
+    consentMode: z.enum(CONSENT_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
+    limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
+    sendPosOrders: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
+    catalogIdForm: z.enum(CATALOG_ID_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
+    catalogCountry: z.preprocess(
+      (value) => (typeof value === "string" ? value.trim().toUpperCase() : value),
+      z.string().regex(/^([A-Z]{2})?$/, "must be a two-letter country code, like US or DE"),
+    ),
+  })
+  .superRefine((value, ctx) => {
+    if (value.catalogIdForm === "shopify_catalog" && value.catalogCountry === "") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["catalogCountry"],
+        message: "is required for Shopify catalog IDs: the two-letter code in them, like US in shopify_US_…",
+      });
+    }
+  });
 
 const LABELS: Partial<Record<SettingsField, string>> = {
   pixelId: "Pixel ID",

@@ -88,7 +88,9 @@ export function catalogContents(setting: CatalogIdSetting, lines: Iterable<Catal
     const quantity = line?.quantity;
     if (!id || typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity <= 0) continue;
     const price = line?.price;
-    contents.push(typeof price === "number" && Number.isFinite(price) && price >= 0 ? { id, quantity, item_price: price } : { id, quantity });
+    contents.push(
+      typeof price === "number" && Number.isFinite(price) && price >= 0 ? { id, quantity, item_price: price } : { id, quantity },
+    );
     if (!ids.includes(id)) ids.push(id);
   }
   return contents.length > 0 ? { content_ids: ids, content_type: catalogContentType(setting), contents } : null;

@@ -563,7 +563,8 @@ describe("custom_data", () => {
     const variants = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form: "variant", country: null } })).event.custom_data;
     expect(variants.content_ids).toEqual(["808950810", "457924702", "49148385"]);
     expect(variants.content_type).toBe("product");
-    const channel = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form: "shopify_catalog", country: "DE" } })).event.custom_data;
+    const channel = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form: "shopify_catalog", country: "DE" } })).event
+      .custom_data;
     expect(channel.content_ids).toEqual(["shopify_DE_632910392_808950810", "shopify_DE_632910392_49148385"]);
     expect(channel.contents).toEqual([
       { id: "shopify_DE_632910392_808950810", quantity: 2, item_price: 199 },

@@ -4,7 +4,13 @@
 import type { Checkout, CheckoutLineItem } from "@shopify/web-pixels-extension";
 import { orderIdDigits, purchaseEventId } from "../../../app/lib/event-id";
 import { checkoutEventId, randomEventId } from "../../../app/lib/browser-event-id";
-import { catalogContents, catalogIdSetting, DEFAULT_CATALOG_ID_SETTING, type CatalogContents, type CatalogIdSetting } from "../../../app/lib/capi/catalog-ids";
+import {
+  catalogContents,
+  catalogIdSetting,
+  DEFAULT_CATALOG_ID_SETTING,
+  type CatalogContents,
+  type CatalogIdSetting,
+} from "../../../app/lib/capi/catalog-ids";
 
 export const META_PIXEL_ENDPOINT = "https://www.facebook.com/tr";
 /** The app proxy's path on the shop's domains (`[app_proxy]` prefix and subpath in shopify.app.toml). */
@@ -76,7 +82,10 @@ export function storefrontConsent(checkout: Pick<Checkout, "attributes"> | null 
  * The browser Purchase for a completed checkout, keyed by purchaseEventId(order id) exactly as the server's
  * orders/paid Purchase is. Null without a usable order ID: a made-up ID would never deduplicate.
  */
-export function purchaseFromCheckout(checkout: Checkout | null | undefined, catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING): MetaBrowserEvent | null {
+export function purchaseFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   const rawId = checkout?.order?.id;
   if (!checkout || rawId === null || rawId === undefined) return null;
   let digits: string;
@@ -93,7 +102,10 @@ export function purchaseFromCheckout(checkout: Checkout | null | undefined, cata
 }
 
 /** InitiateCheckout keyed on the checkout token, or on a fresh random ID when there is none. */
-export function initiateCheckoutFromCheckout(checkout: Checkout | null | undefined, catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING): MetaBrowserEvent | null {
+export function initiateCheckoutFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   if (!checkout) return null;
   const eventId = checkoutEventId(checkout.token) ?? randomEventId("wp");
   if (!eventId) return null;
@@ -107,7 +119,10 @@ export function initiateCheckoutFromCheckout(checkout: Checkout | null | undefin
  * AddPaymentInfo (payment_info_submitted) with a fresh random ID: a shopper may submit payment details more
  * than once, and the checkout token already names this checkout's InitiateCheckout.
  */
-export function addPaymentInfoFromCheckout(checkout: Checkout | null | undefined, catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING): MetaBrowserEvent | null {
+export function addPaymentInfoFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   const eventId = checkout ? randomEventId("wp") : null;
   return checkout && eventId ? { eventName: "AddPaymentInfo", eventId, customData: customData(checkout, catalog) } : null;
 }
