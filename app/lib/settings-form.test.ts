@@ -183,6 +183,24 @@ describe("settingsFormChanged", () => {
   });
   const unchanged = { ...saved, accessToken: "" };
 
+  it("counts a catalog form change, and a country change only for Shopify channel IDs", () => {
+    expect(settingsFormChanged(saved, { ...unchanged, catalogIdForm: "variant" })).toBe(true);
+    expect(settingsFormChanged(saved, { ...unchanged, catalogCountry: "US" })).toBe(false);
+    expect(settingsFormChanged(saved, { ...unchanged, catalogIdForm: "shopify_catalog", catalogCountry: "US" })).toBe(true);
+    const channel = savedFormValues({
+      pixelId: "1",
+      testEventCode: null,
+      enabledEvents: [],
+      consentMode: "strict",
+      limitedDataUse: false,
+      sendPosOrders: false,
+      catalogIds: { form: "shopify_catalog", country: "US" },
+      customEvents: [],
+    });
+    expect(settingsFormChanged(channel, { ...channel, accessToken: "", catalogCountry: " us " })).toBe(false);
+    expect(settingsFormChanged(channel, { ...channel, accessToken: "", catalogCountry: "DE" })).toBe(true);
+  });
+
   it("fills empty fields for what is not saved, and sees nothing to save in them", () => {
     expect(saved.testEventCode).toBe("");
     expect(settingsFormChanged(saved, unchanged)).toBe(false);

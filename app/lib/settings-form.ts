@@ -225,7 +225,8 @@ export function settingsFormChanged(saved: SettingsFormValues, current: Settings
     current.limitedDataUse !== saved.limitedDataUse ||
     current.sendPosOrders !== saved.sendPosOrders ||
     current.catalogIdForm !== saved.catalogIdForm ||
-    current.catalogCountry.trim().toUpperCase() !== saved.catalogCountry ||
+    // The country is part of the setting only for Shopify channel IDs (parseSettingsForm drops it otherwise).
+    (current.catalogIdForm === "shopify_catalog" && current.catalogCountry.trim().toUpperCase() !== saved.catalogCountry) ||
     !sameCustomEvents(saved.customEvents, current.customEvents)
   );
 }
