@@ -291,7 +291,7 @@
       if (!c || typeof c.pixelId !== "string" || !/^\d{5,20}$/.test(c.pixelId)) return;
       pid = c.pixelId;
       customs = Array.isArray(c.customEvents) ? c.customEvents : [];
-      K = c.catalog && typeof c.catalog.t == "string" ? c.catalog : { t: "{p}", ct: "product_group" };
+      K = c.catalog && typeof c.catalog.t == "string" ? c.catalog : { t: "" };
       proxy = (/^\/\w[\w/.-]*$/.test(c.proxy) ? c.proxy : "/apps/meta-capi").replace(/\/$/, "") + "/events";
       a = c.cart && c.cart.attributes || {};
       ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
