@@ -94,8 +94,7 @@ describe("syncStorefront", () => {
       enabledEvents: "PageView,AddToCart,Purchase",
       consentMode: "strict",
       limitedDataUse: "true",
-      catalogIdForm: "shopify_catalog",
-      catalogCountry: "US",
+      catalogIds: "shopify_catalog:US",
     });
   });
 

@@ -5,7 +5,7 @@
 // library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
 import type { AdminOperations } from "@shopify/admin-api-client";
 import type { AdminApiContext } from "@shopify/shopify-app-remix/server";
-import { catalogIdTemplate, DEFAULT_CATALOG_ID_SETTING, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
+import { catalogIdSettingText, catalogIdTemplate, DEFAULT_CATALOG_ID_SETTING, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { primaryDomainOrigin } from "~/lib/primary-domain";
 import { err, ok, type Result } from "~/lib/result";
 import { pixelIdSchema } from "~/lib/validation";
@@ -54,8 +54,7 @@ export function webPixelSettings(settings: StorefrontSettings): Record<string, s
     enabledEvents: knownEvents(settings.enabledEvents).join(","),
     consentMode: settings.consentMode,
     limitedDataUse: settings.limitedDataUse ? "true" : "false",
-    catalogIdForm: (settings.catalogIds ?? DEFAULT_CATALOG_ID_SETTING).form,
-    catalogCountry: (settings.catalogIds ?? DEFAULT_CATALOG_ID_SETTING).country ?? "",
+    catalogIds: catalogIdSettingText(settings.catalogIds ?? DEFAULT_CATALOG_ID_SETTING),
   };
 }
 

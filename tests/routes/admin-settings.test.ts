@@ -284,7 +284,7 @@ describe("the catalog ID setting", () => {
     const metafields = app.api.calls("metaCapiSetStorefrontMetafields")[0].variables!.metafields as Array<{ key: string; value: string }>;
     expect(JSON.parse(metafields.find((m) => m.key === "catalog_ids")!.value)).toEqual({ t: "shopify_DE_{p}_{v}", ct: "product" });
     const pixelSettings = JSON.parse((app.api.calls("metaCapiCreateWebPixel")[0].variables!.webPixel as { settings: string }).settings);
-    expect(pixelSettings).toMatchObject({ catalogIdForm: "shopify_catalog", catalogCountry: "DE" });
+    expect(pixelSettings).toMatchObject({ catalogIds: "shopify_catalog:DE" });
     expect((await load()).data).toMatchObject({ catalogIds: { form: "shopify_catalog", country: "DE" } });
   });
 

@@ -6,7 +6,7 @@ import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { checkoutCompleted, checkoutStarted, line, paymentInfoSubmitted } from "../../dev/fake-shopify/checkout-events";
-import type { CatalogIdSetting } from "~/lib/capi/catalog-ids";
+import { catalogIdSettingText, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
 
 const SHOP = "jsmith.myshopify.com";
@@ -84,7 +84,7 @@ describe("browser and server copies in the catalog's ID form", () => {
       expect(server.custom_data.content_type).toBe(type);
 
       const browser = await pixel({
-        settings: { ...SETTINGS, catalogIdForm: catalog.form, catalogCountry: catalog.country ?? "" },
+        settings: { ...SETTINGS, catalogIds: catalogIdSettingText(catalog) },
       });
       await browser.publish(
         checkoutCompleted({
@@ -118,7 +118,7 @@ describe("browser and server copies in the catalog's ID form", () => {
   it("sends an order of custom items only with no content keys on either side", async () => {
     const orderId = nextOrderId();
     const custom = [{ productId: null, variantId: null, sku: "GIFT-CARD", title: "Gift card", price: 25, quantity: 1 }];
-    const browser = await pixel({ settings: { ...SETTINGS, catalogIdForm: "variant", catalogCountry: "" } });
+    const browser = await pixel({ settings: { ...SETTINGS, catalogIds: "variant" } });
     await browser.publish(checkoutCompleted({ orderId, lineItems: custom.map((l) => line(l)) }));
     const p = browser.trRequests()[0].searchParams;
     for (const key of ["cd[content_ids]", "cd[contents]", "cd[content_type]", "cd[num_items]"]) expect(p.has(key)).toBe(false);

@@ -3,7 +3,9 @@ import {
   catalogContentId,
   catalogContents,
   catalogIdSetting,
+  catalogIdSettingText,
   catalogIdTemplate,
+  parseCatalogIdSettingText,
   MAX_CATALOG_CONTENTS,
   type CatalogIdSetting,
   type CatalogLine,
@@ -107,6 +109,16 @@ describe("catalogContents", () => {
       expect(result.contents[49].id).toBe(catalogContentId(setting, lines[49].productId, lines[49].variantId));
     }
     expect(catalogContents(GROUP, lines)!.content_ids).toHaveLength(7);
+  });
+});
+
+describe("catalogIdSettingText (the web pixel's setting)", () => {
+  it("round-trips every setting as one never-empty string, and reads anything else as the default", () => {
+    expect([GROUP, VARIANT, CHANNEL].map(catalogIdSettingText)).toEqual(["product_group", "variant", "shopify_catalog:US"]);
+    for (const setting of [GROUP, VARIANT, CHANNEL]) expect(parseCatalogIdSettingText(catalogIdSettingText(setting))).toEqual(setting);
+    expect(parseCatalogIdSettingText(undefined)).toEqual(GROUP);
+    expect(parseCatalogIdSettingText("shopify_catalog")).toEqual({ form: "shopify_catalog", country: null });
+    expect(parseCatalogIdSettingText(42)).toEqual(GROUP);
   });
 });
 

@@ -96,6 +96,17 @@ export function catalogContents(setting: CatalogIdSetting, lines: Iterable<Catal
   return contents.length > 0 ? { content_ids: ids, content_type: catalogContentType(setting), contents } : null;
 }
 
+/** One string for the web pixel's settings (never empty): `product_group`, `variant` or `shopify_catalog:US`. */
+export function catalogIdSettingText(setting: CatalogIdSetting): string {
+  return setting.form === "shopify_catalog" && setting.country ? `${setting.form}:${setting.country}` : setting.form;
+}
+
+/** The web pixel's reading of catalogIdSettingText; anything else is the default. */
+export function parseCatalogIdSettingText(text: unknown): CatalogIdSetting {
+  const [form, country] = typeof text === "string" ? text.split(":") : [];
+  return catalogIdSetting(form, country);
+}
+
 /**
  * The rule as the theme app embed's script applies it (metafield `meta_pixel.catalog_ids`): `t` is the ID
  * with `{p}` for the product ID and `{v}` for the variant ID, `ct` the content_type. The script keeps an ID

@@ -33,7 +33,7 @@ describe("parseSettings", () => {
       limitedDataUse: true,
       catalogIds: { form: "product_group", country: null },
     });
-    expect(parseSettings({ pixelId: "123456789012345", catalogIdForm: "shopify_catalog", catalogCountry: "de" })).toMatchObject({
+    expect(parseSettings({ pixelId: "123456789012345", catalogIds: "shopify_catalog:de" })).toMatchObject({
       catalogIds: { form: "shopify_catalog", country: "DE" },
     });
   });
@@ -48,7 +48,7 @@ describe("parseSettings", () => {
       catalogIds: { form: "product_group", country: null },
     });
     expect(parseSettings({ pixelId: "123456789012345", limitedDataUse: "yes" })).toMatchObject({ limitedDataUse: false });
-    expect(parseSettings({ pixelId: "123456789012345", catalogIdForm: "sku", catalogCountry: "USA" })).toMatchObject({
+    expect(parseSettings({ pixelId: "123456789012345", catalogIds: "sku:USA" })).toMatchObject({
       catalogIds: { form: "product_group", country: null },
     });
   });

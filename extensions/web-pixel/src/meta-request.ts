@@ -6,7 +6,7 @@ import { orderIdDigits, purchaseEventId } from "../../../app/lib/event-id";
 import { checkoutEventId, randomEventId } from "../../../app/lib/browser-event-id";
 import {
   catalogContents,
-  catalogIdSetting,
+  parseCatalogIdSettingText,
   DEFAULT_CATALOG_ID_SETTING,
   type CatalogContents,
   type CatalogIdSetting,
@@ -61,7 +61,7 @@ export function parseSettings(raw: unknown): PixelSettings | null {
     consentMode: s.consentMode === "strict" ? "strict" : "customer-privacy",
     limitedDataUse: s.limitedDataUse === "true",
     // Missing (settings written before the setting existed): the default, as the server's stored default.
-    catalogIds: catalogIdSetting(s.catalogIdForm, s.catalogCountry),
+    catalogIds: parseCatalogIdSettingText(s.catalogIds),
   };
 }
 
