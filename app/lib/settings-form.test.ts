@@ -21,6 +21,7 @@ const valid = {
   enabledEvents: ["Purchase", "PageView"],
   consentMode: "strict",
   limitedDataUse: "on",
+  catalogIdForm: "product_group",
 };
 
 describe("parseSettingsForm", () => {
@@ -35,9 +36,42 @@ describe("parseSettingsForm", () => {
         consentMode: "strict",
         limitedDataUse: true,
         sendPosOrders: false,
+        catalogIds: { form: "product_group", country: null },
         customEvents: [],
       },
     });
+  });
+
+  it("reads the catalog ID form, with the country only for Shopify channel IDs", () => {
+    expect(parseSettingsForm(form({ ...valid, catalogIdForm: "shopify_catalog", catalogCountry: " de " }))).toMatchObject({
+      ok: true,
+      value: { catalogIds: { form: "shopify_catalog", country: "DE" } },
+    });
+    // A country left in the hidden field of another form is not kept: equal settings compare equal.
+    expect(parseSettingsForm(form({ ...valid, catalogIdForm: "variant", catalogCountry: "US" }))).toMatchObject({
+      ok: true,
+      value: { catalogIds: { form: "variant", country: null } },
+    });
+  });
+
+  it("refuses a catalog setting it cannot apply, saying why, and returns no input to save", () => {
+    const noCountry = parseSettingsForm(form({ ...valid, catalogIdForm: "shopify_catalog", catalogCountry: "" }));
+    expect(noCountry.ok).toBe(false);
+    if (!noCountry.ok) {
+      expect(noCountry.error.fieldErrors.catalogCountry).toMatch(/Catalog country is required for Shopify catalog IDs/);
+      expect(noCountry.error.formError).toBe("Nothing was saved. Fix the fields marked below.");
+    }
+    for (const country of ["USA", "1A", "u"]) {
+      const bad = parseSettingsForm(form({ ...valid, catalogIdForm: "shopify_catalog", catalogCountry: country }));
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.error.fieldErrors.catalogCountry).toMatch(/two-letter country code/);
+    }
+    // A value the page never offers (or none at all) is an altered form.
+    for (const catalogIdForm of ["sku", "", undefined, ["variant", "product_group"]]) {
+      const altered = parseSettingsForm(form({ ...valid, catalogIdForm }));
+      expect(altered.ok).toBe(false);
+      if (!altered.ok) expect(altered.error.formError).toMatch(/incomplete or altered/);
+    }
   });
 
   it("pairs each custom event name with its on/off, trimmed, in the merchant's order", () => {
@@ -144,9 +178,28 @@ describe("settingsFormChanged", () => {
     consentMode: "strict",
     limitedDataUse: false,
     sendPosOrders: false,
+    catalogIds: { form: "product_group", country: null },
     customEvents: [{ name: "BookedTrialClass", enabled: true }],
   });
   const unchanged = { ...saved, accessToken: "" };
+
+  it("counts a catalog form change, and a country change only for Shopify channel IDs", () => {
+    expect(settingsFormChanged(saved, { ...unchanged, catalogIdForm: "variant" })).toBe(true);
+    expect(settingsFormChanged(saved, { ...unchanged, catalogCountry: "US" })).toBe(false);
+    expect(settingsFormChanged(saved, { ...unchanged, catalogIdForm: "shopify_catalog", catalogCountry: "US" })).toBe(true);
+    const channel = savedFormValues({
+      pixelId: "1",
+      testEventCode: null,
+      enabledEvents: [],
+      consentMode: "strict",
+      limitedDataUse: false,
+      sendPosOrders: false,
+      catalogIds: { form: "shopify_catalog", country: "US" },
+      customEvents: [],
+    });
+    expect(settingsFormChanged(channel, { ...channel, accessToken: "", catalogCountry: " us " })).toBe(false);
+    expect(settingsFormChanged(channel, { ...channel, accessToken: "", catalogCountry: "DE" })).toBe(true);
+  });
 
   it("fills empty fields for what is not saved, and sees nothing to save in them", () => {
     expect(saved.testEventCode).toBe("");

@@ -2,12 +2,14 @@
 import { z } from "zod";
 import { customEventListProblems, type CustomEventSetting } from "./custom-events";
 import { err, ok, type Result } from "./result";
-import type { ConsentMode, MetaEventName } from "./settings-values";
-import { CONSENT_OPTIONS, EVENT_OPTIONS } from "./settings-options";
+import type { CatalogIdSetting } from "./capi/catalog-ids";
+import type { CatalogIdForm, ConsentMode, MetaEventName } from "./settings-values";
+import { CATALOG_ID_OPTIONS, CONSENT_OPTIONS, EVENT_OPTIONS } from "./settings-options";
 import { accessTokenSchema, pixelIdSchema, testEventCodeSchema } from "./validation";
 
 const EVENT_NAMES = EVENT_OPTIONS.map((o) => o.name) as [MetaEventName, ...MetaEventName[]];
 const CONSENT_VALUES = CONSENT_OPTIONS.map((o) => o.value) as [ConsentMode, ...ConsentMode[]];
+const CATALOG_ID_VALUES = CATALOG_ID_OPTIONS.map((o) => o.value) as [CatalogIdForm, ...CatalogIdForm[]];
 
 /** `customEvents` is the list as a whole (its length); `customEvents.<i>` the name in row i. */
 export type SettingsField =
@@ -18,6 +20,8 @@ export type SettingsField =
   | "consentMode"
   | "limitedDataUse"
   | "sendPosOrders"
+  | "catalogIdForm"
+  | "catalogCountry"
   | "customEvents"
   | `customEvents.${number}`;
 
@@ -31,6 +35,8 @@ export interface SettingsInput {
   limitedDataUse: boolean;
   /** Point-of-sale orders go to Meta as in-store purchases (physical_store). */
   sendPosOrders: boolean;
+  /** The form of the Meta catalog's item IDs; the country is set (two letters) for shopify_catalog, else null. */
+  catalogIds: CatalogIdSetting;
   /** In the merchant's order; names trimmed, valid and unique (custom-events.ts). */
   customEvents: CustomEventSetting[];
 }
@@ -45,15 +51,30 @@ export type SettingsFormResult = Result<SettingsInput, SettingsFormErrors>;
 
 const blankToNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
 
-const schema = z.object({
-  pixelId: z.string({ required_error: "is required" }).trim().min(1, "is required").pipe(pixelIdSchema),
-  accessToken: z.preprocess(blankToNull, accessTokenSchema.nullable()),
-  testEventCode: z.preprocess(blankToNull, testEventCodeSchema.nullable()),
-  enabledEvents: z.array(z.enum(EVENT_NAMES, { errorMap: () => ({ message: "contains an event this app does not know" }) })),
-  consentMode: z.enum(CONSENT_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
-  limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
-  sendPosOrders: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
-});
+const schema = z
+  .object({
+    pixelId: z.string({ required_error: "is required" }).trim().min(1, "is required").pipe(pixelIdSchema),
+    accessToken: z.preprocess(blankToNull, accessTokenSchema.nullable()),
+    testEventCode: z.preprocess(blankToNull, testEventCodeSchema.nullable()),
+    enabledEvents: z.array(z.enum(EVENT_NAMES, { errorMap: () => ({ message: "contains an event this app does not know" }) })),
+    consentMode: z.enum(CONSENT_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
+    limitedDataUse: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
+    sendPosOrders: z.enum(["on", "true", "off", "false"], { errorMap: () => ({ message: "must be on or off" }) }),
+    catalogIdForm: z.enum(CATALOG_ID_VALUES, { errorMap: () => ({ message: "must be one of the offered choices" }) }),
+    catalogCountry: z.preprocess(
+      (value) => (typeof value === "string" ? value.trim().toUpperCase() : value),
+      z.string().regex(/^([A-Z]{2})?$/, "must be a two-letter country code, like US or DE"),
+    ),
+  })
+  .superRefine((value, ctx) => {
+    if (value.catalogIdForm === "shopify_catalog" && value.catalogCountry === "") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["catalogCountry"],
+        message: "is required for Shopify catalog IDs: the two-letter code in them, like US in shopify_US_…",
+      });
+    }
+  });
 
 const LABELS: Partial<Record<SettingsField, string>> = {
   pixelId: "Pixel ID",
@@ -63,11 +84,13 @@ const LABELS: Partial<Record<SettingsField, string>> = {
   consentMode: "Consent mode",
   limitedDataUse: "Limited Data Use",
   sendPosOrders: "Point-of-sale orders",
+  catalogIdForm: "Catalog IDs",
+  catalogCountry: "Catalog country",
   customEvents: "Custom events",
 };
 
 // Fields the page always posts: a value outside the offered set means the post did not come from our form.
-const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse", "sendPosOrders"];
+const STRUCTURAL: readonly SettingsField[] = ["enabledEvents", "consentMode", "limitedDataUse", "sendPosOrders", "catalogIdForm"];
 
 type CustomEventsRead =
   { ok: true; list: CustomEventSetting[] } | { ok: false; malformed: boolean; fieldErrors: Partial<Record<SettingsField, string>> };
@@ -108,6 +131,8 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     consentMode: single("consentMode"),
     limitedDataUse: single("limitedDataUse") ?? "off",
     sendPosOrders: single("sendPosOrders") ?? "off",
+    catalogIdForm: single("catalogIdForm"),
+    catalogCountry: single("catalogCountry") ?? "",
   };
   const parsed = schema.safeParse(raw);
   const custom = readCustomEvents(form);
@@ -136,6 +161,11 @@ export function parseSettingsForm(form: FormData): SettingsFormResult {
     consentMode: data.consentMode,
     limitedDataUse: data.limitedDataUse === "on" || data.limitedDataUse === "true",
     sendPosOrders: data.sendPosOrders === "on" || data.sendPosOrders === "true",
+    // The country matters only to shopify_catalog IDs; kept for it alone so equal settings compare equal.
+    catalogIds: {
+      form: data.catalogIdForm,
+      country: data.catalogIdForm === "shopify_catalog" ? data.catalogCountry : null,
+    },
     customEvents: custom.list,
   });
 }
@@ -148,6 +178,8 @@ export interface SettingsFormValues {
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   sendPosOrders: boolean;
+  catalogIdForm: CatalogIdForm;
+  catalogCountry: string;
   customEvents: readonly CustomEventSetting[];
 }
 
@@ -159,6 +191,7 @@ export function savedFormValues(saved: {
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   sendPosOrders: boolean;
+  catalogIds: CatalogIdSetting;
   customEvents: readonly CustomEventSetting[];
 }): SettingsFormValues {
   return {
@@ -168,6 +201,8 @@ export function savedFormValues(saved: {
     consentMode: saved.consentMode,
     limitedDataUse: saved.limitedDataUse,
     sendPosOrders: saved.sendPosOrders,
+    catalogIdForm: saved.catalogIds.form,
+    catalogCountry: saved.catalogIds.country ?? "",
     customEvents: saved.customEvents.map(({ name, enabled }) => ({ name, enabled })),
   };
 }
@@ -189,6 +224,9 @@ export function settingsFormChanged(saved: SettingsFormValues, current: Settings
     current.consentMode !== saved.consentMode ||
     current.limitedDataUse !== saved.limitedDataUse ||
     current.sendPosOrders !== saved.sendPosOrders ||
+    current.catalogIdForm !== saved.catalogIdForm ||
+    // The country is part of the setting only for Shopify channel IDs (parseSettingsForm drops it otherwise).
+    (current.catalogIdForm === "shopify_catalog" && current.catalogCountry.trim().toUpperCase() !== saved.catalogCountry) ||
     !sameCustomEvents(saved.customEvents, current.customEvents)
   );
 }

@@ -1,4 +1,5 @@
 import type { Db } from "~/db.server";
+import { catalogIdSetting, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { customEventListError, parseCustomEvents, type CustomEventSetting } from "~/lib/custom-events";
 import { META_EVENTS, type ConsentMode, type MetaEventName } from "~/lib/settings-values";
 import { Coalescer } from "~/models/group-commit.server";
@@ -25,6 +26,8 @@ export interface ShopSettingsRecord {
   sendPosOrders: boolean;
   /** The shop's primary domain as an origin ("https://shop.example.com"), or null until read from Shopify. */
   primaryDomain: string | null;
+  /** The form of the Meta catalog's item IDs that content_ids follow (catalog-ids.ts). */
+  catalogIds: CatalogIdSetting;
 }
 
 function toRecord(row: {
@@ -43,6 +46,8 @@ function toRecord(row: {
   customEvents: string | null;
   sendPosOrders: boolean;
   primaryDomain: string | null;
+  catalogIdForm: string;
+  catalogCountry: string | null;
 }): ShopSettingsRecord {
   return {
     shop: row.shop,
@@ -57,6 +62,7 @@ function toRecord(row: {
     customEvents: parseCustomEvents(row.customEvents),
     sendPosOrders: row.sendPosOrders,
     primaryDomain: row.primaryDomain,
+    catalogIds: catalogIdSetting(row.catalogIdForm, row.catalogCountry),
     consentMode: row.consentMode === "strict" ? "strict" : "customer-privacy",
     enabledEvents: row.enabledEvents.split(",").filter((name): name is MetaEventName => (META_EVENTS as readonly string[]).includes(name)),
     connectionState: (["connected", "broken"].includes(row.connectionState) ? row.connectionState : "disconnected") as ConnectionState,
@@ -134,6 +140,7 @@ export interface AdminSettingsWrite {
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   sendPosOrders: boolean;
+  catalogIds: CatalogIdSetting;
   /** Already checked (customEventListProblems); stored as the proxy and the loader read it back. */
   customEvents: CustomEventSetting[];
   /** Omitted: keep the stored token. */
@@ -151,6 +158,8 @@ export async function saveAdminSettings(db: Db, shop: string, input: AdminSettin
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
     sendPosOrders: input.sendPosOrders,
+    catalogIdForm: input.catalogIds.form,
+    catalogCountry: input.catalogIds.country,
     customEvents: storedCustomEvents(input.customEvents),
     ...(input.token ? { accessTokenSealed: input.token.sealed, accessTokenHint: input.token.hint } : {}),
     ...(input.connection

@@ -14,6 +14,7 @@ import {
   Layout,
   List,
   Page,
+  Select,
   Text,
   TextField,
 } from "@shopify/polaris";
@@ -25,8 +26,8 @@ import { bannerTone } from "~/components/status-badge";
 import type { CustomEventSetting } from "~/lib/custom-events";
 import { formatDateTime } from "~/lib/format";
 import { parseSettingsForm, savedFormValues, settingsFormChanged, type SettingsField } from "~/lib/settings-form";
-import { CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
-import type { ConsentMode, MetaEventName } from "~/lib/settings-values";
+import { CATALOG_ID_OPTIONS, CONSENT_OPTIONS, EVENT_OPTIONS } from "~/lib/settings-options";
+import type { CatalogIdForm, ConsentMode, MetaEventName } from "~/lib/settings-values";
 import { adminDeps } from "~/services/admin-deps.server";
 import {
   loadSettings,
@@ -103,6 +104,8 @@ export default function Settings() {
   const [consentMode, setConsentMode] = useState<ConsentMode>(saved.consentMode);
   const [limitedDataUse, setLimitedDataUse] = useState(saved.limitedDataUse);
   const [sendPosOrders, setSendPosOrders] = useState(saved.sendPosOrders);
+  const [catalogIdForm, setCatalogIdForm] = useState<CatalogIdForm>(saved.catalogIdForm);
+  const [catalogCountry, setCatalogCountry] = useState(saved.catalogCountry);
   const [customEvents, setCustomEvents] = useState<readonly CustomEventSetting[]>(saved.customEvents);
   const formRef = useRef<HTMLFormElement>(null);
   const resetFields = () => {
@@ -113,6 +116,8 @@ export default function Settings() {
     setConsentMode(saved.consentMode);
     setLimitedDataUse(saved.limitedDataUse);
     setSendPosOrders(saved.sendPosOrders);
+    setCatalogIdForm(saved.catalogIdForm);
+    setCatalogCountry(saved.catalogCountry);
     setCustomEvents(saved.customEvents);
   };
   const changed = settingsFormChanged(saved, {
@@ -123,6 +128,8 @@ export default function Settings() {
     consentMode,
     limitedDataUse,
     sendPosOrders,
+    catalogIdForm,
+    catalogCountry,
     customEvents,
   });
 
@@ -285,6 +292,41 @@ export default function Settings() {
                 errors={Object.fromEntries(customEvents.map((_, i) => [i, fieldErrors[`customEvents.${i}`]]))}
                 listError={fieldErrors.customEvents}
               />
+            </Layout.AnnotatedSection>
+
+            <Layout.AnnotatedSection
+              title="Catalog"
+              description="Catalog ads (dynamic ads) show the products a shopper viewed or added to the cart only when the events name them with your Meta catalog's own item IDs."
+            >
+              <Card>
+                <BlockStack gap="400">
+                  <Select
+                    label="Product IDs in events"
+                    name="catalogIdForm"
+                    options={CATALOG_ID_OPTIONS.map((o) => ({ label: o.label, value: o.value }))}
+                    value={catalogIdForm}
+                    onChange={(value) => setCatalogIdForm(value as CatalogIdForm)}
+                    helpText={`Match your Meta catalog: open it in Commerce Manager and compare an item's content ID with your Shopify product and variant IDs. If Meta's Facebook & Instagram app on Shopify made the catalog, choose Shopify channel IDs. ${
+                      CATALOG_ID_OPTIONS.find((o) => o.value === catalogIdForm)?.help ?? ""
+                    }`}
+                    error={fieldErrors.catalogIdForm}
+                  />
+                  {catalogIdForm === "shopify_catalog" ? (
+                    <TextField
+                      label="Catalog country"
+                      name="catalogCountry"
+                      value={catalogCountry}
+                      onChange={setCatalogCountry}
+                      autoComplete="off"
+                      maxLength={2}
+                      helpText="The two letters after shopify_ in your catalog's content IDs, usually your store's country (US in shopify_US_123_456)."
+                      error={fieldErrors.catalogCountry}
+                    />
+                  ) : (
+                    <input type="hidden" name="catalogCountry" value={catalogCountry} />
+                  )}
+                </BlockStack>
+              </Card>
             </Layout.AnnotatedSection>
 
             <Layout.AnnotatedSection

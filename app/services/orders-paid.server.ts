@@ -41,6 +41,7 @@ export async function recordOrderPaid(
     now: input.now,
     limitedDataUse: settings?.limitedDataUse ?? false,
     sendPosOrders: settings?.sendPosOrders ?? false,
+    catalogIds: settings?.catalogIds,
   });
 
   if (!mapped.ok && mapped.orderId === null) {

@@ -2,6 +2,7 @@
 // Meta when a test event code allows it, written in one statement, pushed to the storefront), and send
 // a test event. The access token enters here from the form or the database and leaves only towards
 // Meta: never in a return value, a log record or an error text.
+import { DEFAULT_CATALOG_ID_SETTING, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import type { CustomEventSetting } from "~/lib/custom-events";
 import { explainMetaError, type Tone } from "~/lib/explain-delivery";
 import { err, ok, type Result } from "~/lib/result";
@@ -38,6 +39,7 @@ export interface SettingsView {
   consentMode: ConsentMode;
   limitedDataUse: boolean;
   sendPosOrders: boolean;
+  catalogIds: CatalogIdSetting;
   customEvents: CustomEventSetting[];
   connectionState: ConnectionState;
   connectionError: string | null;
@@ -55,6 +57,7 @@ export function toSettingsView(settings: AdminSettingsRecord | null): SettingsVi
     consentMode: settings?.consentMode ?? "customer-privacy",
     limitedDataUse: settings?.limitedDataUse ?? false,
     sendPosOrders: settings?.sendPosOrders ?? false,
+    catalogIds: settings?.catalogIds ?? DEFAULT_CATALOG_ID_SETTING,
     customEvents: settings?.customEvents ?? [],
     connectionState: settings?.connectionState ?? "disconnected",
     connectionError: settings?.connectionError ?? null,
@@ -208,6 +211,7 @@ export async function saveSettings(deps: AdminDeps, req: SaveSettingsRequest): P
     consentMode: input.consentMode,
     limitedDataUse: input.limitedDataUse,
     sendPosOrders: input.sendPosOrders,
+    catalogIds: input.catalogIds,
     customEvents: input.customEvents,
     ...(input.accessToken
       ? { token: { sealed: sealToken(input.accessToken, deps.encryptionKey), hint: tokenHint(input.accessToken) } }
@@ -236,6 +240,7 @@ async function pushToStorefront(deps: AdminDeps, graphql: AdminGraphql, saved: A
       customEvents: saved.customEvents.filter((event) => event.enabled).map((event) => event.name),
       consentMode: saved.consentMode,
       limitedDataUse: saved.limitedDataUse,
+      catalogIds: saved.catalogIds,
       webPixelId: saved.webPixelId,
     });
   } catch (error) {
@@ -265,6 +270,7 @@ function changedFields(current: AdminSettingsRecord | null, input: SettingsInput
   if (current.consentMode !== input.consentMode) changed.push("consentMode");
   if (current.limitedDataUse !== input.limitedDataUse) changed.push("limitedDataUse");
   if (current.sendPosOrders !== input.sendPosOrders) changed.push("sendPosOrders");
+  if (JSON.stringify(current.catalogIds) !== JSON.stringify(input.catalogIds)) changed.push("catalogIds");
   if (JSON.stringify(current.customEvents) !== JSON.stringify(input.customEvents)) changed.push("customEvents");
   return changed;
 }

@@ -14,6 +14,7 @@ const SETTINGS: StorefrontSettings = {
   customEvents: ["BookedTrialClass", "", "BookedTrialClass", "x".repeat(51)],
   consentMode: "strict",
   limitedDataUse: true,
+  catalogIds: { form: "shopify_catalog", country: "US" },
   webPixelId: null,
 };
 
@@ -76,6 +77,13 @@ describe("syncStorefront", () => {
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "custom_events", type: "json", value: '["BookedTrialClass"]' },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "consent_mode", type: "single_line_text_field", value: "strict" },
         { ownerId: INSTALLATION, namespace: "meta_pixel", key: "limited_data_use", type: "boolean", value: "true" },
+        {
+          ownerId: INSTALLATION,
+          namespace: "meta_pixel",
+          key: "catalog_ids",
+          type: "json",
+          value: '{"t":"shopify_US_{p}_{v}","ct":"product"}',
+        },
       ],
     });
 
@@ -86,6 +94,7 @@ describe("syncStorefront", () => {
       enabledEvents: "PageView,AddToCart,Purchase",
       consentMode: "strict",
       limitedDataUse: "true",
+      catalogIds: "shopify_catalog:US",
     });
   });
 

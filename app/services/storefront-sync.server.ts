@@ -5,6 +5,7 @@
 // library's re-authentication signal) propagates, because swallowing it would break the admin's login flow.
 import type { AdminOperations } from "@shopify/admin-api-client";
 import type { AdminApiContext } from "@shopify/shopify-app-remix/server";
+import { catalogIdSettingText, catalogIdTemplate, DEFAULT_CATALOG_ID_SETTING, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { primaryDomainOrigin } from "~/lib/primary-domain";
 import { err, ok, type Result } from "~/lib/result";
 import { pixelIdSchema } from "~/lib/validation";
@@ -28,6 +29,8 @@ export interface StorefrontSettings {
   customEvents?: readonly string[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  /** The form of the catalog's item IDs: the embed and the web pixel make content_ids as the server does. */
+  catalogIds?: CatalogIdSetting;
   /** Known web pixel ID (gid://shopify/WebPixel/…), if the app created one before. */
   webPixelId: string | null;
 }
@@ -51,6 +54,7 @@ export function webPixelSettings(settings: StorefrontSettings): Record<string, s
     enabledEvents: knownEvents(settings.enabledEvents).join(","),
     consentMode: settings.consentMode,
     limitedDataUse: settings.limitedDataUse ? "true" : "false",
+    catalogIds: catalogIdSettingText(settings.catalogIds ?? DEFAULT_CATALOG_ID_SETTING),
   };
 }
 
@@ -139,6 +143,8 @@ function metafieldInputs(ownerId: string, settings: StorefrontSettings) {
     field("custom_events", "json", JSON.stringify(customEventNames(settings.customEvents ?? []))),
     field("consent_mode", "single_line_text_field", settings.consentMode),
     field("limited_data_use", "boolean", settings.limitedDataUse ? "true" : "false"),
+    // {"t": "<ID with {p} and {v}>", "ct": "<content_type>"}: the embed's script applies it (catalog-ids.ts).
+    field("catalog_ids", "json", JSON.stringify(catalogIdTemplate(settings.catalogIds ?? DEFAULT_CATALOG_ID_SETTING))),
   ];
 }
 

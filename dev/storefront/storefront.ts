@@ -58,6 +58,8 @@ export interface MetafieldValues {
   custom_events?: unknown;
   consent_mode?: unknown;
   limited_data_use?: unknown;
+  /** {"t": "<ID with {p} and {v}>", "ct": "<content_type>"} (catalogIdTemplate); missing: product groups. */
+  catalog_ids?: unknown;
   /** Written by older app versions; the embed no longer reads it. */
   beacon_url?: unknown;
 }

@@ -367,6 +367,32 @@ describe("settings save bar", () => {
     expect(app.api.calls("metaCapiUpdateWebPixel")).toHaveLength(1);
   });
 
+  it("picks the catalog ID form: Shopify channel IDs ask for the country, refuse to save without it, then save it", async () => {
+    await seedConnectedShop();
+    await open("/app/settings");
+    const select = page.getByLabel("Product IDs in events");
+    await expect.poll(() => select.inputValue()).toBe("product_group");
+    expect(await page.getByLabel("Catalog country").count()).toBe(0);
+
+    await select.selectOption("shopify_catalog");
+    await expect.poll(() => page.getByText("Unsaved changes").isVisible()).toBe(true);
+    expect(
+      await page.getByText(/If Meta's Facebook & Instagram app on Shopify made the catalog, choose Shopify channel IDs/).isVisible(),
+    ).toBe(true);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByText(/Catalog country is required for Shopify catalog IDs/).isVisible()).toBe(true);
+    expect(await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({ catalogIdForm: "product_group" });
+
+    await page.getByLabel("Catalog country").fill("us");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => toasts(page)).toContain("Settings saved");
+    expect(await app.db.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({
+      catalogIdForm: "shopify_catalog",
+      catalogCountry: "US",
+    });
+    await expect.poll(() => page.getByLabel("Catalog country").inputValue()).toBe("US");
+  });
+
   it("adds a custom event under the save bar: discard drops it, a bad name is refused on its row, a good one is saved", async () => {
     await seedConnectedShop();
     await open("/app/settings");

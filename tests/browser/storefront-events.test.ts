@@ -3,6 +3,7 @@
 // played by the test storefront (tests/helpers/storefront.ts). Every assertion is on what the browser did.
 import { describe, expect, it } from "vitest";
 import { STOREFRONT_EVENT_ID } from "~/lib/browser-event-id";
+import { catalogContents, catalogIdTemplate, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { customerKeyOf } from "~/lib/capi/customer-key";
 import { hashUserField, normalizeEmail } from "~/lib/capi/normalize";
 import { eventually } from "../helpers/browser";
@@ -32,7 +33,8 @@ describe("storefront events", () => {
     expect(events[0].params).toEqual({});
     expect(events[1].params).toEqual({
       content_ids: [PRODUCT_ID],
-      content_type: "product",
+      // No catalog setting written yet: product IDs, declared as the product groups they are.
+      content_type: "product_group",
       contents: [{ id: PRODUCT_ID, quantity: 1 }],
       value: 89.99,
       currency: "USD",
@@ -122,7 +124,7 @@ describe("AddToCart, however the theme adds to cart", () => {
     expect(add).toMatchObject({ method: "trackSingle", pixelId: PIXEL_ID });
     expect(add.params).toEqual({
       content_ids: [PRODUCT_ID],
-      content_type: "product",
+      content_type: "product_group",
       contents: [{ id: PRODUCT_ID, quantity: 2 }],
       value: 179.98,
       currency: "USD",
@@ -179,5 +181,49 @@ describe("AddToCart, however the theme adds to cart", () => {
     expect(s.store.events().map((e) => e.name)).not.toContain("AddToCart");
     expect(s.store.cartAttributeWrites).toEqual([]);
     expectQuiet(s, [s.store.origin]);
+  });
+});
+
+// The embed applies the shop's catalog setting (metafield catalog_ids, written by storefront-sync from
+// catalogIdTemplate) and names each item exactly as the server and the web pixel do (catalogContents).
+describe("content_ids in the catalog's form", () => {
+  const forms: CatalogIdSetting[] = [
+    { form: "shopify_catalog", country: "US" },
+    { form: "variant", country: null },
+  ];
+  it.each(forms)("%j: ViewContent and AddToCart (fetch and form post) carry the server's IDs and content_type", async (catalog) => {
+    const s = await shop({ metafields: { catalog_ids: catalogIdTemplate(catalog) } });
+    await s.page.goto(s.store.url);
+    const [, view] = await s.store.waitForEvents(["PageView", "ViewContent"]);
+    const same = (variantId: number, quantity: number) =>
+      catalogContents(catalog, [{ productId: PRODUCT.id, variantId, quantity, price: null }])!;
+    const viewed = same(VARIANT.id, 1);
+    expect(view.params).toEqual({ ...viewed, value: 89.99, currency: "USD" });
+    if (catalog.form === "shopify_catalog") expect(viewed.content_ids).toEqual([`shopify_US_${PRODUCT.id}_${VARIANT.id}`]);
+
+    const other = PRODUCT.variants[1];
+    await addToCartByFetch(s.page, other.id, 2);
+    await eventually(() => s.store.events().some((e) => e.name === "AddToCart"), "AddToCart by fetch");
+    const add = s.store.events().find((e) => e.name === "AddToCart")!;
+    expect(add.params).toEqual({ ...same(other.id, 2), value: 219.98, currency: "USD" });
+    // The server copy through the proxy: the same event ID and the same IDs.
+    await eventually(() => s.store.proxyEvents().some((e) => e.event_id === add.eventID), "the AddToCart copy at the proxy");
+    const copy = s.store.proxyEvents().find((e) => e.event_id === add.eventID)!;
+    expect(copy.custom_data).toMatchObject({ content_ids: add.params.content_ids, content_type: add.params.content_type });
+
+    await Promise.all([s.page.waitForURL(`${s.store.cartUrl}`), s.page.click("#add-to-cart")]);
+    await eventually(() => s.store.events().filter((e) => e.name === "AddToCart").length === 2, "AddToCart by form post");
+    const posted = s.store.events().filter((e) => e.name === "AddToCart")[1];
+    expect(posted.params).toMatchObject(same(VARIANT.id, 1));
+  });
+
+  it("sends a shopify_catalog setting without a country with no content keys, never an invalid ID", async () => {
+    const s = await shop({ metafields: { catalog_ids: catalogIdTemplate({ form: "shopify_catalog", country: null }) } });
+    await s.page.goto(s.store.url);
+    await s.store.waitForEvents(["PageView"]);
+    await addToCartByFetch(s.page, VARIANT.id, 1);
+    await eventually(() => s.store.events().some((e) => e.name === "AddToCart"), "AddToCart");
+    expect(s.store.events().map((e) => e.name)).not.toContain("ViewContent");
+    expect(s.store.events().find((e) => e.name === "AddToCart")!.params).toEqual({});
   });
 });

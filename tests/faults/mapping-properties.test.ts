@@ -209,7 +209,7 @@ describe("the orders/paid → Purchase mapping, for any order", () => {
         expect(event.event_source_url).toMatch(/^https?:\/\//);
         expect(Number.isFinite(event.custom_data.value) && event.custom_data.value >= 0).toBe(true);
         expect(event.custom_data.currency).toMatch(/^[A-Z]{3}$/);
-        for (const item of event.custom_data.contents) expect(Number.isInteger(item.quantity) && item.quantity > 0).toBe(true);
+        for (const item of event.custom_data.contents ?? []) expect(Number.isInteger(item.quantity) && item.quantity > 0).toBe(true);
         const userData = event.user_data as Record<string, string>;
         for (const [key, value] of Object.entries(userData)) {
           if (HASHED_KEYS.includes(key)) expect(value).toMatch(HEX64);

@@ -43,6 +43,7 @@ const validForm = (overrides: Record<string, string | string[]> = {}) => ({
   testEventCode: "TEST12345",
   enabledEvents: ["PageView", "AddToCart", "Purchase"],
   consentMode: "customer-privacy",
+  catalogIdForm: "product_group",
   ...overrides,
 });
 
@@ -271,6 +272,37 @@ describe("saving settings", () => {
     expect(log).not.toContain(TOKEN);
     expect(log).not.toContain(OTHER_TOKEN);
     expect(log).not.toMatch(/v1:[A-Za-z0-9_-]+:/);
+  });
+});
+
+describe("the catalog ID setting", () => {
+  it("saves it, sends the same rule to the embed and the web pixel, and the next order's Purchase uses it", async () => {
+    const result = await save(validForm({ catalogIdForm: "shopify_catalog", catalogCountry: "de" }));
+    expect(result.status).toBe(200);
+    expect(await stored()).toMatchObject({ catalogIdForm: "shopify_catalog", catalogCountry: "DE" });
+
+    const metafields = app.api.calls("metaCapiSetStorefrontMetafields")[0].variables!.metafields as Array<{ key: string; value: string }>;
+    expect(JSON.parse(metafields.find((m) => m.key === "catalog_ids")!.value)).toEqual({ t: "shopify_DE_{p}_{v}", ct: "product" });
+    const pixelSettings = JSON.parse((app.api.calls("metaCapiCreateWebPixel")[0].variables!.webPixel as { settings: string }).settings);
+    expect(pixelSettings).toMatchObject({ catalogIds: "shopify_catalog:DE" });
+    expect((await load()).data).toMatchObject({ catalogIds: { form: "shopify_catalog", country: "DE" } });
+  });
+
+  it("refuses a form it does not offer, or Shopify channel IDs without a country, and changes nothing", async () => {
+    expect((await save(validForm({ catalogIdForm: "variant" }))).status).toBe(200);
+    const before = await stored();
+    const refused: Array<Record<string, string>> = [
+      { catalogIdForm: "sku" },
+      { catalogIdForm: "shopify_catalog", catalogCountry: "" },
+      { catalogIdForm: "shopify_catalog", catalogCountry: "USA" },
+    ];
+    for (const overrides of refused) {
+      const result = await save(validForm({ ...overrides, consentMode: "strict" }));
+      expect(result.status).toBe(422);
+      expect(result.data).toMatchObject({ intent: "save", ok: false });
+      expect(await stored()).toEqual(before);
+    }
+    expect(before).toMatchObject({ catalogIdForm: "variant", catalogCountry: null, consentMode: "customer-privacy" });
   });
 });
 

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { parseOrderJson } from "~/lib/capi/order-payload";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
-import { checkoutCompleted, checkoutStarted, paymentInfoSubmitted } from "../../dev/fake-shopify/checkout-events";
+import { checkoutCompleted, checkoutStarted, line, paymentInfoSubmitted } from "../../dev/fake-shopify/checkout-events";
+import { catalogIdSettingText, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { loadWebPixel, type PixelHarness, type PixelHarnessOptions } from "../helpers/web-pixel-harness";
 
 const SHOP = "jsmith.myshopify.com";
@@ -34,6 +35,96 @@ function serverPurchase(orderId: string) {
   if (!result.ok) throw new Error(result.reason);
   return result.event;
 }
+
+// One order as both sides see it: two variants of one product, another product, and a custom item (no IDs).
+const ORDER_LINES = [
+  { productId: "7956823048226", variantId: "43794354536482", sku: "TEE-S", title: "Tee S", price: 30, quantity: 2 },
+  { productId: "7956823048226", variantId: "43794354536483", sku: "TEE-M", title: "Tee M", price: 35, quantity: 1 },
+  { productId: "7956827504674", variantId: "43794350309410", sku: "CAP", title: "Cap", price: 12.5, quantity: 1 },
+  { productId: null, variantId: null, sku: "", title: "Gift wrap", price: 5, quantity: 1 },
+];
+
+function serverPurchaseOf(orderId: string, catalogIds: CatalogIdSetting) {
+  const order = parseOrderJson(paidOrderJson({ id: orderId })) as Record<string, unknown>;
+  order.line_items = ORDER_LINES.map((l, i) => ({
+    id: i + 1,
+    product_id: l.productId === null ? null : Number(l.productId),
+    variant_id: l.variantId === null ? null : Number(l.variantId),
+    sku: l.sku,
+    title: l.title,
+    quantity: l.quantity,
+    price: l.price.toFixed(2),
+    price_set: {
+      shop_money: { amount: l.price.toFixed(2), currency_code: "USD" },
+      presentment_money: { amount: l.price.toFixed(2), currency_code: "USD" },
+    },
+  }));
+  const result = mapOrderToPurchase(order, { shopDomain: SHOP, now: new Date(), catalogIds });
+  if (!result.ok) throw new Error(result.reason);
+  return result.event;
+}
+
+describe("browser and server copies in the catalog's ID form", () => {
+  const settings: Array<[CatalogIdSetting, string[], string]> = [
+    [{ form: "product_group", country: null }, ["7956823048226", "7956827504674"], "product_group"],
+    [{ form: "variant", country: null }, ["43794354536482", "43794354536483", "43794350309410"], "product"],
+    [
+      { form: "shopify_catalog", country: "US" },
+      ["shopify_US_7956823048226_43794354536482", "shopify_US_7956823048226_43794354536483", "shopify_US_7956827504674_43794350309410"],
+      "product",
+    ],
+  ];
+
+  it.each(settings)(
+    "%j: the web pixel's Purchase carries the server Purchase's content_ids, content_type and contents",
+    async (catalog, ids, type) => {
+      const orderId = nextOrderId();
+      const server = serverPurchaseOf(orderId, catalog);
+      expect(server.custom_data.content_ids).toEqual(ids);
+      expect(server.custom_data.content_type).toBe(type);
+
+      const browser = await pixel({
+        settings: { ...SETTINGS, catalogIds: catalogIdSettingText(catalog) },
+      });
+      await browser.publish(
+        checkoutCompleted({
+          orderId,
+          lineItems: ORDER_LINES.map((l) =>
+            line({
+              ...l,
+              productId: l.productId && `gid://shopify/Product/${l.productId}`,
+              variantId: l.variantId && `gid://shopify/ProductVariant/${l.variantId}`,
+            }),
+          ),
+        }),
+      );
+      const p = browser.trRequests()[0].searchParams;
+      expect(p.get("eid")).toBe(server.event_id);
+      expect(JSON.parse(p.get("cd[content_ids]")!)).toEqual(server.custom_data.content_ids);
+      expect(p.get("cd[content_type]")).toBe(server.custom_data.content_type);
+      expect(JSON.parse(p.get("cd[contents]")!)).toEqual(server.custom_data.contents);
+      expect(p.has("cd[num_items]")).toBe(false);
+
+      // InitiateCheckout for the same cart: the same IDs, and the only event with num_items (the named lines).
+      await browser.publish(checkoutStarted({ lineItems: ORDER_LINES.map((l) => line(l)) }));
+      const started = browser.trRequests()[1].searchParams;
+      expect(started.get("ev")).toBe("InitiateCheckout");
+      expect(JSON.parse(started.get("cd[content_ids]")!)).toEqual(ids);
+      expect(started.get("cd[content_type]")).toBe(type);
+      expect(started.get("cd[num_items]")).toBe("4");
+    },
+  );
+
+  it("sends an order of custom items only with no content keys on either side", async () => {
+    const orderId = nextOrderId();
+    const custom = [{ productId: null, variantId: null, sku: "GIFT-CARD", title: "Gift card", price: 25, quantity: 1 }];
+    const browser = await pixel({ settings: { ...SETTINGS, catalogIds: "variant" } });
+    await browser.publish(checkoutCompleted({ orderId, lineItems: custom.map((l) => line(l)) }));
+    const p = browser.trRequests()[0].searchParams;
+    for (const key of ["cd[content_ids]", "cd[contents]", "cd[content_type]", "cd[num_items]"]) expect(p.has(key)).toBe(false);
+    expect(p.get("cd[value]")).toBe("404.95");
+  });
+});
 
 describe("browser Purchase and server Purchase", () => {
   it("carry the same event ID, value, currency and items for one order", async () => {
@@ -103,7 +194,8 @@ describe("InitiateCheckout", () => {
     expect(tr.searchParams.get("ev")).toBe("InitiateCheckout");
     expect(tr.searchParams.get("eid")).toBe("shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b");
     expect(tr.searchParams.get("cd[value]")).toBe("404.95");
-    expect(tr.searchParams.get("cd[num_items]")).toBe("5");
+    // The fixture's three lines with a product; its two custom items are no catalog item.
+    expect(tr.searchParams.get("cd[num_items]")).toBe("3");
   });
 
   it("is not subscribed when switched off, and neither is Purchase", async () => {
@@ -212,7 +304,7 @@ describe("the server copy through the app proxy", () => {
       event_id: "shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b",
       event_time: Math.floor(Date.parse("2025-03-14T14:10:02.000Z") / 1000),
       event_source_url: `https://${SHOP}/checkouts/cn/bd6b6a3a4d8a1f3c`,
-      custom_data: expect.objectContaining({ value: 404.95, currency: "USD", num_items: 5, content_type: "product" }),
+      custom_data: expect.objectContaining({ value: 404.95, currency: "USD", num_items: 3, content_type: "product_group" }),
       fbp: FBP,
       fbc: FBC,
     });

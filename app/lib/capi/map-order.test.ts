@@ -110,15 +110,14 @@ describe("mapOrderToPurchase on a realistic paid order", () => {
         custom_data: {
           value: 404.95,
           currency: "USD",
-          content_ids: ["788032119674292922", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM"],
+          // The two custom items (no product, only a SKU) are no catalog item: left out.
+          content_ids: ["788032119674292922"],
           contents: [
             { id: "788032119674292922", quantity: 1, item_price: 89.99 },
-            { id: "LENS-PROTECT-2YR", quantity: 1, item_price: 19.99 },
-            { id: "CASE-LEATHER-PREM", quantity: 1, item_price: 24.99 },
             { id: "788032119674292922", quantity: 1, item_price: 159.99 },
             { id: "788032119674292922", quantity: 1, item_price: 119.99 },
           ],
-          content_type: "product",
+          content_type: "product_group",
           order_id: "987654321098765432",
         },
       },
@@ -398,14 +397,8 @@ describe("user_data sources and omission", () => {
     const order = { id: 5923768213, email: "John_Smith@gmail.com", currency: "usd", total_price: "10.00" };
     const result = expectOk(mapOrderToPurchase(order, ctx));
     expect(result.event.user_data).toEqual({ em: H.em_john_smith });
-    expect(result.event.custom_data).toEqual({
-      value: 10,
-      currency: "USD",
-      content_ids: [],
-      contents: [],
-      content_type: "product",
-      order_id: "5923768213",
-    });
+    // No line items: no content keys at all (Meta reads [] as a bad value).
+    expect(result.event.custom_data).toEqual({ value: 10, currency: "USD", order_id: "5923768213" });
   });
 
   it("falls back email → contact_email → customer.email, skipping unusable ones", () => {
@@ -514,15 +507,15 @@ describe("custom_data", () => {
     expect(result.currency).toBe("EUR");
     expect(result.event.custom_data.value).toBe(372.55);
     expect(result.event.custom_data.currency).toBe("EUR");
-    expect(result.event.custom_data.contents[0]).toEqual({ id: "788032119674292922", quantity: 1, item_price: 82.79 });
+    expect(result.event.custom_data.contents?.[0]).toEqual({ id: "788032119674292922", quantity: 1, item_price: 82.79 });
   });
 
   it("omits item_price when the presentment price is unknown and the currencies differ", () => {
     const order = withChanges({
       total_price_set: { presentment_money: { amount: "372.55", currency_code: "EUR" } },
-      "line_items.1.price_set": null,
+      "line_items.3.price_set": null,
     });
-    expect(expectOk(mapOrderToPurchase(order, ctx)).event.custom_data.contents[1]).toEqual({ id: "LENS-PROTECT-2YR", quantity: 1 });
+    expect(expectOk(mapOrderToPurchase(order, ctx)).event.custom_data.contents?.[1]).toEqual({ id: "788032119674292922", quantity: 1 });
   });
 
   it("falls back to total_price / currency, then current_total_price", () => {
@@ -542,7 +535,7 @@ describe("custom_data", () => {
     expect(expectOk(mapOrderToPurchase(order, ctx)).event.custom_data.value).toBe(0);
   });
 
-  it("counts quantities, dedupes content_ids and falls back product → variant → sku", () => {
+  it("dedupes content_ids and leaves out lines without the catalog's ID (custom items, SKU only) or a whole quantity", () => {
     const order = withChanges({
       line_items: [
         { id: 1, product_id: "632910392", variant_id: "808950810", sku: "IPOD-1", quantity: 2, price: "199.00" },
@@ -558,16 +551,41 @@ describe("custom_data", () => {
       total_price_set: undefined,
     });
     const { custom_data } = expectOk(mapOrderToPurchase(order, ctx)).event;
-    expect(custom_data.content_ids).toEqual(["632910392", "457924702", "GIFT", "333"]);
+    expect(custom_data.content_ids).toEqual(["632910392", "333"]);
     expect(custom_data.contents).toEqual([
       { id: "632910392", quantity: 2, item_price: 199 },
-      { id: "457924702", quantity: 3, item_price: 10.5 },
-      { id: "GIFT", quantity: 1, item_price: 5 },
       { id: "632910392", quantity: 1, item_price: 1 },
       { id: "333", quantity: 1 },
     ]);
     expect(custom_data).not.toHaveProperty("num_items");
-    expect(custom_data.content_type).toBe("product");
+    expect(custom_data.content_type).toBe("product_group");
+
+    const variants = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form: "variant", country: null } })).event.custom_data;
+    expect(variants.content_ids).toEqual(["808950810", "457924702", "49148385"]);
+    expect(variants.content_type).toBe("product");
+    const channel = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form: "shopify_catalog", country: "DE" } })).event
+      .custom_data;
+    expect(channel.content_ids).toEqual(["shopify_DE_632910392_808950810", "shopify_DE_632910392_49148385"]);
+    expect(channel.contents).toEqual([
+      { id: "shopify_DE_632910392_808950810", quantity: 2, item_price: 199 },
+      { id: "shopify_DE_632910392_49148385", quantity: 1, item_price: 1 },
+    ]);
+    expect(channel.content_type).toBe("product");
+  });
+
+  it("sends an order of custom items only without any content key, never an empty list", () => {
+    const order = withChanges({
+      line_items: [
+        { id: 1, product_id: null, variant_id: null, sku: "GIFT-CARD", quantity: 1, price: "25.00" },
+        { id: 2, title: "Custom engraving", quantity: 1, price: "5.00" },
+      ],
+    });
+    for (const form of ["product_group", "variant", "shopify_catalog"] as const) {
+      const { custom_data } = expectOk(mapOrderToPurchase(order, { ...ctx, catalogIds: { form, country: "US" } })).event;
+      expect(custom_data).not.toHaveProperty("content_ids");
+      expect(custom_data).not.toHaveProperty("contents");
+      expect(custom_data).not.toHaveProperty("content_type");
+    }
   });
 });
 

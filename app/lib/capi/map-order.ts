@@ -15,7 +15,8 @@ import {
 } from "./normalize";
 import { parseOrderJson, readShopifyOrder, type ShopifyAddress, type ShopifyOrder } from "./order-payload";
 import { decideChannel, type ChannelDecision, type ChannelSkipCode } from "./order-channel";
-import type { CapiContent, CapiPurchaseEvent, CapiUserData } from "./types";
+import { catalogContents, DEFAULT_CATALOG_ID_SETTING, type CatalogIdSetting } from "./catalog-ids";
+import type { CapiPurchaseEvent, CapiUserData } from "./types";
 
 export interface MapContext {
   /** The shop's myshopify.com domain: the shop's key, and event_source_url's host when the primary is unknown. */
@@ -31,6 +32,8 @@ export interface MapContext {
   limitedDataUse?: boolean;
   /** The shop sends point-of-sale orders as in-store (physical_store) purchases; off by default. */
   sendPosOrders?: boolean;
+  /** The form of the shop's catalog item IDs (content_ids); product IDs as product groups when absent. */
+  catalogIds?: CatalogIdSetting;
 }
 
 export type MapResult =
@@ -115,7 +118,7 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
     return fail("too little customer information: Meta rejects such an event (2804050), and its whole batch with it");
   }
 
-  const { contents, contentIds } = buildContents(o, money);
+  const content = buildContents(o, money, ctx.catalogIds ?? DEFAULT_CATALOG_ID_SETTING);
   // A skipped row is never sent; it keeps what the event would have been, as a website event when unknown.
   const actionSource = channel.send ? channel.actionSource : channel.channel === "pos" ? "physical_store" : "website";
   const eventSeconds = Math.floor(eventTimeMs(o, ctx.now) / 1000);
@@ -142,9 +145,8 @@ export function mapOrderToPurchase(order: unknown, ctx: MapContext): MapResult {
       custom_data: {
         value: money.value,
         currency: money.currency,
-        content_ids: contentIds,
-        contents,
-        content_type: "product",
+        // Absent when no line has the ID the catalog's form needs (custom items only, no line items).
+        ...(content ?? {}),
         // No num_items: Meta defines it for InitiateCheckout only.
         order_id: orderId,
       },
@@ -254,26 +256,19 @@ function pickMoney(o: ShopifyOrder): Money {
   return { ok: true, amount, value, currency, presentment, shopCurrency };
 }
 
-function buildContents(o: ShopifyOrder, money: Extract<Money, { ok: true }>) {
-  const contents: CapiContent[] = [];
-  const contentIds: string[] = [];
-  let numItems = 0;
-  for (const item of o.line_items) {
-    const id = item.product_id ?? item.variant_id ?? (item.sku?.trim() || null);
-    const quantity = item.quantity;
-    if (!id || quantity === null || !Number.isInteger(quantity) || quantity <= 0) continue;
-
-    // Item prices in the same currency as `value`: line_items[].price is in the shop currency.
-    const priceText = money.presentment
-      ? (item.price_set?.presentment_money?.amount ?? (money.currency === money.shopCurrency ? item.price : null))
-      : item.price;
-    const price = priceText !== null && /^\s*\d+(?:\.\d+)?\s*$/.test(priceText) ? Number(priceText) : undefined;
-
-    contents.push(price === undefined ? { id, quantity } : { id, quantity, item_price: price });
-    if (!contentIds.includes(id)) contentIds.push(id);
-    numItems += quantity;
-  }
-  return { contents, contentIds, numItems };
+// Custom items (no product or variant) and lines without the catalog's ID are left out (catalog-ids.ts).
+function buildContents(o: ShopifyOrder, money: Extract<Money, { ok: true }>, setting: CatalogIdSetting) {
+  return catalogContents(
+    setting,
+    o.line_items.map((item) => {
+      // Item prices in the same currency as `value`: line_items[].price is in the shop currency.
+      const priceText = money.presentment
+        ? (item.price_set?.presentment_money?.amount ?? (money.currency === money.shopCurrency ? item.price : null))
+        : item.price;
+      const price = priceText !== null && /^\s*\d+(?:\.\d+)?\s*$/.test(priceText) ? Number(priceText) : undefined;
+      return { productId: item.product_id, variantId: item.variant_id, quantity: item.quantity ?? 0, price };
+    }),
+  );
 }
 
 function countryOf(address: ShopifyAddress | null | undefined): string | undefined {

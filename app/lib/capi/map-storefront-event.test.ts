@@ -202,4 +202,18 @@ describe("Meta's per-event rules (issue 11)", () => {
     expect(checkout.event.custom_data).toMatchObject({ num_items: 3 });
     expect(cart.event.custom_data).not.toHaveProperty("num_items");
   });
+
+  it("carries the browser's content_ids and content_type in every catalog form, unchanged", () => {
+    const forms = [
+      { content_ids: ["7956823048226"], content_type: "product_group" },
+      { content_ids: ["43794354536482"], content_type: "product" },
+      { content_ids: ["shopify_US_7956823048226_43794354536482"], content_type: "product" },
+    ];
+    for (const ids of forms) {
+      const contents = ids.content_ids.map((id) => ({ id, quantity: 2 }));
+      const mapped = mapStorefrontEvent(input({ event_name: "AddToCart", custom_data: { ...ids, contents } }), ctx());
+      if (!mapped.ok) throw new Error(mapped.reason);
+      expect(mapped.event.custom_data).toEqual({ ...ids, contents });
+    }
+  });
 });

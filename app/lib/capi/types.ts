@@ -32,9 +32,11 @@ export interface CapiCustomData {
   value: number;
   /** ISO 4217, upper case. */
   currency: string;
-  content_ids: string[];
-  contents: CapiContent[];
-  content_type: "product";
+  /** In the form of the shop's catalog (catalog-ids.ts); the three content keys are left out when no line has an ID. */
+  content_ids?: string[];
+  contents?: CapiContent[];
+  /** "product_group" when content_ids are product IDs (catalog item groups), else "product". */
+  content_type?: "product" | "product_group";
   /** InitiateCheckout only (Meta's parameter reference); never on a Purchase. */
   num_items?: number;
   order_id: string;

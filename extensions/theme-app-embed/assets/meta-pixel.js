@@ -5,15 +5,14 @@
   if (w.__metaCapiPixel) return; // embed rendered twice
   w.__metaCapiPixel = 1;
 
-  var FB_COOKIE = /^fb\.\d\.\d+\.[\w.-]+$/;
+  var FBC = /^fb\.\d\.\d+\.[\w.-]+$/;
   var EVENTS = ["PageView", "ViewContent", "AddToCart"];
-  var STANDARD = /^(AddPaymentInfo|AddToCart|AddToWishlist|CompleteRegistration|Contact|CustomizeProduct|Donate|FindLocation|InitiateCheckout|Lead|PageView|Purchase|Schedule|Search|StartTrial|SubmitApplication|Subscribe|ViewContent)$/i;
-  var firstSeen = Date.now(); // fbc's timestamp
+  var t0 = Date.now(); // fbc's timestamp
   var noop = function () {};
-  var origFetch = w.fetch;
-  var c, pid, fbq, state = "", started = 0, loaded = 0, hasCart = 0;
-  var cur = {}, timer, syncing = 0, again = 0;
-  var proxy, customs, queue = [], flushTimer, early = [], dup = 0, inits = 0;
+  var fe = w.fetch;
+  var c, pid, fbq, state = "", run = 0, loaded = 0, hc = 0;
+  var cur = {}, timer, busy = 0, again = 0;
+  var proxy, customs, queue = [], ft, early = [], dup = 0, inits = 0, K;
 
   function wants(name) {
     return (Array.isArray(c.events) ? c.events : EVENTS).indexOf(name) >= 0;
@@ -31,7 +30,7 @@
   function cookie(name) {
     try {
       var m = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)")), v = m ? decodeURIComponent(m[1]) : "";
-      return FB_COOKIE.test(v) ? v : "";
+      return FBC.test(v) ? v : "";
     } catch (e) { return ""; }
   }
 
@@ -41,12 +40,12 @@
     if (!id || !/^[\w.-]{1,500}$/.test(id)) return;
     m = /^fb\.\d\.\d+\.(.+)$/.exec(cookie("_fbc"));
     if (m && (m[1] === id || m[1].indexOf(id + ".") === 0)) return;
-    d.cookie = "_fbc=fb.1." + firstSeen + "." + id + "; path=/; max-age=7776000; SameSite=Lax" +
+    d.cookie = "_fbc=fb.1." + t0 + "." + id + "; path=/; max-age=7776000; SameSite=Lax" +
       (location.protocol === "https:" ? "; Secure" : "");
   }
 
   // Cart attributes reach the server Purchase (note_attributes).
-  function desired() {
+  function wanted() {
     if (state === "denied") return { _fbp: "", _fbc: "", _mc_consent: "denied" };
     if (state !== "granted") return {};
     var o = { _mc_consent: "granted" }, p = cookie("_fbp"), f = cookie("_fbc");
@@ -59,14 +58,14 @@
   function sync() {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      if (!hasCart || !origFetch) return;
-      if (syncing) { again = 1; return; }
-      var want = desired(), diff = {}, n = 0, k, r = w.Shopify && w.Shopify.routes && w.Shopify.routes.root;
+      if (!hc || !fe) return;
+      if (busy) { again = 1; return; }
+      var want = wanted(), diff = {}, n = 0, k, r = w.Shopify && w.Shopify.routes && w.Shopify.routes.root;
       for (k in want) if ((cur[k] || "") !== want[k]) { diff[k] = want[k]; n++; }
       if (!n) return;
-      syncing = 1;
+      busy = 1;
       try {
-        origFetch.call(w, (typeof r === "string" && r.charAt(0) === "/" ? r : "/") + "cart/update.js", {
+        fe.call(w, (/^\//.test(r) ? r : "/") + "cart/update.js", {
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -74,10 +73,10 @@
         }).then(function (res) {
           if (res.ok) for (k in diff) cur[k] = diff[k];
         }).catch(noop).then(function () {
-          syncing = 0;
+          busy = 0;
           if (again) { again = 0; sync(); }
         });
-      } catch (e) { syncing = 0; }
+      } catch (e) { busy = 0; }
     }, 30);
   }
 
@@ -87,14 +86,14 @@
     if (!id) return "";
     fbq(custom ? "trackSingleCustom" : "trackSingle", pid, name, data, { eventID: id });
     queue.push({ event_name: name, event_id: id, event_time: Math.floor(Date.now() / 1000), event_source_url: location.href, custom_data: data });
-    queue.length >= 20 ? flush() : flushTimer || (flushTimer = setTimeout(flush, 300));
+    queue.length >= 20 ? flush() : ft || (ft = setTimeout(flush, 300));
     return id;
   }
 
   // The proxy strips cookies: _fbp/_fbc (set late) go in the body. No retry.
   function flush() {
-    clearTimeout(flushTimer);
-    flushTimer = 0;
+    clearTimeout(ft);
+    ft = 0;
     var p = cookie("_fbp"), f = cookie("_fbc");
     queue.forEach(function (e) { if (p) e.fbp = p; if (f) e.fbc = f; });
     while (queue.length) {
@@ -113,7 +112,7 @@
   function custom(name, data) {
     var o = {}, k, v;
     try {
-      if (typeof name !== "string" || name.length > 50 || customs.indexOf(name) < 0 || STANDARD.test(name)) return "";
+      if (typeof name !== "string" || name.length > 50 || customs.indexOf(name) < 0) return "";
       for (k in data) if ((v = data[k]) != null) {
         if (typeof v === "string" ? v.length > 500 : typeof v === "number" ? !isFinite(v) : typeof v !== "boolean") return "";
         o[k] = v;
@@ -124,17 +123,34 @@
         o.currency = String(o.currency || c.currency).toUpperCase();
       }
       if ("currency" in o && !/^[A-Z]{3}$/.test(o.currency)) return "";
-      if (!started) { if (state !== "denied" && early.length < 20) early.push([name, o]); return ""; }
+      if (!run) { if (state !== "denied" && early.length < 20) early.push([name, o]); return ""; }
       return track(name, o, 1);
     } catch (e) { return ""; }
   }
 
-  function money(data, cents) {
-    if (typeof cents === "number" && cents >= 0 && /^[A-Z]{3}$/.test(c.currency)) {
-      data.value = Math.round(cents) / 100;
-      data.currency = c.currency;
+  // Catalog item ID (app/lib/capi/catalog-ids.ts); "" when the item lacks one.
+  function cid(p, v) {
+    var s = K.t.replace("{p}", p).replace("{v}", v);
+    return /^(shopify_[A-Z]{2}_)?\d+(_\d+)?$/.test(s) ? s : "";
+  }
+
+  // Cart-shaped items (price in cents, 50 at most) as custom data; 0 if none has an ID.
+  function goods(items) {
+    var ids = [], cs = [], cents = 0, d;
+    items.forEach(function (it) {
+      var id = cid(it.product_id, it.variant_id), q = +it.quantity || 1;
+      if (!id || cs.length > 49) return;
+      if (ids.indexOf(id) < 0) ids.push(id);
+      cs.push({ id: id, quantity: q });
+      cents = typeof it.price === "number" && cents >= 0 ? cents + it.price * q : -1;
+    });
+    if (!ids.length) return 0;
+    d = { content_ids: ids, content_type: K.ct, contents: cs };
+    if (cents >= 0 && /^[A-Z]{3}$/.test(c.currency)) {
+      d.value = Math.round(cents) / 100;
+      d.currency = c.currency;
     }
-    return data;
+    return d;
   }
 
   // Meta's base code; no PageView, autoConfig or push-state PageViews: no events without IDs.
@@ -172,21 +188,19 @@
 
   function grant() {
     state = "granted";
-    if (started) { fbq && fbq("consent", "grant"); sync(); return; }
-    started = 1;
+    if (run) { fbq && fbq("consent", "grant"); sync(); return; }
+    run = 1;
     setFbc();
-    var pixel = EVENTS.some(wants) || customs.length > 0, p = c.product;
+    var pixel = EVENTS.some(wants) || customs.length > 0, p = c.product && goods([c.product]);
     if (pixel) loadPixel();
     track("PageView", {});
-    if (p && /^\d+$/.test(p.id)) {
-      track("ViewContent", money({ content_ids: [p.id], content_type: "product", contents: [{ id: p.id, quantity: 1 }] }, p.price));
-    }
+    if (p) track("ViewContent", p);
     early.splice(0).forEach(function (a) { track(a[0], a[1], 1); });
     if (!pixel || loaded) sync(); // else once fbevents.js set _fbp
   }
 
   function deny() {
-    if (started && fbq) fbq("consent", "revoke");
+    if (run && fbq) fbq("consent", "revoke");
     state = "denied";
     queue = [];
     early = [];
@@ -194,16 +208,8 @@
   }
 
   function added(items) {
-    hasCart = 1;
-    var ids = [], contents = [], cents = 0;
-    items.forEach(function (it) {
-      var id = String(it.product_id || ""), q = +it.quantity || 1;
-      if (!/^\d+$/.test(id)) return;
-      if (ids.indexOf(id) < 0) ids.push(id);
-      contents.push({ id: id, quantity: q });
-      cents = typeof it.price === "number" && cents >= 0 ? cents + it.price * q : -1;
-    });
-    track("AddToCart", ids.length ? money({ content_ids: ids, content_type: "product", contents: contents }, cents) : {});
+    hc = 1;
+    track("AddToCart", goods(items) || {});
     sync();
   }
 
@@ -219,9 +225,9 @@
   }
 
   function hookCart() {
-    if (origFetch) {
+    if (fe) {
       w.fetch = function (input) {
-        var p = origFetch.apply(w, arguments);
+        var p = fe.apply(w, arguments);
         try {
           if (isAdd(input)) p.then(function (r) { if (r.ok) return r.clone().json().then(onAddJson); }).catch(noop);
         } catch (e) {}
@@ -252,7 +258,7 @@
         fd = new FormData(f);
         vid = String(fd.get("id"));
         (p && p.variants || []).forEach(function (x) { if (x[0] === vid) v = x; });
-        added(v ? [{ product_id: p.id, quantity: +fd.get("quantity") || 1, price: v[1] }] : []);
+        added(v ? [{ product_id: p.product_id, variant_id: vid, quantity: +fd.get("quantity") || 1, price: v[1] }] : []);
       } catch (err) {}
     });
   }
@@ -285,10 +291,11 @@
       if (!c || typeof c.pixelId !== "string" || !/^\d{5,20}$/.test(c.pixelId)) return;
       pid = c.pixelId;
       customs = Array.isArray(c.customEvents) ? c.customEvents : [];
+      K = c.catalog && typeof c.catalog.t == "string" ? c.catalog : { t: "" };
       proxy = (/^\/\w[\w/.-]*$/.test(c.proxy) ? c.proxy : "/apps/meta-capi").replace(/\/$/, "") + "/events";
       a = c.cart && c.cart.attributes || {};
       ["_fbp", "_fbc", "_mc_consent"].forEach(function (k) { cur[k] = typeof a[k] === "string" ? a[k] : ""; });
-      hasCart = c.cart && c.cart.items > 0 ? 1 : 0;
+      hc = c.cart && c.cart.items > 0 ? 1 : 0;
       hookCart();
       // Calls made before we loaded wait in the stub's q.
       a = w.metaCapi;

@@ -31,6 +31,10 @@ describe("parseSettings", () => {
       enabledEvents: ["InitiateCheckout", "AddPaymentInfo", "Purchase"],
       consentMode: "strict",
       limitedDataUse: true,
+      catalogIds: { form: "product_group", country: null },
+    });
+    expect(parseSettings({ pixelId: "123456789012345", catalogIds: "shopify_catalog:de" })).toMatchObject({
+      catalogIds: { form: "shopify_catalog", country: "DE" },
     });
   });
 
@@ -40,8 +44,13 @@ describe("parseSettings", () => {
       enabledEvents: [],
       consentMode: "customer-privacy",
       limitedDataUse: false,
+      // Settings written before the catalog setting existed: the server's stored default.
+      catalogIds: { form: "product_group", country: null },
     });
     expect(parseSettings({ pixelId: "123456789012345", limitedDataUse: "yes" })).toMatchObject({ limitedDataUse: false });
+    expect(parseSettings({ pixelId: "123456789012345", catalogIds: "sku:USA" })).toMatchObject({
+      catalogIds: { form: "product_group", country: null },
+    });
   });
 
   it.each([[{}], [{ pixelId: "" }], [{ pixelId: "12345abc" }], [{ pixelId: 123456789012345 }], [{ pixelId: "1234" }], [null], ["x"]])(
@@ -59,16 +68,14 @@ describe("purchaseFromCheckout", () => {
       customData: {
         value: 404.95,
         currency: "USD",
-        content_ids: ["788032119674292922", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM"],
+        content_ids: ["788032119674292922"],
         contents: [
           { id: "788032119674292922", quantity: 1, item_price: 89.99 },
-          { id: "LENS-PROTECT-2YR", quantity: 1, item_price: 19.99 },
-          { id: "CASE-LEATHER-PREM", quantity: 1, item_price: 24.99 },
           { id: "788032119674292922", quantity: 1, item_price: 159.99 },
           { id: "788032119674292922", quantity: 1, item_price: 119.99 },
         ],
-        content_type: "product",
-        num_items: 5,
+        content_type: "product_group",
+        // No num_items: an InitiateCheckout parameter only.
         order_id: "987654321098765432",
       },
     });
@@ -96,7 +103,7 @@ describe("purchaseFromCheckout", () => {
     }
   });
 
-  it("reads product and variant GIDs as digits and skips lines it cannot name", () => {
+  it("reads product and variant GIDs as digits and skips lines without the catalog's ID", () => {
     const base = checkout({ orderId: "1" });
     const first = base.lineItems[0];
     const lines = [
@@ -106,8 +113,11 @@ describe("purchaseFromCheckout", () => {
       { ...first, quantity: 0 },
     ];
     const data = purchaseFromCheckout({ ...base, lineItems: lines })!.customData;
-    expect(data.content_ids).toEqual(["42", "7"]);
-    expect(data.num_items).toBe(2);
+    expect(data.content_ids).toEqual(["42"]);
+    expect(data).not.toHaveProperty("num_items");
+    const variants = purchaseFromCheckout({ ...base, lineItems: lines }, { form: "variant", country: null })!.customData;
+    expect(variants.content_ids).toEqual(["7"]);
+    expect(variants.content_type).toBe("product");
   });
 });
 
@@ -117,7 +127,8 @@ describe("initiateCheckoutFromCheckout", () => {
     expect(event?.eventId).toBe("shopify_checkout_bd6b6a3a4d8a1f3c0e2b7c9d8e4f1a2b");
     expect(event?.eventName).toBe("InitiateCheckout");
     expect(event?.customData).not.toHaveProperty("order_id");
-    expect(event?.customData.num_items).toBe(5);
+    // The quantity of the lines it names (the two custom items are no catalog item).
+    expect(event?.customData.num_items).toBe(3);
   });
 
   it("falls back to a fresh random ID when the token is missing or odd", () => {
@@ -136,7 +147,10 @@ describe("addPaymentInfoFromCheckout", () => {
     expect(a.eventName).toBe("AddPaymentInfo");
     expect(a.eventId).toMatch(/^wp_[0-9a-f]{32}$/);
     expect(b.eventId).not.toBe(a.eventId);
-    expect(a.customData).toEqual(initiateCheckoutFromCheckout(checkout())!.customData);
+    const { num_items, ...withoutCount } = initiateCheckoutFromCheckout(checkout())!.customData;
+    expect(num_items).toBe(3);
+    expect(a.customData).toEqual(withoutCount);
+    expect(a.customData).not.toHaveProperty("num_items");
     expect(addPaymentInfoFromCheckout(null)).toBeNull();
   });
 });
@@ -288,7 +302,7 @@ describe("the pixel's sources", () => {
       const imports = [...source.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
       for (const specifier of imports) {
         expect(specifier).toMatch(
-          /^(@shopify\/web-pixels-extension|\.\/(pixel|meta-request)|\.\.\/\.\.\/\.\.\/app\/lib\/(event-id|browser-event-id))$/,
+          /^(@shopify\/web-pixels-extension|\.\/(pixel|meta-request)|\.\.\/\.\.\/\.\.\/app\/lib\/(event-id|browser-event-id|capi\/catalog-ids))$/,
         );
       }
     }

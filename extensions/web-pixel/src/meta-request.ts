@@ -4,6 +4,13 @@
 import type { Checkout, CheckoutLineItem } from "@shopify/web-pixels-extension";
 import { orderIdDigits, purchaseEventId } from "../../../app/lib/event-id";
 import { checkoutEventId, randomEventId } from "../../../app/lib/browser-event-id";
+import {
+  catalogContents,
+  parseCatalogIdSettingText,
+  DEFAULT_CATALOG_ID_SETTING,
+  type CatalogContents,
+  type CatalogIdSetting,
+} from "../../../app/lib/capi/catalog-ids";
 
 export const META_PIXEL_ENDPOINT = "https://www.facebook.com/tr";
 /** The app proxy's path on the shop's domains (`[app_proxy]` prefix and subpath in shopify.app.toml). */
@@ -19,21 +26,15 @@ export interface PixelSettings {
   enabledEvents: CheckoutEventName[];
   consentMode: ConsentMode;
   limitedDataUse: boolean;
+  /** The form of the catalog's item IDs, as the server's Purchase uses it (catalog-ids.ts). */
+  catalogIds: CatalogIdSetting;
 }
 
-export interface ContentItem {
-  id: string;
-  quantity: number;
-  item_price?: number;
-}
-
-export interface CheckoutCustomData {
+export interface CheckoutCustomData extends Partial<CatalogContents> {
   value?: number;
   currency?: string;
-  content_ids: string[];
-  contents: ContentItem[];
-  content_type: "product";
-  num_items: number;
+  /** InitiateCheckout only (Meta's parameter reference). */
+  num_items?: number;
   order_id?: string;
 }
 
@@ -59,6 +60,8 @@ export function parseSettings(raw: unknown): PixelSettings | null {
     enabledEvents: CHECKOUT_EVENTS.filter((name) => events.includes(name)),
     consentMode: s.consentMode === "strict" ? "strict" : "customer-privacy",
     limitedDataUse: s.limitedDataUse === "true",
+    // Missing (settings written before the setting existed): the default, as the server's stored default.
+    catalogIds: parseCatalogIdSettingText(s.catalogIds),
   };
 }
 
@@ -79,7 +82,10 @@ export function storefrontConsent(checkout: Pick<Checkout, "attributes"> | null 
  * The browser Purchase for a completed checkout, keyed by purchaseEventId(order id) exactly as the server's
  * orders/paid Purchase is. Null without a usable order ID: a made-up ID would never deduplicate.
  */
-export function purchaseFromCheckout(checkout: Checkout | null | undefined): MetaBrowserEvent | null {
+export function purchaseFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   const rawId = checkout?.order?.id;
   if (!checkout || rawId === null || rawId === undefined) return null;
   let digits: string;
@@ -91,43 +97,45 @@ export function purchaseFromCheckout(checkout: Checkout | null | undefined): Met
   return {
     eventName: "Purchase",
     eventId: purchaseEventId(digits),
-    customData: { ...customData(checkout), order_id: digits },
+    customData: { ...customData(checkout, catalog), order_id: digits },
   };
 }
 
 /** InitiateCheckout keyed on the checkout token, or on a fresh random ID when there is none. */
-export function initiateCheckoutFromCheckout(checkout: Checkout | null | undefined): MetaBrowserEvent | null {
+export function initiateCheckoutFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   if (!checkout) return null;
   const eventId = checkoutEventId(checkout.token) ?? randomEventId("wp");
   if (!eventId) return null;
-  return { eventName: "InitiateCheckout", eventId, customData: customData(checkout) };
+  const data = customData(checkout, catalog);
+  const numItems = (data.contents ?? []).reduce((sum, item) => sum + item.quantity, 0);
+  // num_items is an InitiateCheckout parameter only; the other checkout events never carry it.
+  return { eventName: "InitiateCheckout", eventId, customData: numItems > 0 ? { ...data, num_items: numItems } : data };
 }
 
 /**
  * AddPaymentInfo (payment_info_submitted) with a fresh random ID: a shopper may submit payment details more
  * than once, and the checkout token already names this checkout's InitiateCheckout.
  */
-export function addPaymentInfoFromCheckout(checkout: Checkout | null | undefined): MetaBrowserEvent | null {
+export function addPaymentInfoFromCheckout(
+  checkout: Checkout | null | undefined,
+  catalog: CatalogIdSetting = DEFAULT_CATALOG_ID_SETTING,
+): MetaBrowserEvent | null {
   const eventId = checkout ? randomEventId("wp") : null;
-  return checkout && eventId ? { eventName: "AddPaymentInfo", eventId, customData: customData(checkout) } : null;
+  return checkout && eventId ? { eventName: "AddPaymentInfo", eventId, customData: customData(checkout, catalog) } : null;
 }
 
-function customData(checkout: Checkout): CheckoutCustomData {
-  const contents: ContentItem[] = [];
-  const contentIds: string[] = [];
-  let numItems = 0;
-  for (const line of checkout.lineItems ?? []) {
-    const id = contentId(line);
-    const quantity = line?.quantity;
-    if (!id || typeof quantity !== "number" || !Number.isInteger(quantity) || quantity <= 0) continue;
-    const price = line.variant?.price?.amount;
-    contents.push(
-      typeof price === "number" && Number.isFinite(price) && price >= 0 ? { id, quantity, item_price: price } : { id, quantity },
-    );
-    if (!contentIds.includes(id)) contentIds.push(id);
-    numItems += quantity;
-  }
-  const data: CheckoutCustomData = { content_ids: contentIds, contents, content_type: "product", num_items: numItems };
+// The lines through the same rule as the server's Purchase (catalog-ids.ts), so both copies name the same items.
+function customData(checkout: Checkout, catalog: CatalogIdSetting): CheckoutCustomData {
+  const lines = (checkout.lineItems ?? []).map((line: CheckoutLineItem | null | undefined) => ({
+    productId: line?.variant?.product?.id,
+    variantId: line?.variant?.id,
+    quantity: typeof line?.quantity === "number" ? line.quantity : 0,
+    price: line?.variant?.price?.amount,
+  }));
+  const data: CheckoutCustomData = { ...(catalogContents(catalog, lines) ?? {}) };
   const amount = checkout.totalPrice?.amount;
   const currency = (checkout.totalPrice?.currencyCode ?? checkout.currencyCode)?.trim().toUpperCase();
   // Meta requires both for a Purchase; sending a value in no currency would be read as the pixel's default.
@@ -136,18 +144,6 @@ function customData(checkout: Checkout): CheckoutCustomData {
     data.currency = currency;
   }
   return data;
-}
-
-// Same precedence as the server mapping (product, then variant, then SKU), so both copies name the same items.
-function contentId(line: CheckoutLineItem | null | undefined): string | undefined {
-  const variant = line?.variant;
-  return digitsOf(variant?.product?.id) ?? digitsOf(variant?.id) ?? (variant?.sku?.trim() || undefined);
-}
-
-function digitsOf(id: string | null | undefined): string | undefined {
-  if (typeof id !== "string") return undefined;
-  const match = /^(?:gid:\/\/shopify\/\w+\/)?(\d+)$/.exec(id.trim());
-  return match?.[1];
 }
 
 export interface TrRequestInput {

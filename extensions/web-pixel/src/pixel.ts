@@ -50,12 +50,12 @@ export function createPixel(api: ExtensionApi): void {
 
   if (on("InitiateCheckout")) {
     api.analytics.subscribe("checkout_started", (event: PixelEventsCheckoutStarted) =>
-      guarded(() => send(event, initiateCheckoutFromCheckout(event?.data?.checkout))),
+      guarded(() => send(event, initiateCheckoutFromCheckout(event?.data?.checkout, settings.catalogIds))),
     );
   }
   if (on("AddPaymentInfo")) {
     api.analytics.subscribe("payment_info_submitted", (event: PixelEventsPaymentInfoSubmitted) =>
-      guarded(() => send(event, addPaymentInfoFromCheckout(event?.data?.checkout))),
+      guarded(() => send(event, addPaymentInfoFromCheckout(event?.data?.checkout, settings.catalogIds))),
     );
   }
   if (on("Purchase")) {
@@ -71,7 +71,7 @@ export function createPixel(api: ExtensionApi): void {
   }
 
   async function sendPurchaseOnce(event: PixelEventsCheckoutCompleted): Promise<void> {
-    const purchase = purchaseFromCheckout(event?.data?.checkout);
+    const purchase = purchaseFromCheckout(event?.data?.checkout, settings.catalogIds);
     if (!purchase || !allowed(event)) return;
     const key = PURCHASE_SENT_KEY_PREFIX + purchase.eventId;
     const storage = api.browser.localStorage;
