@@ -6,6 +6,7 @@ import { PrismaClient } from "@prisma/client";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { serialisedSqlite } from "./sqlite-adapter.server";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { env, isPostgresUrl } from "./env.server";
 
 export type Db = PrismaClient;
@@ -44,12 +45,83 @@ function stamp(client: Db, provider: DbProvider): Db {
 
 /** Opens a new client; callers own it and must `$disconnect()` it. */
 export function openDb(url: string): Db {
+  const raw: RawDriver = { run: null };
   if (isPostgresUrl(url)) {
-    return stamp(new (loadPostgresClient())({ adapter: new PrismaPg({ connectionString: url }) }), "postgresql");
+    // Our own pool, handed to Prisma and closed with it, so rawQuery can use the same connections.
+    const pool = new pg.Pool({ connectionString: url });
+    raw.run = (sql, values) => pool.query(sql, values.map(pgValue)).then((result) => result.rows as Record<string, unknown>[]);
+    const client = new (loadPostgresClient())({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    return withRaw(stamp(client, "postgresql"), raw);
   }
   enableWal(url);
   // timeout: wait for another process's write lock (the CLI, a worker) instead of failing at once.
-  return stamp(new PrismaClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url, timeout: 10_000 })) }), "sqlite");
+  const adapter = serialisedSqlite(new PrismaBetterSQLite3({ url, timeout: 10_000 }), (runner) => {
+    const statements = new Map<string, BetterSqlite3Statement>();
+    raw.run = (sql, values) =>
+      runner((connection) => {
+        let statement = statements.get(sql);
+        if (!statement) {
+          // The hot statements are a few dozen texts (one per batch size); anything else must not grow this.
+          if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+          statement = connection.prepare(sql);
+          statements.set(sql, statement);
+        }
+        const bound = values.map(sqliteValue);
+        if (!statement.reader) {
+          statement.run(bound);
+          return [];
+        }
+        return statement.all(bound) as Record<string, unknown>[];
+      });
+  });
+  return withRaw(stamp(new PrismaClient({ adapter }), "sqlite"), raw);
+}
+
+// ── rawQuery: the hot paths' statements without the Prisma client ──
+// Each Prisma query costs the process a few hundred microseconds of CPU whatever it does (its query
+// compiler runs even for raw SQL, and the SQLite adapter prepares the statement anew every time). The
+// ingest paths' few statements (group-committed inserts, the batched settings and session reads) go to
+// the driver under the client instead: the same connection (SQLite, behind the same wait for an open
+// transaction) or the same pool (PostgreSQL), with values bound as Prisma binds them.
+
+type BetterSqlite3Statement = ReturnType<BetterSqlite3Database["prepare"]>;
+type BetterSqlite3Database = InstanceType<typeof Database>;
+const MAX_CACHED_STATEMENTS = 256;
+
+interface RawDriver {
+  run: ((sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>) | null;
+}
+
+const rawKey = Symbol.for("meta-capi.db.raw");
+type WithRaw = { [rawKey]?: RawDriver };
+
+function withRaw(client: Db, raw: RawDriver): Db {
+  Object.defineProperty(client, rawKey, { value: raw, enumerable: false });
+  return client;
+}
+
+/**
+ * A statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders, as group-commit.server.ts's Params
+ * builds them; rows as objects (SQLite integers as BigInt, as Prisma returns them). Before the client has
+ * connected (SQLite connects on its first query), or for a client opened some other way, it runs
+ * through Prisma's $queryRawUnsafe, with the same rows.
+ */
+export function rawQuery<T = Record<string, unknown>>(db: Db, sql: string, values: unknown[]): Promise<T[]> {
+  const run = (db as unknown as WithRaw)[rawKey]?.run;
+  if (run) return run(sql, values) as Promise<T[]>;
+  return db.$queryRawUnsafe<T[]>(sql, ...values);
+}
+
+// As @prisma/adapter-better-sqlite3 binds them (its default iso8601 timestamps).
+function sqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace("Z", "+00:00");
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+// Prisma's timestamp(3) columns are without time zone and hold UTC: the zone in the literal is ignored.
+function pgValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
 }
 
 // The PostgreSQL client is generated beside @prisma/client (node_modules/.prisma/client-pg, see
