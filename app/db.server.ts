@@ -4,9 +4,10 @@ import { createRequire } from "node:module";
 import Database from "better-sqlite3";
 import { PrismaClient } from "@prisma/client";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { serialisedSqlite } from "./sqlite-adapter.server";
+import { serialisedSqlite, type SqliteRunner } from "./sqlite-adapter.server";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { Pool } from "pg";
 import { env, isPostgresUrl } from "./env.server";
 
 export type Db = PrismaClient;
@@ -47,18 +48,24 @@ function stamp(client: Db, provider: DbProvider): Db {
 export function openDb(url: string): Db {
   const raw: RawDriver = { run: null };
   if (isPostgresUrl(url)) {
-    // Our own pool, handed to Prisma and closed with it, so rawQuery can use the same connections.
-    const pool = new pg.Pool({ connectionString: url });
-    raw.run = (sql, values) => pool.query(sql, values.map(pgValue)).then((result) => result.rows as Record<string, unknown>[]);
-    const client = new (loadPostgresClient())({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-    return withRaw(stamp(client, "postgresql"), raw);
+    // The pool Prisma's adapter opened (`underlyingDriver`), so rawQuery uses the same connections.
+    const adapter = tracked(new PrismaPg({ connectionString: url }), raw, (connected) => {
+      const pool = (connected as { underlyingDriver?: () => unknown }).underlyingDriver?.() as Pool | undefined;
+      if (!pool || typeof pool.query !== "function") return null;
+      return (sql, values) => pool.query(sql, values.map(pgValue)).then((result) => result.rows as Record<string, unknown>[]);
+    });
+    return withRaw(stamp(new (loadPostgresClient())({ adapter }), "postgresql"), raw);
   }
   enableWal(url);
+  let runner: SqliteRunner | null = null;
   // timeout: wait for another process's write lock (the CLI, a worker) instead of failing at once.
-  const adapter = serialisedSqlite(new PrismaBetterSQLite3({ url, timeout: 10_000 }), (runner) => {
+  const serialised = serialisedSqlite(new PrismaBetterSQLite3({ url, timeout: 10_000 }), (run) => (runner = run));
+  const adapter = tracked(serialised, raw, () => {
+    const run = runner;
+    if (!run) return null;
     const statements = new Map<string, BetterSqlite3Statement>();
-    raw.run = (sql, values) =>
-      runner((connection) => {
+    return (sql, values) =>
+      run((connection) => {
         let statement = statements.get(sql);
         if (!statement) {
           // The hot statements are a few dozen texts (one per batch size); anything else must not grow this.
@@ -77,6 +84,32 @@ export function openDb(url: string): Db {
   return withRaw(stamp(new PrismaClient({ adapter }), "sqlite"), raw);
 }
 
+/**
+ * The factory Prisma connects through, setting `raw.run` from each connection it opens and clearing it when
+ * that connection is disposed ($disconnect): until Prisma connects again, rawQuery goes through Prisma,
+ * which reconnects.
+ */
+function tracked(
+  factory: SqlDriverAdapterFactory,
+  raw: RawDriver,
+  runnerOf: (adapter: SqlDriverAdapter) => RawRun | null,
+): SqlDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = () => {
+        raw.run = null;
+        return dispose();
+      };
+      raw.run = runnerOf(adapter);
+      return adapter;
+    },
+  };
+}
+
 // ── rawQuery: the hot paths' statements without the Prisma client ──
 // Each Prisma query costs the process a few hundred microseconds of CPU whatever it does (its query
 // compiler runs even for raw SQL, and the SQLite adapter prepares the statement anew every time). The
@@ -88,8 +121,10 @@ type BetterSqlite3Statement = ReturnType<BetterSqlite3Database["prepare"]>;
 type BetterSqlite3Database = InstanceType<typeof Database>;
 const MAX_CACHED_STATEMENTS = 256;
 
+type RawRun = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+
 interface RawDriver {
-  run: ((sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>) | null;
+  run: RawRun | null;
 }
 
 const rawKey = Symbol.for("meta-capi.db.raw");
@@ -103,7 +138,7 @@ function withRaw(client: Db, raw: RawDriver): Db {
 /**
  * A statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders, as group-commit.server.ts's Params
  * builds them; rows as objects (SQLite integers as BigInt, as Prisma returns them). Before the client has
- * connected (SQLite connects on its first query), or for a client opened some other way, it runs
+ * connected (on its first query) or after it disconnected, or for a client opened some other way, it runs
  * through Prisma's $queryRawUnsafe, with the same rows.
  */
 export function rawQuery<T = Record<string, unknown>>(db: Db, sql: string, values: unknown[]): Promise<T[]> {
@@ -127,7 +162,7 @@ function pgValue(value: unknown): unknown {
 // The PostgreSQL client is generated beside @prisma/client (node_modules/.prisma/client-pg, see
 // scripts/prisma.mjs). That path is only reachable through CommonJS resolution, and loading it lazily
 // keeps the embedded default from ever touching it. Same models, so it is typed as the SQLite client.
-type ClientConstructor = new (options: { adapter: PrismaPg }) => Db;
+type ClientConstructor = new (options: { adapter: SqlDriverAdapterFactory }) => Db;
 function loadPostgresClient(): ClientConstructor {
   const require = createRequire(import.meta.url);
   return (require(".prisma/client-pg") as { PrismaClient: ClientConstructor }).PrismaClient;

@@ -3,7 +3,7 @@
 // 999 values per SQLite statement would be crossed if the batches were not capped), with the same event
 // asked for several times in one batch, each caller gets its own row and exactly one caller per event is
 // told it created it; and one bad row in a batch fails alone, its neighbours are stored.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { findShopSettings, findShopSettingsForIngest } from "~/models/shop-settings.server";
@@ -160,5 +160,26 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
       ["online.myshopify.com", "offline.myshopify.com", "none.myshopify.com"].map((shop) => hasOfflineSession(db, shop)),
     );
     expect([online, offline, none]).toEqual([false, true, false]);
+  });
+
+  it("connected, the hot statements skip the Prisma client; after a disconnect they go through it, which reconnects", async () => {
+    const viaPrisma = vi.spyOn(db, "$queryRawUnsafe");
+    try {
+      await db.delivery.count(); // connected
+      expect((await recordDelivery(db, row("connected"))).created).toBe(true);
+      expect(viaPrisma).not.toHaveBeenCalled();
+
+      await db.$disconnect();
+      expect((await recordDelivery(db, row("after-disconnect"))).created).toBe(true);
+      expect(viaPrisma).toHaveBeenCalled();
+      expect(await db.delivery.count({ where: { shop: SHOP, eventId: { in: ["connected", "after-disconnect"] } } })).toBe(2);
+
+      // Prisma's reconnect gave the driver path a connection again.
+      viaPrisma.mockClear();
+      expect((await recordDelivery(db, row("reconnected"))).created).toBe(true);
+      expect(viaPrisma).not.toHaveBeenCalled();
+    } finally {
+      viaPrisma.mockRestore();
+    }
   });
 });
