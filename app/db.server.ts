@@ -7,7 +7,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { serialisedSqlite, type SqliteRunner } from "./sqlite-adapter.server";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import type { Pool } from "pg";
+import pg, { type Pool } from "pg";
 import { env, isPostgresUrl } from "./env.server";
 
 export type Db = PrismaClient;
@@ -52,7 +52,10 @@ export function openDb(url: string): Db {
     const adapter = tracked(new PrismaPg({ connectionString: url }), raw, (connected) => {
       const pool = (connected as { underlyingDriver?: () => unknown }).underlyingDriver?.() as Pool | undefined;
       if (!pool || typeof pool.query !== "function") return null;
-      return (sql, values) => pool.query(sql, values.map(pgValue)).then((result) => result.rows as Record<string, unknown>[]);
+      return (sql, values) =>
+        pool
+          .query({ text: sql, values: values.map(pgValue), types: UTC_TIMESTAMPS })
+          .then((result) => result.rows as Record<string, unknown>[]);
     });
     return withRaw(stamp(new (loadPostgresClient())({ adapter }), "postgresql"), raw);
   }
@@ -158,6 +161,17 @@ function sqliteValue(value: unknown): unknown {
 function pgValue(value: unknown): unknown {
   return value instanceof Date ? value.toISOString() : value;
 }
+
+const pgTypes = pg.types;
+
+// node-postgres reads a timestamp without time zone as the process's local time; Prisma reads it as UTC.
+const TIMESTAMP_OID = 1114;
+const UTC_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMP_OID && format !== "binary"
+      ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+      : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+};
 
 // The PostgreSQL client is generated beside @prisma/client (node_modules/.prisma/client-pg, see
 // scripts/prisma.mjs). That path is only reachable through CommonJS resolution, and loading it lazily

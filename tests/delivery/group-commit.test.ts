@@ -182,4 +182,20 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
       viaPrisma.mockRestore();
     }
   });
+
+  it("dates read through the driver are the instants Prisma reads, whatever the process's time zone", async () => {
+    const shop = "time-zone.myshopify.com";
+    const at = new Date("2026-06-01T12:00:00.000Z");
+    await db.shopSettings.deleteMany({ where: { shop } });
+    await db.shopSettings.create({ data: { shop, storefrontSyncedAt: at } });
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(new Date(2026, 5, 1, 12).getTime()).not.toBe(at.getTime()); // the zone took effect
+      expect((await findShopSettingsForIngest(db, shop))?.storefrontSyncedAt?.toISOString()).toBe(at.toISOString());
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });
