@@ -7,22 +7,39 @@
 // transaction open there is no wait at all. So inside `$transaction(async (tx) => ...)` use only `tx`: a
 // query on the outer client would wait for the transaction, which waits for it.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
+import type BetterSqlite3 from "better-sqlite3";
 
-export function serialisedSqlite(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+/**
+ * Runs `use` on the adapter's own better-sqlite3 connection outside any open transaction, under the same
+ * rule as every other statement (db.server.ts's rawQuery: the hot inserts skip the Prisma client).
+ */
+export type SqliteRunner = <T>(use: (client: BetterSqlite3.Database) => T) => Promise<T>;
+
+export function serialisedSqlite(factory: SqlDriverAdapterFactory, onConnect?: (run: SqliteRunner) => void): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => serialise(await factory.connect()),
+    connect: async () => serialise(await factory.connect(), onConnect),
   };
 }
 
-function serialise(inner: SqlDriverAdapter): SqlDriverAdapter {
+function serialise(inner: SqlDriverAdapter, onConnect?: (run: SqliteRunner) => void): SqlDriverAdapter {
   // Resolves when the open transaction ends; null when none is open.
   let open: Promise<void> | null = null;
 
   async function outside<T>(run: () => Promise<T>): Promise<T> {
     while (open) await open;
     return run();
+  }
+
+  // The adapter keeps its connection as `client` (@prisma/adapter-better-sqlite3); without one, the
+  // callers keep going through Prisma.
+  const client = (inner as unknown as { client?: BetterSqlite3.Database }).client;
+  if (onConnect && client && typeof client.prepare === "function") {
+    onConnect(async (use) => {
+      while (open) await open;
+      return use(client);
+    });
   }
 
   return {

@@ -100,7 +100,10 @@ const PLAN = QUICK
       pageLoads: 15,
     };
 const WEBHOOK_RATE = 1_000;
-const BEACON_RATE = 2_000;
+// Issue 13's target is 2,000 storefront events/s; the embed batches a page's events, two per body here.
+const EVENTS_PER_BEACON = 2;
+const BEACON_RATE = 1_000;
+const BEACON_EVENT_RATE = BEACON_RATE * EVENTS_PER_BEACON;
 /** Paced runs: sockets open at most; the naive design needs about rate × Meta's latency of them. */
 const MAX_IN_FLIGHT = 512;
 const SATURATION_CONNECTIONS = 100;
@@ -292,7 +295,7 @@ async function loadPhases(
     const source = beaconSource({ shop: SHOP, secret: local.apiSecret });
     await paced(source, BEACON_PATH, 200, 1);
     log(
-      `    storefront events through the app proxy: ${BEACON_RATE.toLocaleString("en-US")} requests/s (two events each) offered, evenly paced, for ${PLAN.beaconS} s…`,
+      `    storefront events through the app proxy: ${BEACON_RATE.toLocaleString("en-US")} requests/s of two events (${BEACON_EVENT_RATE.toLocaleString("en-US")} events/s) offered, evenly paced, for ${PLAN.beaconS} s…`,
     );
     beacons = await paced(source, BEACON_PATH, BEACON_RATE, PLAN.beaconS);
     log(`      ${describe(beacons)}`);
@@ -793,7 +796,7 @@ function buildReport(f: {
     rows.push({ measure: "Storefront events: the app proxy (POST /proxy/events), signed as Shopify signs it, two events per body" });
     const beaconRow = (label: string, ours: ServerFigures, floor: ServerFigures | null) =>
       rows.push({
-        measure: `${label}: ${BEACON_RATE.toLocaleString("en-US")} requests/s offered, evenly paced, ${PLAN.beaconS} s`,
+        measure: `${label}: ${BEACON_RATE.toLocaleString("en-US")} requests/s of two events (${BEACON_EVENT_RATE.toLocaleString("en-US")} events/s) offered, evenly paced, ${PLAN.beaconS} s`,
         ours: latency(ours.beacons, "requests"),
         floor: latency(floor?.beacons, "requests"),
         ratio: vsFloor(ours.beacons, floor?.beacons),
@@ -976,7 +979,7 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
     });
     lines.push({
       pass: dbs.every((d) => meets(d.app.beacons)),
-      text: `**Storefront events through the app proxy at ${BEACON_RATE.toLocaleString("en-US")} requests/s** (two events each; target p99 < ${TARGET_P99_MS} ms): ${dbs.map((d) => `${d.name} ${at(d.app.beacons, "requests")}`).join("; ")}.`,
+      text: `**Storefront events through the app proxy at ${BEACON_RATE.toLocaleString("en-US")} requests/s of two events, ${BEACON_EVENT_RATE.toLocaleString("en-US")} events/s** (target p99 < ${TARGET_P99_MS} ms): ${dbs.map((d) => `${d.name} ${at(d.app.beacons, "requests")}`).join("; ")}.`,
     });
     const inTime = (r: LoadResult | undefined) =>
       r ? r.samples.filter((x) => x.status >= 200 && x.status < 300 && x.ms <= SHOPIFY_TIMEOUT_MS).length : 0;

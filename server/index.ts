@@ -3,26 +3,17 @@
 // (PostgreSQL) it supervises that many HTTP processes instead (server/cluster.ts).
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
-import { STATUS_CODES } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import {
-  BodyBudget,
-  bodyBytesToReserve,
-  declaresTooLarge,
-  discardUnreadBody,
-  MAX_DRAIN_BYTES,
-  MAX_REQUEST_BODY_BYTES,
-} from "~/services/body-limit.server";
 import { bootEnv, isPostgresUrl } from "~/env.server";
-import { describeError } from "~/describe-error.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 import { answerOrderPaid, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
-import { fastWebhook } from "~/services/webhook-fast-path.server";
-import { BUSY, webhooksInFlight } from "~/services/webhook-auth.server";
+import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
+import { fastProxyEvents, fastWebhook, hotPath } from "~/services/webhook-fast-path.server";
 
 const config = bootEnv();
 // React, Express and the Shopify library choose their development or production behaviour from this, not
@@ -61,100 +52,42 @@ const build = (await import(buildPath.href)) as ServerBuild;
 const app = express();
 app.disable("x-powered-by");
 app.set("env", config.NODE_ENV);
-if (clustered && logger.isLevelEnabled("debug")) {
-  // Which HTTP process answered: for operators (and the process test) checking that all of them serve.
-  app.use((req, res, next) => {
-    res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: req.path, status: res.statusCode }, "answered"));
-    next();
-  });
-}
 app.use("/assets", express.static(new URL("../build/client/assets", import.meta.url).pathname, { immutable: true, maxAge: "1y" }));
 app.use(express.static(new URL("../build/client", import.meta.url).pathname, { maxAge: "1h" }));
-// A body declared over the limit never reaches the app; one without Content-Length is capped where it is
-// read (webhook-auth.server.ts, the pixel beacon). What the client is still sending is read and dropped
-// first, so it gets the 413 rather than a connection reset; an absurd declared size is cut off instead.
-app.use((req, res, next) => {
-  if (!declaresTooLarge(req.headers["content-length"])) return next();
-  const refuse = () =>
-    res.set("Connection", "close").status(413).type("text/plain").send(`Request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
-  if (Number(req.headers["content-length"]) > MAX_DRAIN_BYTES) {
-    refuse();
-    res.on("finish", () => req.socket.destroy());
-    return;
-  }
-  req.on("end", refuse);
-  req.on("error", () => req.socket.destroy());
-  req.resume();
-});
-// Shopify signs every webhook: one without the signature header is refused before a byte of its body is
-// held, so unauthenticated posts cost no memory however large or many they are.
-const WEBHOOK_PATH = /^\/webhooks(\/|$)/i;
-app.use((req, res, next) => {
-  if (req.method === "GET" || req.method === "HEAD" || !WEBHOOK_PATH.test(req.path) || req.headers["x-shopify-hmac-sha256"]) return next();
-  refuseUnread(req, res, 401, "Missing X-Shopify-Hmac-Sha256 header");
-});
-// At the in-flight bound a delivery is turned away on arrival, before its body is read or the Remix
-// pipeline is entered: shedding must cost next to nothing, or a flood still saturates the process.
-app.use((req, res, next) => {
-  if (req.method !== "POST" || !WEBHOOK_PATH.test(req.path) || webhooksInFlight() < config.WEBHOOK_MAX_IN_FLIGHT) return next();
-  res.set("Retry-After", BUSY.headers!["Retry-After"]);
-  refuseUnread(req, res, BUSY.status, BUSY.body!);
-});
-// Past this many body bytes held at once across all requests, new ones are turned away for a moment
-// (Shopify retries a 503); the budget is taken before the body is read and given back when the response ends.
-const budget = new BodyBudget(config.MAX_BODY_BYTES_IN_FLIGHT);
-app.use((req, res, next) => {
-  const bytes = bodyBytesToReserve(req.headers);
-  if (bytes === 0) return next();
-  if (!budget.tryReserve(bytes)) {
-    res.set("Retry-After", "5");
-    refuseUnread(req, res, 503, "Server busy: too many request bodies in flight; retry shortly");
-    return;
-  }
-  res.once("close", () => budget.release(bytes));
-  next();
-});
-// The hot webhook, answered without Remix (webhook-fast-path.server.ts): same checks, bound and handler as
-// app/routes/webhooks.orders.paid.tsx, which `shopify app dev` still serves.
-const ordersPaid = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid);
-app.post("/webhooks/orders/paid", (req, res, next) => {
-  ordersPaid(req, res).catch(next);
-});
 app.all("*", createRequestHandler({ build, mode: config.NODE_ENV }));
 // Whatever throws outside Remix (a malformed URL in the static layer, a body that breaks the adapter)
 // gets one log line and a plain answer: never a stack trace or a server path.
-app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-  const status = httpStatusOf(error);
-  const line = { status, method: req.method, path: req.path, error: describeError(error) };
-  if (status >= 500) logger.error(line, "unexpected error while handling a request");
-  else logger.info(line, "request refused");
-  if (res.headersSent) {
-    req.socket.destroy();
+app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => answerUnexpected(req, res, error));
+
+// Every request meets the same guards first (ingress.server.ts: 413, 401, the webhook bound, the body
+// budget); then the hot paths are answered straight from node:http, ahead of Express's middleware chain
+// and Remix's request pipeline, by the handlers their Remix routes share (app/routes/webhooks.orders.paid.tsx
+// and proxy.events.tsx, which `shopify app dev` serves).
+const admit = ingressGuards({ maxWebhooksInFlight: config.WEBHOOK_MAX_IN_FLIGHT, maxBodyBytesInFlight: config.MAX_BODY_BYTES_IN_FLIGHT });
+const hot = hotPath({
+  "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid),
+  "/proxy/events": fastProxyEvents,
+});
+// Which HTTP process answered: for operators (and the process test) checking that all of them serve.
+const logAnswers = clustered && logger.isLevelEnabled("debug");
+function listener(req: IncomingMessage, res: ServerResponse): void {
+  if (logAnswers) {
+    res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: pathOf(req), status: res.statusCode }, "answered"));
+  }
+  if (!admit(req, res)) return;
+  const handle = hot(req.method, pathOf(req));
+  if (!handle) {
+    app(req, res);
     return;
   }
-  res
-    .status(status)
-    .type("text/plain")
-    .send(STATUS_CODES[status] ?? "Error");
-});
-
-/** Answers at once without holding the body (body-limit.server.ts drops what is still coming). */
-function refuseUnread(req: Request, res: Response, status: number, message: string): void {
-  discardUnreadBody(req);
-  res.status(status).type("text/plain").send(message);
-}
-
-function httpStatusOf(error: unknown): number {
-  const status =
-    (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
+  handle(req, res).catch((error: unknown) => answerUnexpected(req, res, error));
 }
 
 const db = getDb();
 // With several HTTP processes the worker runs once, in the process that supervises them.
 const worker = config.WORKER_MODE === "in-process" && !clustered ? createWorkerFromEnv(db, config, logger) : null;
 
-const server = app.listen(config.PORT, () => {
+const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.
   if (!clustered) logger.info({ port: config.PORT, worker: worker ? "in-process" : "external", mode: config.NODE_ENV }, "server listening");
   worker?.start();

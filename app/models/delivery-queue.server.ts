@@ -3,7 +3,7 @@
 // never overwrite the outcome recorded by the worker that took the row over. The admin's reads of the
 // same table live in delivery-reads.server.ts.
 import type { Prisma } from "@prisma/client";
-import { providerOf, type Db } from "~/db.server";
+import { providerOf, rawQuery, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
 import { checkedCode, reason, type FailureKind, type ReasonCode } from "~/lib/delivery-reasons";
 import type { DeliveryStatus } from "~/lib/delivery-status";
@@ -128,11 +128,12 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
     return `(${INSERT_COLUMNS.map((column) => insert.add(record[column])).join(", ")})`;
   });
   type KeyRow = { id: number | bigint; shop: string; pixelId: string; eventName: string; eventId: string };
-  const inserted = await db.$queryRawUnsafe<KeyRow[]>(
+  const inserted = await rawQuery<KeyRow>(
+    db,
     `INSERT INTO "Delivery" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")}
      ON CONFLICT ("shop", "pixelId", "eventName", "eventId") DO NOTHING
      RETURNING "id", "shop", "pixelId", "eventName", "eventId"`,
-    ...insert.values,
+    insert.values,
   );
   const ids = new Map<string, { id: number; created: boolean }>();
   for (const row of inserted) ids.set(keyOf(row), { id: Number(row.id), created: true });
@@ -146,9 +147,10 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
           `("shop" = ${select.add(r.shop)} AND "pixelId" = ${select.add(r.pixelId)} AND "eventName" = ${select.add(r.eventName)} AND "eventId" = ${select.add(r.eventId)})`,
       )
       .join(" OR ");
-    const found = await db.$queryRawUnsafe<KeyRow[]>(
+    const found = await rawQuery<KeyRow>(
+      db,
       `SELECT "id", "shop", "pixelId", "eventName", "eventId" FROM "Delivery" WHERE ${match}`,
-      ...select.values,
+      select.values,
     );
     for (const row of found) ids.set(keyOf(row), { id: Number(row.id), created: false });
   }

@@ -1,8 +1,8 @@
-import type { Db } from "~/db.server";
+import { rawQuery, type Db } from "~/db.server";
 import { catalogIdSetting, type CatalogIdSetting } from "~/lib/capi/catalog-ids";
 import { customEventListError, parseCustomEvents, type CustomEventSetting } from "~/lib/custom-events";
 import { META_EVENTS, type ConsentMode, type MetaEventName } from "~/lib/settings-values";
-import { Coalescer } from "~/models/group-commit.server";
+import { Coalescer, Params } from "~/models/group-commit.server";
 
 export { CONSENT_MODES, META_EVENTS, type ConsentMode, type MetaEventName } from "~/lib/settings-values";
 export type ConnectionState = "connected" | "broken" | "disconnected";
@@ -89,11 +89,62 @@ const SETTINGS_READ_BATCH = 200;
 const settingsReads = Coalescer.perClient(
   (db) =>
     new Coalescer<string, ShopSettingsRecord | null>(async (shops) => {
-      const rows = await db.shopSettings.findMany({ where: { shop: { in: [...new Set(shops)] } } });
-      const byShop = new Map(rows.map((row) => [row.shop, toRecord(row)]));
+      const params = new Params(db);
+      const list = [...new Set(shops)].map((shop) => params.add(shop)).join(", ");
+      // Through the driver (db.server.ts's rawQuery): the columns toRecord reads, in the driver's types.
+      const rows = await rawQuery<RawSettingsRow>(
+        db,
+        `SELECT ${RAW_SETTINGS_COLUMNS.map((c) => `"${c}"`).join(", ")} FROM "ShopSettings" WHERE "shop" IN (${list})`,
+        params.values,
+      );
+      const byShop = new Map(rows.map((row) => [row.shop, toRecord(fromRawRow(row))]));
       return shops.map((shop) => byShop.get(shop) ?? null);
     }, SETTINGS_READ_BATCH),
 );
+
+// Every column toRecord reads, checked by the compiler: a column added to the settings and not listed here
+// would otherwise read as undefined on the webhook path only.
+const RAW_SETTINGS_COLUMN_SET = {
+  shop: true,
+  pixelId: true,
+  accessTokenSealed: true,
+  accessTokenHint: true,
+  testEventCode: true,
+  enabledEvents: true,
+  connectionState: true,
+  connectionError: true,
+  consentMode: true,
+  limitedDataUse: true,
+  webPixelId: true,
+  storefrontSyncedAt: true,
+  customEvents: true,
+  sendPosOrders: true,
+  primaryDomain: true,
+  catalogIdForm: true,
+  catalogCountry: true,
+} satisfies Record<keyof Parameters<typeof toRecord>[0], true>;
+const RAW_SETTINGS_COLUMNS = Object.keys(RAW_SETTINGS_COLUMN_SET);
+
+type RawSettingsRow = Omit<Parameters<typeof toRecord>[0], "limitedDataUse" | "sendPosOrders" | "storefrontSyncedAt"> & {
+  // SQLite: 0/1 (BigInt or number), timestamps as ISO text; PostgreSQL: booleans and Dates.
+  limitedDataUse: unknown;
+  sendPosOrders: unknown;
+  storefrontSyncedAt: unknown;
+};
+
+function fromRawRow(row: RawSettingsRow): Parameters<typeof toRecord>[0] {
+  const at = row.storefrontSyncedAt;
+  return {
+    ...row,
+    limitedDataUse: driverBoolean(row.limitedDataUse),
+    sendPosOrders: driverBoolean(row.sendPosOrders),
+    storefrontSyncedAt: at === null || at === undefined ? null : at instanceof Date ? at : new Date(String(at)),
+  };
+}
+
+function driverBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === 1n || value === "1";
+}
 
 export async function saveConnection(
   db: Db,

@@ -2,7 +2,7 @@
 // volume: inserts are group-committed, a row that reaches a final state loses its payload (Meta needed
 // it once; the row keeps what the admin counts), and every write after a claim is guarded by the claim
 // token as for the delivery ledger.
-import { providerOf, type Db } from "~/db.server";
+import { providerOf, rawQuery, type Db } from "~/db.server";
 import { checkedCode, type ReasonCode } from "~/lib/delivery-reasons";
 import { sumOverSlices, slices } from "~/lib/slices";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
@@ -78,10 +78,11 @@ async function insertOrIgnore(db: Db, rows: NewStorefrontEvent[]): Promise<void>
     const record: Record<(typeof COLUMNS)[number], unknown> = { ...row, status: "pending", nextAttemptAt: now, createdAt: now };
     return `(${COLUMNS.map((column) => params.add(record[column])).join(", ")})`;
   });
-  await db.$executeRawUnsafe(
+  await rawQuery(
+    db,
     `INSERT INTO "StorefrontEvent" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")}
      ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING`,
-    ...params.values,
+    params.values,
   );
 }
 
@@ -252,10 +253,13 @@ export function hasOfflineSession(db: Db, shop: string): Promise<boolean> {
 const sessionReads = Coalescer.perClient(
   (db) =>
     new Coalescer<string, boolean>(async (shops) => {
-      const rows = await db.session.findMany({
-        where: { shop: { in: [...new Set(shops)] }, isOnline: false },
-        select: { shop: true },
-      });
+      const params = new Params(db);
+      const list = [...new Set(shops)].map((shop) => params.add(shop)).join(", ");
+      const rows = await rawQuery<{ shop: string }>(
+        db,
+        `SELECT DISTINCT "shop" FROM "Session" WHERE "shop" IN (${list}) AND "isOnline" = ${params.add(false)}`,
+        params.values,
+      );
       const installed = new Set(rows.map((row) => row.shop));
       return shops.map((shop) => installed.has(shop));
     }, 200),

@@ -85,8 +85,9 @@ export class ProxyIngest {
   }
 
   async receive(db: Db, input: ProxyRequest): Promise<ProxyOutcome> {
-    const { shop, request, now } = input;
-    const clientIp = firstForwardedAddress(request.headers.get("x-forwarded-for"));
+    const { shop, now } = input;
+    const request = httpInput(input.request);
+    const clientIp = firstForwardedAddress(request.header("x-forwarded-for") ?? null);
     const nowMs = now.getTime();
     // The shopper's bucket first: one address flooding must not spend the budget of the shop's other shoppers.
     // Requests without a usable address share one bucket.
@@ -95,12 +96,12 @@ export class ProxyIngest {
       this.warn(shop, nowMs);
       return err({ kind: "rate-limited" });
     }
-    if (declaresTooLarge(request.headers.get("content-length"), MAX_PROXY_BODY_BYTES)) {
+    if (declaresTooLarge(request.header("content-length"), MAX_PROXY_BODY_BYTES)) {
       return err({ kind: "too-large", limitBytes: MAX_PROXY_BODY_BYTES });
     }
     let text: string;
     try {
-      text = await readBodyWithLimit(request, MAX_PROXY_BODY_BYTES);
+      text = await request.readBody(MAX_PROXY_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return err({ kind: "too-large", limitBytes: MAX_PROXY_BODY_BYTES });
       return err({ kind: "unreadable-body" });
@@ -114,7 +115,7 @@ export class ProxyIngest {
 
     const dropped: ProxyDrop[] = [];
     const writes: Promise<unknown>[] = [];
-    const userAgent = request.headers.get("user-agent")?.slice(0, 512) || undefined;
+    const userAgent = request.header("user-agent")?.slice(0, 512) || undefined;
     envelope.events.forEach((raw, index) => {
       const mapped = mapStorefrontEvent(raw, {
         now,
@@ -167,8 +168,21 @@ export class ProxyIngest {
 export interface ProxyRequest {
   shop: string;
   loggedInCustomerId: string | null;
-  request: Request;
+  /** A Web Request (the Remix route), or headers and a body reader from any HTTP layer (the fast path). */
+  request: Request | ProxyHttpInput;
   now: Date;
+}
+
+export interface ProxyHttpInput {
+  /** Matched case-insensitively. */
+  header(name: string): string | null | undefined;
+  /** The body as UTF-8 text, at most `limit` bytes (throws BodyTooLargeError past it). */
+  readBody(limit: number): Promise<string>;
+}
+
+function httpInput(request: Request | ProxyHttpInput): ProxyHttpInput {
+  if ("readBody" in request) return request;
+  return { header: (name) => request.headers.get(name), readBody: (limit) => readBodyWithLimit(request, limit) };
 }
 
 /** One browser event the proxy did not store, by its index in the request. */

@@ -4,6 +4,7 @@
 // the Remix route runs (webhook-auth.server.ts), so the statuses and stored rows are the same.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { discardUnreadBody, readNodeBodyWithLimit } from "~/services/body-limit.server";
+import { answerProxyEvents } from "~/services/proxy-events-answer.server";
 import {
   BUSY,
   releaseWebhookSlot,
@@ -65,4 +66,36 @@ function send(req: IncomingMessage, res: ServerResponse, reply: WebhookReply): v
   }
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
   res.end(reply.body);
+}
+
+/**
+ * POST /proxy/events answered straight from node:http: the Remix route's answer (proxy-events-answer.server.ts),
+ * the same checks, statuses and rows. Resolves once answered.
+ */
+export async function fastProxyEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const reply = await answerProxyEvents({
+    method: req.method ?? "",
+    url: new URL(req.url ?? "/", "http://proxy.invalid"),
+    http: { header: (name) => headerOf(req, name), readBody: (limit) => readNodeBodyWithLimit(req, limit) },
+  });
+  // Refused before the body was read (signature, rate limit) or with some of it unread (past the cap).
+  if (!req.complete) discardUnreadBody(req);
+  const body = JSON.stringify(reply.body);
+  res.statusCode = reply.status;
+  res.setHeader("Content-Type", "application/json");
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+/**
+ * The requests served ahead of Express and Remix: returns the handler for `method` and `path` (without the
+ * query), or null for everything else.
+ */
+export function hotPath(
+  routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>,
+): (method: string | undefined, path: string) => ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null {
+  // A Map: a path such as "/__proto__" must not find anything.
+  const byPath = new Map(Object.entries(routes));
+  return (method, path) => (method === "POST" ? (byPath.get(path) ?? null) : null);
 }

@@ -3,10 +3,11 @@
 // 999 values per SQLite statement would be crossed if the batches were not capped), with the same event
 // asked for several times in one batch, each caller gets its own row and exactly one caller per event is
 // told it created it; and one bad row in a batch fails alone, its neighbours are stored.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDb, type Db } from "~/db.server";
 import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
-import { findShopSettingsForIngest } from "~/models/shop-settings.server";
+import { findShopSettings, findShopSettingsForIngest } from "~/models/shop-settings.server";
+import { hasOfflineSession, recordStorefrontEvent } from "~/models/storefront-event.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 
 const SHOP = "group-commit.myshopify.com";
@@ -98,5 +99,110 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
       if (i % 2 === 0) expect(found[i]).toMatchObject({ shop, pixelId: shop.slice(5, 8) });
       else expect(found[i]).toBeNull();
     });
+  });
+
+  // The hot statements go to the driver under Prisma (db.server.ts's rawQuery): what they write and read
+  // must be what Prisma writes and reads, types included.
+  it("the driver path reads settings as Prisma does: booleans, dates and lists", async () => {
+    const shop = "driver-read.myshopify.com";
+    await db.shopSettings.deleteMany({});
+    await db.shopSettings.create({
+      data: {
+        shop,
+        pixelId: "123456789012345",
+        limitedDataUse: true,
+        sendPosOrders: true,
+        storefrontSyncedAt: new Date("2026-01-02T03:04:05.678Z"),
+        customEvents: JSON.stringify([{ name: "Quiz", enabled: true }]),
+        enabledEvents: "Purchase,PageView",
+        connectionState: "connected",
+        primaryDomain: "https://shop.example",
+        // Not the defaults, so a column the driver path forgets to read shows as a difference.
+        catalogIdForm: "shopify_catalog",
+        catalogCountry: "GB",
+      },
+    });
+    await db.shopSettings.create({ data: { shop: "defaults.myshopify.com" } });
+    for (const name of [shop, "defaults.myshopify.com"]) {
+      const viaDriver = await findShopSettingsForIngest(db, name);
+      expect(viaDriver).toEqual(await findShopSettings(db, name));
+    }
+    expect(await findShopSettingsForIngest(db, shop)).toMatchObject({
+      limitedDataUse: true,
+      sendPosOrders: true,
+      catalogIds: { form: "shopify_catalog", country: "GB" },
+    });
+    expect(await findShopSettingsForIngest(db, "defaults.myshopify.com")).toMatchObject({ limitedDataUse: false, sendPosOrders: false });
+  });
+
+  it("rows inserted through the driver read back through Prisma with the same instants", async () => {
+    const eventTime = new Date("2026-03-04T05:06:07.890Z");
+    await recordDelivery(db, row("instant", { eventTime, nextAttemptAt: eventTime }));
+    const delivery = await db.delivery.findFirstOrThrow({ where: { shop: SHOP, eventId: "instant" } });
+    expect(delivery.eventTime.toISOString()).toBe(eventTime.toISOString());
+    expect(delivery.nextAttemptAt.toISOString()).toBe(eventTime.toISOString());
+
+    await db.storefrontEvent.deleteMany({});
+    await recordStorefrontEvent(db, {
+      shop: SHOP,
+      pixelId: "123456789012345",
+      eventName: "PageView",
+      eventId: "sf-instant",
+      eventTime,
+      payload: "{}",
+      customerKey: null,
+    });
+    const event = await db.storefrontEvent.findFirstOrThrow({ where: { shop: SHOP, eventId: "sf-instant" } });
+    expect(event.eventTime.toISOString()).toBe(eventTime.toISOString());
+    expect(event.status).toBe("pending");
+  });
+
+  it("an online session alone does not make a shop installed; an offline one does", async () => {
+    await db.session.deleteMany({});
+    await db.session.create({ data: { id: "online-1", shop: "online.myshopify.com", state: "", isOnline: true, accessToken: "x" } });
+    await db.session.create({
+      data: { id: "offline_offline.myshopify.com", shop: "offline.myshopify.com", state: "", isOnline: false, accessToken: "x" },
+    });
+    const [online, offline, none] = await Promise.all(
+      ["online.myshopify.com", "offline.myshopify.com", "none.myshopify.com"].map((shop) => hasOfflineSession(db, shop)),
+    );
+    expect([online, offline, none]).toEqual([false, true, false]);
+  });
+
+  it("connected, the hot statements skip the Prisma client; after a disconnect they go through it, which reconnects", async () => {
+    const viaPrisma = vi.spyOn(db, "$queryRawUnsafe");
+    try {
+      await db.delivery.count(); // connected
+      expect((await recordDelivery(db, row("connected"))).created).toBe(true);
+      expect(viaPrisma).not.toHaveBeenCalled();
+
+      await db.$disconnect();
+      expect((await recordDelivery(db, row("after-disconnect"))).created).toBe(true);
+      expect(viaPrisma).toHaveBeenCalled();
+      expect(await db.delivery.count({ where: { shop: SHOP, eventId: { in: ["connected", "after-disconnect"] } } })).toBe(2);
+
+      // Prisma's reconnect gave the driver path a connection again.
+      viaPrisma.mockClear();
+      expect((await recordDelivery(db, row("reconnected"))).created).toBe(true);
+      expect(viaPrisma).not.toHaveBeenCalled();
+    } finally {
+      viaPrisma.mockRestore();
+    }
+  });
+
+  it("dates read through the driver are the instants Prisma reads, whatever the process's time zone", async () => {
+    const shop = "time-zone.myshopify.com";
+    const at = new Date("2026-06-01T12:00:00.000Z");
+    await db.shopSettings.deleteMany({ where: { shop } });
+    await db.shopSettings.create({ data: { shop, storefrontSyncedAt: at } });
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(new Date(2026, 5, 1, 12).getTime()).not.toBe(at.getTime()); // the zone took effect
+      expect((await findShopSettingsForIngest(db, shop))?.storefrontSyncedAt?.toISOString()).toBe(at.toISOString());
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });
