@@ -1,12 +1,11 @@
-// The worker's heavy statements go to the Prisma client's driver adapter (app/driver-sql.server.ts): the
+// The worker's heavy statements go to the driver under the Prisma client (rawQuery, app/db.server.ts): the
 // claim returns its rows, stillClaimed and markSent take whole batches. At ten times a batch (10,000 rows,
 // past SQLite's 999 bound values and a PostgreSQL slice), each row is claimed once, read back exactly as
 // stored, checked and marked sent with its own payload; the statements still work after the client
 // disconnects and reconnects; and on SQLite a driver statement waits for the client's open transaction
 // rather than joining it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
-import { driverQuery } from "~/driver-sql.server";
+import { openDb, rawQuery, type Db } from "~/db.server";
 import { claimDueDeliveries, markSent, stillClaimed } from "~/models/delivery-queue.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 
@@ -110,7 +109,7 @@ describe("a driver statement on sqlite", () => {
       .catch(() => "rolled back");
     await new Promise((r) => setTimeout(r, 50));
     // Issued while the transaction is open: it must see the state after the rollback, not the uncommitted row.
-    const counted = driverQuery<{ n: number | string }>(db, `SELECT COUNT(*) AS n FROM "ShopSettings"`, []);
+    const counted = rawQuery<{ n: number | string }>(db, `SELECT COUNT(*) AS n FROM "ShopSettings"`, []);
     release();
     expect(await transaction).toBe("rolled back");
     expect(Number((await counted)[0].n)).toBe(before);
