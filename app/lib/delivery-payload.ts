@@ -5,7 +5,11 @@ import { parseJsonOr } from "~/lib/result";
 
 /** True when the payload is a JSON object carrying an event name, i.e. the order was mapped to an event. */
 export function hasEventToSend(payload: string): boolean {
-  const parsed = parseJsonOr(payload, null);
+  return isEventToSend(parseJsonOr(payload, null));
+}
+
+/** hasEventToSend for a payload already parsed. */
+export function isEventToSend(parsed: unknown): boolean {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return false;
   const name = (parsed as { event_name?: unknown }).event_name;
   return typeof name === "string" && name !== "";

@@ -7,7 +7,7 @@ import { providerOf, rawQuery, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
 import { checkedCode, reason, type FailureKind, type ReasonCode } from "~/lib/delivery-reasons";
 import type { DeliveryStatus } from "~/lib/delivery-status";
-import { slices, sumOverSlices } from "~/lib/slices";
+import { ID_SLICE, slices, sumOverSlices } from "~/lib/slices";
 import { Coalescer, Params } from "~/models/group-commit.server";
 
 export interface NewDelivery {
@@ -179,19 +179,11 @@ async function insertOne(db: Db, input: NewDelivery): Promise<{ created: boolean
   }
 }
 
-const claimedSelect = {
-  id: true,
-  shop: true,
-  pixelId: true,
-  eventName: true,
-  eventId: true,
-  orderId: true,
-  attempts: true,
-  eventTime: true,
-  payload: true,
-} as const;
-
-export type ClaimedDelivery = Prisma.DeliveryGetPayload<{ select: typeof claimedSelect }>;
+/** What a claim reads of each row (CLAIMED_COLUMNS). */
+export type ClaimedDelivery = Pick<
+  Prisma.DeliveryGetPayload<object>,
+  "id" | "shop" | "pixelId" | "eventName" | "eventId" | "orderId" | "attempts" | "eventTime" | "payload"
+>;
 
 /**
  * Claims up to `limit` rows that are due (sending with an expired lease: a crashed worker's rows, first;
@@ -204,20 +196,19 @@ export type ClaimedDelivery = Prisma.DeliveryGetPayload<{ select: typeof claimed
  * processes, or this process's other loops) never wait on or take each other's rows. SQLite: writers are
  * serialised by the database, and the claiming UPDATE re-checks the claimable condition, so two processes
  * cannot claim the same row.
+ * The claiming UPDATE returns the rows it claimed (RETURNING): reading them back by lease owner afterwards
+ * walked every row in `sending` (all workers' batches in flight) for each claim. The statements go to the
+ * driver under Prisma (rawQuery, db.server.ts): a claim carries a thousand payloads back.
  */
 export async function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
   const token = `${opts.workerId}:${opts.now.getTime()}:${Math.random().toString(36).slice(2, 10)}`;
   const leaseExpiresAt = new Date(opts.now.getTime() + opts.leaseMs);
   const claim = providerOf(db) === "postgresql" ? claimOnPostgres : claimOnSqlite;
 
-  const expired = await claim(db, "expired", { ...opts, token, leaseExpiresAt });
-  if (expired < opts.limit) await claim(db, "pending", { ...opts, limit: opts.limit - expired, token, leaseExpiresAt });
-
-  const rows = await db.delivery.findMany({
-    where: { leaseOwner: token, status: "sending" },
-    orderBy: { id: "asc" },
-    select: claimedSelect,
-  });
+  const rows = await claim(db, "expired", { ...opts, token, leaseExpiresAt });
+  if (rows.length < opts.limit)
+    rows.push(...(await claim(db, "pending", { ...opts, limit: opts.limit - rows.length, token, leaseExpiresAt })));
+  rows.sort((a, b) => a.id - b.id);
   return { token, leaseExpiresAt, rows };
 }
 
@@ -229,67 +220,90 @@ interface ClaimStep {
   leaseExpiresAt: Date;
 }
 
-function claimOnPostgres(db: Db, due: Due, step: ClaimStep): Promise<number> {
+const CLAIMED_COLUMNS = `"id", "shop", "pixelId", "eventName", "eventId", "orderId", "attempts", "eventTime", "payload"`;
+// node-postgres reads a timestamp without time zone as local time; the columns hold UTC, so it is read as UTC text.
+const CLAIMED_COLUMNS_PG = CLAIMED_COLUMNS.replace(`"eventTime"`, `to_char("eventTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "eventTime"`);
+
+interface DriverClaimedRow {
+  id: number | string | bigint;
+  shop: string;
+  pixelId: string;
+  eventName: string;
+  eventId: string;
+  orderId: string | null;
+  attempts: number | string | bigint;
+  eventTime: string | Date;
+  payload: string;
+}
+
+// The drivers return integers as numbers or text (SQLite's safe integers) and dates as ISO 8601 text.
+function claimedRow(row: DriverClaimedRow): ClaimedDelivery {
+  return {
+    id: Number(row.id),
+    shop: row.shop,
+    pixelId: row.pixelId,
+    eventName: row.eventName,
+    eventId: row.eventId,
+    orderId: row.orderId ?? null,
+    attempts: Number(row.attempts),
+    eventTime: row.eventTime instanceof Date ? row.eventTime : new Date(row.eventTime),
+    payload: row.payload,
+  };
+}
+
+// The condition a row must meet to be claimed, and the order it is claimed in (the index's).
+const DUE_WHERE: Record<Due, string> = {
+  expired: `d."status" = 'sending' AND d."leaseExpiresAt" < $now`,
+  pending: `d."status" = 'pending' AND d."nextAttemptAt" <= $now`,
+};
+
+async function claimOnPostgres(db: Db, due: Due, step: ClaimStep): Promise<ClaimedDelivery[]> {
   const { now, limit, token, leaseExpiresAt } = step;
-  if (due === "expired") {
-    return db.$executeRaw`
-      UPDATE "Delivery" SET "status" = 'sending', "leaseOwner" = ${token}, "leaseExpiresAt" = ${leaseExpiresAt},
-             "attempts" = "attempts" + 1, "updatedAt" = ${now}
-      WHERE "id" IN (
-        SELECT d."id" FROM "Delivery" d
-        WHERE d."status" = 'sending' AND d."leaseExpiresAt" < ${now}
-          AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-        ORDER BY d."nextAttemptAt", d."id"
-        LIMIT ${limit}
-        FOR UPDATE OF d SKIP LOCKED
-      )`;
-  }
-  return db.$executeRaw`
-    UPDATE "Delivery" SET "status" = 'sending', "leaseOwner" = ${token}, "leaseExpiresAt" = ${leaseExpiresAt},
-           "attempts" = "attempts" + 1, "updatedAt" = ${now}
-    WHERE "id" IN (
-      SELECT d."id" FROM "Delivery" d
-      WHERE d."status" = 'pending' AND d."nextAttemptAt" <= ${now}
-        AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-      ORDER BY d."nextAttemptAt", d."id"
-      LIMIT ${limit}
-      FOR UPDATE OF d SKIP LOCKED
-    )`;
+  const rows = await rawQuery<DriverClaimedRow>(
+    db,
+    `UPDATE "Delivery" SET "status" = 'sending', "leaseOwner" = $1, "leaseExpiresAt" = $2,
+            "attempts" = "attempts" + 1, "updatedAt" = $3
+     WHERE "id" IN (
+       SELECT d."id" FROM "Delivery" d
+       WHERE ${DUE_WHERE[due].replace("$now", "$3")}
+         AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
+       ORDER BY d."nextAttemptAt", d."id"
+       LIMIT $4
+       FOR UPDATE OF d SKIP LOCKED
+     )
+     RETURNING ${CLAIMED_COLUMNS_PG}`,
+    [token, leaseExpiresAt, now, limit],
+  );
+  return rows.map(claimedRow);
 }
 
 // The shop check is a subquery, not a list of connected shops: such a list grows with every shop that
-// installs and SQLite refuses a statement past 999 values. Dates are bound as Prisma writes them (ISO 8601
+// installs and SQLite refuses a statement past 999 values. Dates are bound as Prisma binds them (ISO 8601
 // text), so the comparison is the one Prisma's own filters make.
-async function claimOnSqlite(db: Db, due: Due, step: ClaimStep): Promise<number> {
+async function claimOnSqlite(db: Db, due: Due, step: ClaimStep): Promise<ClaimedDelivery[]> {
   const { now, limit, token, leaseExpiresAt } = step;
-  const candidates =
-    due === "expired"
-      ? await db.$queryRaw<{ id: number | bigint }[]>`
-          SELECT d."id" FROM "Delivery" d
-          WHERE d."status" = 'sending' AND d."leaseExpiresAt" < ${now}
-            AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-          ORDER BY d."nextAttemptAt", d."id"
-          LIMIT ${limit}`
-      : await db.$queryRaw<{ id: number | bigint }[]>`
-          SELECT d."id" FROM "Delivery" d
-          WHERE d."status" = 'pending' AND d."nextAttemptAt" <= ${now}
-            AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-          ORDER BY d."nextAttemptAt", d."id"
-          LIMIT ${limit}`;
-  if (candidates.length === 0) return 0;
-  const claimable =
-    due === "expired" ? { status: "sending", leaseExpiresAt: { lt: now } } : { status: "pending", nextAttemptAt: { lte: now } };
-  // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
-  return sumOverSlices(
-    candidates.map((c) => Number(c.id)),
-    async (slice) => {
-      const { count } = await db.delivery.updateMany({
-        where: { id: { in: slice }, ...claimable },
-        data: { status: "sending", leaseOwner: token, leaseExpiresAt, attempts: { increment: 1 } },
-      });
-      return count;
-    },
+  const candidates = await rawQuery<{ id: number | string | bigint }>(
+    db,
+    `SELECT d."id" FROM "Delivery" d
+     WHERE ${DUE_WHERE[due].replace("$now", "?")}
+       AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
+     ORDER BY d."nextAttemptAt", d."id"
+     LIMIT ?`,
+    [now, limit],
   );
+  const claimed: ClaimedDelivery[] = [];
+  // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
+  for (const slice of slices(candidates.map((c) => Number(c.id)))) {
+    const rows = await rawQuery<DriverClaimedRow>(
+      db,
+      `UPDATE "Delivery" AS d SET "status" = 'sending', "leaseOwner" = ?, "leaseExpiresAt" = ?, "attempts" = "attempts" + 1, "updatedAt" = ?
+       WHERE d."id" IN (${slice.map(() => "?").join(", ")}) AND ${DUE_WHERE[due].replace("$now", "?")}
+       RETURNING ${CLAIMED_COLUMNS}`,
+      [token, leaseExpiresAt, now, ...slice, now],
+    );
+    claimed.push(...rows.map(claimedRow));
+  }
+  return claimed;
 }
 
 function owned(ids: number[], token: string) {
@@ -371,13 +385,15 @@ function rewritesFor(rewrites: PayloadRewrite[], slice: number[]): PayloadRewrit
   return rewrites.filter((r) => wanted.has(r.id));
 }
 
-// 3 bound values a row (its ID twice, its payload once) and a few more: inside SQLite's 999.
-const SENT_SLICE = 300;
+// SQLite: 3 bound values a row (its ID twice, its payload once) and a few more, inside its 999. PostgreSQL
+// binds the IDs and payloads as two arrays, so a slice there is a whole batch.
+const SENT_SLICE = { sqlite: 300, postgresql: 1000 } as const;
 
 /**
  * Sent rows get their outcome and their scrubbed payload in one UPDATE per slice (no transaction needed:
  * one statement is atomic), on rows the claim still owns. Two statements in a transaction per batch made
- * writing the outcome a large share of the worker's time at thousands of events per second.
+ * writing the outcome a large share of the worker's time at thousands of events per second; it goes to
+ * the driver under Prisma (rawQuery, db.server.ts), since it carries a thousand payloads.
  */
 export async function markSent(
   db: Db,
@@ -388,21 +404,35 @@ export async function markSent(
 ): Promise<number> {
   const payloadOf = new Map(rewrites.map((r) => [r.id, r.payload]));
   const now = new Date();
+  const provider = providerOf(db);
   let total = 0;
-  for (const slice of slices(ids, SENT_SLICE)) {
+  for (const slice of slices(ids, SENT_SLICE[provider])) {
     // Built in text order: SQLite's `?` placeholders take the values in the order they appear.
     const params = new Params(db);
     const id = (value: number) => params.add(value, { int: true });
-    let sql =
-      `UPDATE "Delivery" SET "status" = 'sent', "reasonCode" = NULL, "reasonDetail" = NULL, "failureKind" = NULL, "eventsReceived" = ${params.add(answer.eventsReceived, { int: true })}, ` +
+    const outcome =
+      `"status" = 'sent', "reasonCode" = NULL, "reasonDetail" = NULL, "failureKind" = NULL, "eventsReceived" = ${params.add(answer.eventsReceived, { int: true })}, ` +
       `"fbtraceId" = ${params.add(answer.fbtraceId)}, "sentAt" = ${params.add(answer.sentAt)}, "errorCode" = NULL, "errorSubcode" = NULL, ` +
       `"lastError" = NULL, "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${params.add(now)}`;
-    const rewritten = slice.filter((rowId) => payloadOf.has(rowId));
-    if (rewritten.length > 0) {
-      sql += `, "payload" = CASE "id" ${rewritten.map((rowId) => `WHEN ${id(rowId)} THEN ${params.add(payloadOf.get(rowId))}`).join(" ")} ELSE "payload" END`;
+    let sql: string;
+    if (provider === "postgresql") {
+      // A row without a rewrite keeps its payload (NULL in the array).
+      const rowIds = params.add(slice);
+      const payloads = params.add(slice.map((rowId) => payloadOf.get(rowId) ?? null));
+      sql =
+        `UPDATE "Delivery" AS d SET ${outcome}, "payload" = COALESCE(v."payload", d."payload") ` +
+        `FROM unnest(${rowIds}::int[], ${payloads}::text[]) AS v("id", "payload") ` +
+        `WHERE d."id" = v."id" AND d."leaseOwner" = ${params.add(token)} AND d."status" = 'sending'`;
+    } else {
+      sql = `UPDATE "Delivery" SET ${outcome}`;
+      const rewritten = slice.filter((rowId) => payloadOf.has(rowId));
+      if (rewritten.length > 0) {
+        sql += `, "payload" = CASE "id" ${rewritten.map((rowId) => `WHEN ${id(rowId)} THEN ${params.add(payloadOf.get(rowId))}`).join(" ")} ELSE "payload" END`;
+      }
+      sql += ` WHERE "id" IN (${slice.map(id).join(", ")}) AND "leaseOwner" = ${params.add(token)} AND "status" = 'sending'`;
     }
-    sql += ` WHERE "id" IN (${slice.map(id).join(", ")}) AND "leaseOwner" = ${params.add(token)} AND "status" = 'sending'`;
-    total += await db.$executeRawUnsafe(sql, ...params.values);
+    // The driver path returns rows, not counts: the rows written are counted from RETURNING.
+    total += (await rawQuery(db, `${sql} RETURNING ${provider === "postgresql" ? `d."id"` : `"id"`}`, params.values)).length;
   }
   return total;
 }
@@ -436,9 +466,17 @@ export function markSkipped(db: Db, ids: number[], token: string, code: ReasonCo
  */
 export async function stillClaimed(db: Db, ids: number[], token: string): Promise<Set<number>> {
   const kept = new Set<number>();
-  for (const slice of slices(ids)) {
-    const rows = await db.delivery.findMany({ where: owned(slice, token), select: { id: true } });
-    for (const row of rows) kept.add(row.id);
+  const postgres = providerOf(db) === "postgresql";
+  // PostgreSQL takes the IDs as one array value; SQLite one bound value each.
+  for (const slice of slices(ids, postgres ? 1000 : ID_SLICE)) {
+    const rows = await rawQuery<{ id: number | string | bigint }>(
+      db,
+      postgres
+        ? `SELECT "id" FROM "Delivery" WHERE "id" = ANY($1::int[]) AND "leaseOwner" = $2 AND "status" = 'sending'`
+        : `SELECT "id" FROM "Delivery" WHERE "id" IN (${slice.map(() => "?").join(", ")}) AND "leaseOwner" = ? AND "status" = 'sending'`,
+      postgres ? [slice, token] : [...slice, token],
+    );
+    for (const row of rows) kept.add(Number(row.id));
   }
   return kept;
 }

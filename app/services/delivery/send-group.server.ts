@@ -5,7 +5,7 @@ import type { ReasonCode } from "~/lib/delivery-reasons";
 import { dropRemovedValues } from "~/lib/capi/scrub";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { markConnectionBroken } from "~/models/shop-settings.server";
-import type { SendEventsResult } from "~/services/meta/graph-client.server";
+import { StoredEvent, type SendEventsResult } from "~/services/meta/graph-client.server";
 import { isTooOldForMeta, retryDelayMs } from "./backoff";
 import { openShopCredentials, type ShopCredentials } from "./shop-credentials.server";
 import type { CycleStats, WorkerOptions } from "./worker.server";
@@ -23,7 +23,10 @@ export interface QueuedRow {
 export interface QueueWrites<Row extends QueuedRow> {
   /** Added to every log line, to tell the queues apart. */
   logContext: Record<string, string>;
-  /** The event to send, or null when the row holds none (it fails with "no_event"). */
+  /**
+   * The row's payload parsed, or null when it holds no event (the row fails with "no_event"). What is sent
+   * is the payload's own text, unless sending it needs a change.
+   */
   eventOf(row: Row): unknown;
   stillClaimed(ids: number[], token: string): Promise<Set<number>>;
   release(ids: number[], token: string, opts: { reason: ReasonCode; countAttempt?: boolean; answer?: MetaAnswer }): Promise<number>;
@@ -99,7 +102,10 @@ async function sendBatch<Row extends QueuedRow>(
       stats.failed += await queue.markFailed([row.id], token, { fbtraceId: null, kind: null }, "no_event");
       continue;
     }
-    events.push(dropRemovedValues(event));
+    const kept = dropRemovedValues(event);
+    // The stored text as it is (no second serialisation); text with a lone surrogate is re-serialised,
+    // which escapes it, as JSON.stringify always did here.
+    events.push(kept === event && isWellFormed(row.payload) ? new StoredEvent(row.payload) : kept);
     sendable.push(row);
   }
   if (sendable.length === 0) return;
@@ -171,6 +177,10 @@ async function sendBatch<Row extends QueuedRow>(
       return;
     }
   }
+}
+
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** Meta's failed answer as the columns record it (kind from app/lib/meta-errors.ts, via the graph client). */

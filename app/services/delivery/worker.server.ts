@@ -2,7 +2,8 @@
 // Meta's answer on every row. At-least-once by construction; the lease, the claim-token guards and the
 // unique ledger key keep the duplicate window down to "a worker died after Meta answered but before
 // the answer was written".
-import { hasEventToSend } from "~/lib/delivery-payload";
+import { isEventToSend } from "~/lib/delivery-payload";
+import { parseJsonOr } from "~/lib/result";
 import { providerOf, type Db } from "~/db.server";
 import type { Logger } from "~/logger.server";
 import { scrubRawIdentifiers } from "~/lib/capi/scrub";
@@ -220,7 +221,10 @@ function ledgerWrites(db: Db): QueueWrites<ClaimedDelivery> {
     logContext: {},
     // A row that never held an event (an unmapped order re-queued by an older version) must fail here
     // rather than put an empty event on the wire.
-    eventOf: (row) => (hasEventToSend(row.payload) ? (JSON.parse(row.payload) as unknown) : null),
+    eventOf: (row) => {
+      const event = parseJsonOr(row.payload, null);
+      return isEventToSend(event) ? event : null;
+    },
     stillClaimed: (rowIds, token) => stillClaimed(db, rowIds, token),
     release: (rowIds, token, opts) => releaseClaim(db, rowIds, token, opts),
     skipTooOld: (rows, token) => markSkipped(db, ids(rows), token, "too_old", scrubbed(rows)),
