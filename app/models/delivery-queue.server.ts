@@ -7,8 +7,9 @@ import { providerOf, rawQuery, type Db } from "~/db.server";
 import { hasEventToSend } from "~/lib/delivery-payload";
 import { checkedCode, reason, type FailureKind, type ReasonCode } from "~/lib/delivery-reasons";
 import type { DeliveryStatus } from "~/lib/delivery-status";
-import { ID_SLICE, slices, sumOverSlices } from "~/lib/slices";
+import { slices, sumOverSlices } from "~/lib/slices";
 import { Coalescer, Params } from "~/models/group-commit.server";
+import { claimLeased, stillLeased, type LeaseTable } from "~/models/lease-claim.server";
 
 export interface NewDelivery {
   shop: string;
@@ -179,50 +180,24 @@ async function insertOne(db: Db, input: NewDelivery): Promise<{ created: boolean
   }
 }
 
-/** What a claim reads of each row (CLAIMED_COLUMNS). */
+/** What a claim reads of each row (DELIVERY_LEASE.columns). */
 export type ClaimedDelivery = Pick<
   Prisma.DeliveryGetPayload<object>,
   "id" | "shop" | "pixelId" | "eventName" | "eventId" | "orderId" | "attempts" | "eventTime" | "payload"
 >;
 
-/**
- * Claims up to `limit` rows that are due (sending with an expired lease: a crashed worker's rows, first;
- * then pending and past their next attempt time) for shops whose Meta connection is usable.
- * The two kinds are looked up apart, each in the order of its own index prefix: one query for both
- * (an OR) cannot walk the (status, nextAttemptAt) index in order, so it read and sorted every due row on
- * each claim (with 200,000 due among 1.2 million rows,
- * 800 ms a claim on PostgreSQL and 90 ms on SQLite; 5 ms each this way, by EXPLAIN).
- * PostgreSQL: each is one UPDATE over a FOR UPDATE SKIP LOCKED subquery, so concurrent claims (other
- * processes, or this process's other loops) never wait on or take each other's rows. SQLite: writers are
- * serialised by the database, and the claiming UPDATE re-checks the claimable condition, so two processes
- * cannot claim the same row.
- * The claiming UPDATE returns the rows it claimed (RETURNING): reading them back by lease owner afterwards
- * walked every row in `sending` (all workers' batches in flight) for each claim. The statements go to the
- * driver under Prisma (rawQuery, db.server.ts): a claim carries a thousand payloads back.
- */
+/** Claims up to `limit` due rows of connected shops (lease-claim.server.ts says which and how). */
 export async function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
-  const token = `${opts.workerId}:${opts.now.getTime()}:${Math.random().toString(36).slice(2, 10)}`;
-  const leaseExpiresAt = new Date(opts.now.getTime() + opts.leaseMs);
-  const claim = providerOf(db) === "postgresql" ? claimOnPostgres : claimOnSqlite;
-
-  const rows = await claim(db, "expired", { ...opts, token, leaseExpiresAt });
-  if (rows.length < opts.limit)
-    rows.push(...(await claim(db, "pending", { ...opts, limit: opts.limit - rows.length, token, leaseExpiresAt })));
-  rows.sort((a, b) => a.id - b.id);
-  return { token, leaseExpiresAt, rows };
+  const claim = await claimLeased<DriverClaimedRow>(db, DELIVERY_LEASE, opts);
+  return { ...claim, rows: claim.rows.map(claimedRow) };
 }
 
-type Due = "expired" | "pending";
-interface ClaimStep {
-  now: Date;
-  limit: number;
-  token: string;
-  leaseExpiresAt: Date;
-}
-
-const CLAIMED_COLUMNS = `"id", "shop", "pixelId", "eventName", "eventId", "orderId", "attempts", "eventTime", "payload"`;
-// node-postgres reads a timestamp without time zone as local time; the columns hold UTC, so it is read as UTC text.
-const CLAIMED_COLUMNS_PG = CLAIMED_COLUMNS.replace(`"eventTime"`, `to_char("eventTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "eventTime"`);
+const DELIVERY_LEASE: LeaseTable = {
+  table: `"Delivery"`,
+  columns: [`"id"`, `"shop"`, `"pixelId"`, `"eventName"`, `"eventId"`, `"orderId"`, `"attempts"`, `"eventTime"`, `"payload"`],
+  timestampColumns: [`"eventTime"`],
+  touchesUpdatedAt: true,
+};
 
 interface DriverClaimedRow {
   id: number | string | bigint;
@@ -249,61 +224,6 @@ function claimedRow(row: DriverClaimedRow): ClaimedDelivery {
     eventTime: row.eventTime instanceof Date ? row.eventTime : new Date(row.eventTime),
     payload: row.payload,
   };
-}
-
-// The condition a row must meet to be claimed, and the order it is claimed in (the index's).
-const DUE_WHERE: Record<Due, string> = {
-  expired: `d."status" = 'sending' AND d."leaseExpiresAt" < $now`,
-  pending: `d."status" = 'pending' AND d."nextAttemptAt" <= $now`,
-};
-
-async function claimOnPostgres(db: Db, due: Due, step: ClaimStep): Promise<ClaimedDelivery[]> {
-  const { now, limit, token, leaseExpiresAt } = step;
-  const rows = await rawQuery<DriverClaimedRow>(
-    db,
-    `UPDATE "Delivery" SET "status" = 'sending', "leaseOwner" = $1, "leaseExpiresAt" = $2,
-            "attempts" = "attempts" + 1, "updatedAt" = $3
-     WHERE "id" IN (
-       SELECT d."id" FROM "Delivery" d
-       WHERE ${DUE_WHERE[due].replace("$now", "$3")}
-         AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-       ORDER BY d."nextAttemptAt", d."id"
-       LIMIT $4
-       FOR UPDATE OF d SKIP LOCKED
-     )
-     RETURNING ${CLAIMED_COLUMNS_PG}`,
-    [token, leaseExpiresAt, now, limit],
-  );
-  return rows.map(claimedRow);
-}
-
-// The shop check is a subquery, not a list of connected shops: such a list grows with every shop that
-// installs and SQLite refuses a statement past 999 values. Dates are bound as Prisma binds them (ISO 8601
-// text), so the comparison is the one Prisma's own filters make.
-async function claimOnSqlite(db: Db, due: Due, step: ClaimStep): Promise<ClaimedDelivery[]> {
-  const { now, limit, token, leaseExpiresAt } = step;
-  const candidates = await rawQuery<{ id: number | string | bigint }>(
-    db,
-    `SELECT d."id" FROM "Delivery" d
-     WHERE ${DUE_WHERE[due].replace("$now", "?")}
-       AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = d."shop" AND s."connectionState" = 'connected')
-     ORDER BY d."nextAttemptAt", d."id"
-     LIMIT ?`,
-    [now, limit],
-  );
-  const claimed: ClaimedDelivery[] = [];
-  // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
-  for (const slice of slices(candidates.map((c) => Number(c.id)))) {
-    const rows = await rawQuery<DriverClaimedRow>(
-      db,
-      `UPDATE "Delivery" AS d SET "status" = 'sending', "leaseOwner" = ?, "leaseExpiresAt" = ?, "attempts" = "attempts" + 1, "updatedAt" = ?
-       WHERE d."id" IN (${slice.map(() => "?").join(", ")}) AND ${DUE_WHERE[due].replace("$now", "?")}
-       RETURNING ${CLAIMED_COLUMNS}`,
-      [token, leaseExpiresAt, now, ...slice, now],
-    );
-    claimed.push(...rows.map(claimedRow));
-  }
-  return claimed;
 }
 
 function owned(ids: number[], token: string) {
@@ -464,21 +384,8 @@ export function markSkipped(db: Db, ids: number[], token: string, code: ReasonCo
  * The ids among `ids` that the claim still owns. Checked just before a request to Meta, so a row taken
  * away meanwhile (customer redacted, app uninstalled) is not sent on the strength of an older read.
  */
-export async function stillClaimed(db: Db, ids: number[], token: string): Promise<Set<number>> {
-  const kept = new Set<number>();
-  const postgres = providerOf(db) === "postgresql";
-  // PostgreSQL takes the IDs as one array value; SQLite one bound value each.
-  for (const slice of slices(ids, postgres ? 1000 : ID_SLICE)) {
-    const rows = await rawQuery<{ id: number | string | bigint }>(
-      db,
-      postgres
-        ? `SELECT "id" FROM "Delivery" WHERE "id" = ANY($1::int[]) AND "leaseOwner" = $2 AND "status" = 'sending'`
-        : `SELECT "id" FROM "Delivery" WHERE "id" IN (${slice.map(() => "?").join(", ")}) AND "leaseOwner" = ? AND "status" = 'sending'`,
-      postgres ? [slice, token] : [...slice, token],
-    );
-    for (const row of rows) kept.add(Number(row.id));
-  }
-  return kept;
+export function stillClaimed(db: Db, ids: number[], token: string): Promise<Set<number>> {
+  return stillLeased(db, DELIVERY_LEASE.table, ids, token);
 }
 
 /**

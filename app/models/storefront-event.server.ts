@@ -2,11 +2,12 @@
 // volume: inserts are group-committed, a row that reaches a final state loses its payload (Meta needed
 // it once; the row keeps what the admin counts), and every write after a claim is guarded by the claim
 // token as for the delivery ledger.
-import { providerOf, rawQuery, type Db } from "~/db.server";
+import { rawQuery, type Db } from "~/db.server";
 import { checkedCode, type ReasonCode } from "~/lib/delivery-reasons";
-import { sumOverSlices, slices } from "~/lib/slices";
+import { sumOverSlices } from "~/lib/slices";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { Coalescer, Params } from "~/models/group-commit.server";
+import { claimLeased, stillLeased, type LeaseTable } from "~/models/lease-claim.server";
 
 export interface NewStorefrontEvent {
   shop: string;
@@ -86,67 +87,40 @@ async function insertOrIgnore(db: Db, rows: NewStorefrontEvent[]): Promise<void>
   );
 }
 
-/**
- * Claims up to `limit` due rows of connected shops: a crashed worker's (lease expired) first, then pending
- * ones past their next attempt time, as claimDueDeliveries does for the ledger (same reasons, same shapes).
- */
+/** Claims up to `limit` due rows of connected shops, as claimDueDeliveries does for the ledger (lease-claim.server.ts). */
 export async function claimDueStorefrontEvents(
   db: Db,
   opts: { workerId: string; now: Date; limit: number; leaseMs: number },
 ): Promise<{ token: string; leaseExpiresAt: Date; rows: ClaimedStorefrontEvent[] }> {
-  const token = `${opts.workerId}:sf:${opts.now.getTime()}:${Math.random().toString(36).slice(2, 10)}`;
-  const leaseExpiresAt = new Date(opts.now.getTime() + opts.leaseMs);
-  const step = { now: opts.now, token, leaseExpiresAt };
-  const expired = await claimStep(db, "expired", { ...step, limit: opts.limit });
-  if (expired < opts.limit) await claimStep(db, "pending", { ...step, limit: opts.limit - expired });
-  const rows = await db.storefrontEvent.findMany({
-    where: { leaseOwner: token, status: "sending" },
-    orderBy: { id: "asc" },
-    select: { id: true, shop: true, pixelId: true, eventName: true, eventId: true, attempts: true, eventTime: true, payload: true },
-  });
-  return { token, leaseExpiresAt, rows };
+  const claim = await claimLeased<DriverClaimedRow>(db, STOREFRONT_LEASE, { ...opts, tokenTag: "sf" });
+  return { ...claim, rows: claim.rows.map(claimedRow) };
 }
 
-async function claimStep(
-  db: Db,
-  due: "expired" | "pending",
-  step: { now: Date; token: string; leaseExpiresAt: Date; limit: number },
-): Promise<number> {
-  const params = new Params(db);
-  const condition =
-    due === "expired"
-      ? `e."status" = 'sending' AND e."leaseExpiresAt" < ${params.add(step.now)}`
-      : `e."status" = 'pending' AND e."nextAttemptAt" <= ${params.add(step.now)}`;
-  const select = `SELECT e."id" FROM "StorefrontEvent" e
-    WHERE ${condition}
-      AND EXISTS (SELECT 1 FROM "ShopSettings" s WHERE s."shop" = e."shop" AND s."connectionState" = 'connected')
-    ORDER BY e."nextAttemptAt", e."id" LIMIT ${params.add(step.limit, { int: true })}`;
-  if (providerOf(db) === "postgresql") {
-    const set = new Params(db);
-    // The SET's parameters come after the subquery's.
-    set.values.push(...params.values);
-    return db.$executeRawUnsafe(
-      `UPDATE "StorefrontEvent" SET "status" = 'sending', "leaseOwner" = ${set.add(step.token)}, "leaseExpiresAt" = ${set.add(step.leaseExpiresAt)},
-         "attempts" = "attempts" + 1
-       WHERE "id" IN (${select} FOR UPDATE OF e SKIP LOCKED)`,
-      ...set.values,
-    );
-  }
-  const candidates = await db.$queryRawUnsafe<{ id: number | bigint }[]>(select, ...params.values);
-  if (candidates.length === 0) return 0;
-  const claimable =
-    due === "expired" ? { status: "sending", leaseExpiresAt: { lt: step.now } } : { status: "pending", nextAttemptAt: { lte: step.now } };
-  // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
-  return sumOverSlices(
-    candidates.map((c) => Number(c.id)),
-    async (slice) => {
-      const { count } = await db.storefrontEvent.updateMany({
-        where: { id: { in: slice }, ...claimable },
-        data: { status: "sending", leaseOwner: step.token, leaseExpiresAt: step.leaseExpiresAt, attempts: { increment: 1 } },
-      });
-      return count;
-    },
-  );
+const STOREFRONT_LEASE: LeaseTable = {
+  table: `"StorefrontEvent"`,
+  columns: [`"id"`, `"shop"`, `"pixelId"`, `"eventName"`, `"eventId"`, `"attempts"`, `"eventTime"`, `"payload"`],
+  timestampColumns: [`"eventTime"`],
+  touchesUpdatedAt: false,
+};
+
+type DriverClaimedRow = Omit<ClaimedStorefrontEvent, "id" | "attempts" | "eventTime"> & {
+  id: number | string | bigint;
+  attempts: number | string | bigint;
+  eventTime: string | Date;
+};
+
+// The drivers return integers as numbers or text (SQLite's safe integers) and dates as ISO 8601 text.
+function claimedRow(row: DriverClaimedRow): ClaimedStorefrontEvent {
+  return {
+    id: Number(row.id),
+    shop: row.shop,
+    pixelId: row.pixelId,
+    eventName: row.eventName,
+    eventId: row.eventId,
+    attempts: Number(row.attempts),
+    eventTime: row.eventTime instanceof Date ? row.eventTime : new Date(row.eventTime),
+    payload: row.payload,
+  };
 }
 
 const owned = (ids: number[], token: string) => ({ id: { in: ids }, leaseOwner: token, status: "sending" });
@@ -205,16 +179,10 @@ function answerFields(answer: MetaAnswer) {
   return { failureKind: answer.kind, lastError: answer.message ? answer.message.slice(0, 500) : null };
 }
 
-export async function stillClaimedStorefront(db: Db, ids: number[], token: string): Promise<Set<number>> {
-  const kept = new Set<number>();
-  for (const slice of slices(ids)) {
-    const rows = await db.storefrontEvent.findMany({ where: owned(slice, token), select: { id: true } });
-    for (const row of rows) kept.add(row.id);
-  }
-  return kept;
+export function stillClaimedStorefront(db: Db, ids: number[], token: string): Promise<Set<number>> {
+  return stillLeased(db, STOREFRONT_LEASE.table, ids, token);
 }
 
-/** Retention: one batch of rows created before `before`, oldest first; rows a live worker holds are left to it. */
 export async function deleteExpiredStorefrontEvents(db: Db, opts: { before: Date; now: Date; limit: number }): Promise<number> {
   const rows = await db.storefrontEvent.findMany({
     where: { createdAt: { lt: opts.before }, OR: [{ status: { not: "sending" } }, { leaseExpiresAt: { lt: opts.now } }] },
