@@ -65,7 +65,7 @@ function cpuByRole(workers: AppProcess[], meta: AppProcess): Record<string, numb
 // As startApp runs it, with node's own flags in front when profiling (NODE_OPTIONS refuses --cpu-prof).
 async function startWorker(env: Record<string, string>): Promise<AppProcess> {
   if (!flags["cpu-prof"]) return startApp("worker", env);
-  const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, "--import", "tsx", "worker/index.ts"], {
+  const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, "build/app-worker.mjs"], {
     cwd: ROOT,
     env: { NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -29,6 +29,7 @@ try {
 }
 
 run(process.execPath, [join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { NODE_ENV: "production" });
+run(process.execPath, [join(root, "scripts/build-entries.mjs")], { NODE_ENV: "production" });
 
 const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
 try {

@@ -1,6 +1,7 @@
 // Real app processes for the demo, the benchmark and the end-to-end tests: the server (`npm start`'s
 // entry), the standalone worker (`npm run worker`'s entry) or any other script, started as one node
-// process with tsx as a module loader, exactly as the npm scripts do, so what runs here is what operators run.
+// process as the npm scripts start them (the build's compiled entries; other scripts under tsx), so what
+// runs here is what operators run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -37,11 +38,15 @@ export interface StartOptions {
   args?: string[];
 }
 
-/** Runs `node --import tsx <entry>` from the repository root with exactly `env` (plus a free PORT unless one is given). */
+/**
+ * Runs `node <entry>` from the repository root with exactly `env` (plus a free PORT unless one is given):
+ * compiled JavaScript (.mjs, the build's entries) as it is, TypeScript under tsx.
+ */
 export async function startProcess(entry: string, env: Record<string, string>, opts: StartOptions): Promise<AppProcess> {
   const name = opts.name ?? entry;
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...(opts.args ?? [])], {
+  const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...loader, entry, ...(opts.args ?? [])], {
     cwd: ROOT,
     // Production unless the caller says otherwise: that is how `npm start` and `npm run worker` run.
     env: { NODE_ENV: "production", ...env, PORT: port },
@@ -92,10 +97,11 @@ export async function startApp(
   env: Record<string, string>,
   opts: { readyTimeoutMs?: number } = {},
 ): Promise<AppProcess> {
-  if (entry === "server" && !existsSync(`${ROOT}/build/server/index.js`)) {
+  // What `npm start` and `npm run worker` run (scripts/run-built.mjs): the build's compiled entries.
+  if (!existsSync(`${ROOT}/build/app-${entry}.mjs`) || (entry === "server" && !existsSync(`${ROOT}/build/server/index.js`))) {
     throw new Error("No production build: run `npm run build` (npm test does it first)");
   }
-  return startProcess(`${entry}/index.ts`, env, {
+  return startProcess(`build/app-${entry}.mjs`, env, {
     readyText: entry === "server" ? "server listening" : "delivery worker started",
     readyTimeoutMs: opts.readyTimeoutMs,
     name: entry,

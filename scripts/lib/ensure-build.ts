@@ -10,11 +10,13 @@ export function ensureBuild(log: (line: string) => void): void {
     log("The Prisma clients are missing or older than prisma/schema.prisma: running `npm run prisma -- generate`…");
     run(process.execPath, ["scripts/prisma.mjs", "generate"], "`npm run prisma -- generate`");
   }
-  if (!existsSync(join(ROOT, "build/server/index.js"))) {
+  if (BUILD_OUTPUTS.some((path) => !existsSync(join(ROOT, path)))) {
     log("No production build yet: running `npm run build` (once; about a minute)…");
     run("npm", ["run", "build"], "`npm run build`");
   }
 }
+
+const BUILD_OUTPUTS = ["build/server/index.js", "build/app-server.mjs", "build/app-worker.mjs"];
 
 // Generation copies the schema next to each client; a copy that differs in more than layout is stale.
 function clientsStale(): boolean {

@@ -21,7 +21,7 @@ async function startServer(env: Record<string, string>): Promise<AppProcess & { 
   const port = String(await freePort());
   // Typed as ProcessEnv, which declares NODE_ENV: leaving it out is the point.
   const childEnv = { ...env, PORT: port } as unknown as NodeJS.ProcessEnv;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+  const child = spawn(process.execPath, ["build/app-server.mjs"], {
     cwd: ROOT,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
