@@ -134,17 +134,37 @@ async function claimOnSqlite<Raw>(db: Db, spec: LeaseTable, due: Due, step: Clai
  */
 export async function stillLeased(db: Db, table: LeaseTable["table"], ids: number[], token: string): Promise<Set<number>> {
   const kept = new Set<number>();
-  const postgres = providerOf(db) === "postgresql";
-  // PostgreSQL takes the IDs as one array value; SQLite one bound value each.
-  for (const slice of slices(ids, postgres ? 1000 : ID_SLICE)) {
-    const rows = await rawQuery<{ id: number | string | bigint }>(
-      db,
-      postgres
-        ? `SELECT "id" FROM ${table} WHERE "id" = ANY($1::int[]) AND "leaseOwner" = $2 AND "status" = 'sending'`
-        : `SELECT "id" FROM ${table} WHERE "id" IN (${slice.map(() => "?").join(", ")}) AND "leaseOwner" = ? AND "status" = 'sending'`,
-      postgres ? [slice, token] : [...slice, token],
-    );
+  await overOwned(db, ids, token, async (where, values) => {
+    const rows = await rawQuery<{ id: number | string | bigint }>(db, `SELECT "id" FROM ${table} WHERE ${where}`, values);
     for (const row of rows) kept.add(Number(row.id));
-  }
+  });
   return kept;
+}
+
+/**
+ * Sets `assignments` (constant SQL of the caller's, no values) on the rows among `ids` the claim owns and
+ * ends their lease; the number of rows written. For the hot outcome (sent), which every batch writes.
+ */
+export async function finishLeased(db: Db, table: LeaseTable["table"], ids: number[], token: string, assignments: string): Promise<number> {
+  let written = 0;
+  await overOwned(db, ids, token, async (where, values) => {
+    // The driver path returns rows, not counts: the rows written are counted from RETURNING.
+    const rows = await rawQuery(
+      db,
+      `UPDATE ${table} SET ${assignments}, "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE ${where} RETURNING "id"`,
+      values,
+    );
+    written += rows.length;
+  });
+  return written;
+}
+
+// PostgreSQL takes the IDs as one array value; SQLite one bound value each (at most 999 a statement).
+async function overOwned(db: Db, ids: number[], token: string, run: (where: string, values: unknown[]) => Promise<void>): Promise<void> {
+  const postgres = providerOf(db) === "postgresql";
+  for (const slice of slices(ids, postgres ? 1000 : ID_SLICE)) {
+    await (postgres
+      ? run(`"id" = ANY($1::int[]) AND "leaseOwner" = $2 AND "status" = 'sending'`, [slice, token])
+      : run(`"id" IN (${slice.map(() => "?").join(", ")}) AND "leaseOwner" = ? AND "status" = 'sending'`, [...slice, token]));
+  }
 }

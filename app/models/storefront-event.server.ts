@@ -7,7 +7,7 @@ import { checkedCode, type ReasonCode } from "~/lib/delivery-reasons";
 import { sumOverSlices } from "~/lib/slices";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { Coalescer, Params } from "~/models/group-commit.server";
-import { claimLeased, stillLeased, type LeaseTable } from "~/models/lease-claim.server";
+import { claimLeased, finishLeased, stillLeased, type LeaseTable } from "~/models/lease-claim.server";
 
 export interface NewStorefrontEvent {
   shop: string;
@@ -138,8 +138,15 @@ function updateOwned(db: Db, ids: number[], token: string, data: Update): Promis
 // A final row keeps no payload: it held the shopper's raw IP and user agent, and nothing reads it again.
 // Outcomes are written as Delivery's are (delivery-queue.server.ts): a reason code, Meta's classification
 // and Meta's own message; lastError never holds the app's words.
+// Sent is every batch's outcome, so it goes to the driver as one statement per slice (lease-claim.server.ts).
 export const markStorefrontSent = (db: Db, ids: number[], token: string) =>
-  updateOwned(db, ids, token, { status: "sent", payload: "", reasonCode: null, failureKind: null, lastError: null });
+  finishLeased(
+    db,
+    STOREFRONT_LEASE.table,
+    ids,
+    token,
+    `"status" = 'sent', "payload" = '', "reasonCode" = NULL, "failureKind" = NULL, "lastError" = NULL`,
+  );
 
 export const markStorefrontFailed = (
   db: Db,

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, rawQuery, type Db } from "~/db.server";
 import { claimDueDeliveries, markSent, stillClaimed } from "~/models/delivery-queue.server";
+import { claimDueStorefrontEvents, markStorefrontSent, stillClaimedStorefront } from "~/models/storefront-event.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
 
 const SHOP = "driver-statements.myshopify.com";
@@ -78,6 +79,42 @@ describe.each(["sqlite", "postgresql"] as const)("the queue's driver statements 
     expect(rows.every((r) => r.sentAt?.getTime() === sentAt.getTime())).toBe(true);
     const claimedPayload = new Map(claim.rows.map((r) => [r.id, r.payload]));
     expect(rows.every((r) => r.payload === (rewritten.get(r.id) ?? claimedPayload.get(r.id)))).toBe(true);
+  }, 120_000);
+
+  // The storefront events' queue shares the claim (lease-claim.server.ts) and writes "sent" the same way.
+  it("claims, checks and marks sent 10x a batch of storefront events, each once, payloads dropped", async () => {
+    const eventTime = new Date("2026-11-29T12:34:56.789Z");
+    const past = new Date(Date.now() - 60_000);
+    for (let i = 0; i < ROWS; i += 1000) {
+      await db.storefrontEvent.createMany({
+        data: Array.from({ length: 1000 }, (_, j) => ({
+          shop: SHOP,
+          pixelId: "123456789012345",
+          eventName: "PageView",
+          eventId: `p${i + j}`,
+          eventTime,
+          nextAttemptAt: past,
+          payload: `{"event_id":"p${i + j}"}`,
+        })),
+      });
+    }
+    const claim = await claimDueStorefrontEvents(db, { workerId: "w", now: new Date(), limit: ROWS, leaseMs: 60_000 });
+    expect(claim.rows).toHaveLength(ROWS);
+    expect(claim.token).toMatch(/^w:sf:/);
+    expect(claim.rows[0].eventTime.toISOString()).toBe(eventTime.toISOString());
+    expect(claim.rows.every((r) => r.payload === `{"event_id":"${r.eventId}"}` && r.attempts === 1)).toBe(true);
+    expect((await claimDueStorefrontEvents(db, { workerId: "w2", now: new Date(), limit: 10, leaseMs: 60_000 })).rows).toEqual([]);
+
+    const ids = claim.rows.map((r) => r.id);
+    expect((await stillClaimedStorefront(db, ids, claim.token)).size).toBe(ROWS);
+    expect((await stillClaimedStorefront(db, ids, "someone-else")).size).toBe(0);
+    expect(await markStorefrontSent(db, ids, "someone-else")).toBe(0);
+    expect(await markStorefrontSent(db, ids, claim.token)).toBe(ROWS);
+    expect(await markStorefrontSent(db, ids, claim.token)).toBe(0);
+
+    const rows = await db.storefrontEvent.findMany({ where: { shop: SHOP }, select: { status: true, payload: true, leaseOwner: true } });
+    expect(rows).toHaveLength(ROWS);
+    expect(rows.every((r) => r.status === "sent" && r.payload === "" && r.leaseOwner === null)).toBe(true);
   }, 120_000);
 });
 

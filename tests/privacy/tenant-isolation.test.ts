@@ -44,6 +44,7 @@ const NOT_SHOP_SCOPED: Record<string, string> = {
   // What the two queues' claims above share (lease-claim.server.ts).
   claimLeased: "the queue is shared; rows are then owned by a claim token",
   stillLeased: "rows owned by the caller's claim token",
+  finishLeased: "rows owned by the caller's claim token",
   // One retention period for every shop.
   deleteExpiredDeliveries: "retention applies to all shops",
   deleteExpiredBrowserEvents: "retention applies to all shops",
