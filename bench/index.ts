@@ -939,7 +939,7 @@ function buildReport(f: {
     ingest.sqlite?.drainedAfterS !== undefined
       ? `After the SQLite webhook load, every order was at Meta ${ingest.sqlite.drainedAfterS.toFixed(1)} s after the load ended (each exactly once: ${ingest.sqlite.deliveredOnce ? "yes" : "NO"})${ingest.pg?.drainedAfterS !== undefined ? `; on PostgreSQL ${ingest.pg.drainedAfterS.toFixed(1)} s (each exactly once: ${ingest.pg.deliveredOnce ? "yes" : "NO"})` : ""}.`
       : "",
-    "Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process.",
+    "Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries, as `npm start` and `npm run worker` do; the floor and the naive server run under tsx, which costs about 30 MB more at rest (docs/scaling.md), so their memory figures are that much higher than compiled.",
     !f.withPostgres ? "PostgreSQL was not reachable: its rows are missing." : "",
     s?.notes ?? "",
   ].filter(Boolean);
