@@ -180,51 +180,18 @@ async function insertOne(db: Db, input: NewDelivery): Promise<{ created: boolean
   }
 }
 
-/** What a claim reads of each row (DELIVERY_LEASE.columns). */
+/** What a claim reads of each row (lease-claim.server.ts LeasedRow, and the order ID). */
 export type ClaimedDelivery = Pick<
   Prisma.DeliveryGetPayload<object>,
   "id" | "shop" | "pixelId" | "eventName" | "eventId" | "orderId" | "attempts" | "eventTime" | "payload"
 >;
 
 /** Claims up to `limit` due rows of connected shops (lease-claim.server.ts says which and how). */
-export async function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
-  const claim = await claimLeased<DriverClaimedRow>(db, DELIVERY_LEASE, opts);
-  return { ...claim, rows: claim.rows.map(claimedRow) };
+export function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
+  return claimLeased<{ orderId: string | null }>(db, DELIVERY_LEASE, opts);
 }
 
-const DELIVERY_LEASE: LeaseTable = {
-  table: `"Delivery"`,
-  columns: [`"id"`, `"shop"`, `"pixelId"`, `"eventName"`, `"eventId"`, `"orderId"`, `"attempts"`, `"eventTime"`, `"payload"`],
-  timestampColumns: [`"eventTime"`],
-  touchesUpdatedAt: true,
-};
-
-interface DriverClaimedRow {
-  id: number | string | bigint;
-  shop: string;
-  pixelId: string;
-  eventName: string;
-  eventId: string;
-  orderId: string | null;
-  attempts: number | string | bigint;
-  eventTime: string | Date;
-  payload: string;
-}
-
-// The drivers return integers as numbers or text (SQLite's safe integers) and dates as ISO 8601 text.
-function claimedRow(row: DriverClaimedRow): ClaimedDelivery {
-  return {
-    id: Number(row.id),
-    shop: row.shop,
-    pixelId: row.pixelId,
-    eventName: row.eventName,
-    eventId: row.eventId,
-    orderId: row.orderId ?? null,
-    attempts: Number(row.attempts),
-    eventTime: row.eventTime instanceof Date ? row.eventTime : new Date(row.eventTime),
-    payload: row.payload,
-  };
-}
+const DELIVERY_LEASE: LeaseTable = { table: `"Delivery"`, extraColumns: ["orderId"], touchesUpdatedAt: true };
 
 function owned(ids: number[], token: string) {
   return { id: { in: ids }, leaseOwner: token, status: "sending" };

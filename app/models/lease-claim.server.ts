@@ -21,12 +21,25 @@ import { ID_SLICE, slices } from "~/lib/slices";
 export interface LeaseTable {
   /** The quoted table name: a constant of the caller's, never input. */
   table: `"${string}"`;
-  /** The quoted columns to read back; a timestamp column is read as UTC text on PostgreSQL. */
-  columns: readonly string[];
-  timestampColumns: readonly string[];
+  /** Columns read back beyond LeasedRow's (unquoted names, the table's own, never input). */
+  extraColumns: readonly string[];
   /** Whether the claim also stamps "updatedAt" (the Delivery ledger has one). */
   touchesUpdatedAt: boolean;
 }
+
+/** What a claim reads back of every row, in both queues. */
+export interface LeasedRow {
+  id: number;
+  shop: string;
+  pixelId: string;
+  eventName: string;
+  eventId: string;
+  attempts: number;
+  eventTime: Date;
+  payload: string;
+}
+
+const LEASED_COLUMNS = ["id", "shop", "pixelId", "eventName", "eventId", "attempts", "eventTime", "payload"] as const;
 
 export interface LeaseClaim<Row> {
   token: string;
@@ -49,11 +62,11 @@ const DUE_WHERE: Record<Due, string> = {
 };
 
 /** Claims up to `limit` due rows; `tokenTag` tells one queue's claim tokens from the other's in logs. */
-export async function claimLeased<Raw>(
+export async function claimLeased<Extra extends object = object>(
   db: Db,
   spec: LeaseTable,
   opts: { workerId: string; tokenTag?: string; now: Date; limit: number; leaseMs: number },
-): Promise<LeaseClaim<Raw & { id: number | string | bigint }>> {
+): Promise<LeaseClaim<LeasedRow & Extra>> {
   const token = [
     opts.workerId,
     ...(opts.tokenTag ? [opts.tokenTag] : []),
@@ -61,26 +74,38 @@ export async function claimLeased<Raw>(
     Math.random().toString(36).slice(2, 10),
   ].join(":");
   const leaseExpiresAt = new Date(opts.now.getTime() + opts.leaseMs);
-  const claim = providerOf(db) === "postgresql" ? claimOnPostgres<Raw> : claimOnSqlite<Raw>;
+  const claim = providerOf(db) === "postgresql" ? claimOnPostgres : claimOnSqlite;
   const step = { now: opts.now, token, leaseExpiresAt };
   const rows = await claim(db, spec, "expired", { ...step, limit: opts.limit });
   if (rows.length < opts.limit) rows.push(...(await claim(db, spec, "pending", { ...step, limit: opts.limit - rows.length })));
-  rows.sort((a, b) => Number(a.id) - Number(b.id));
-  return { token, leaseExpiresAt, rows };
+  const leased = rows.map((row) => leasedRow(row) as LeasedRow & Extra);
+  leased.sort((a, b) => a.id - b.id);
+  return { token, leaseExpiresAt, rows: leased };
 }
 
-type WithId<Raw> = Raw & { id: number | string | bigint };
+type DriverRow = Record<string, unknown>;
 
-// node-postgres reads a timestamp without time zone as local time; the columns hold UTC, so it is read as UTC text.
+// The drivers return integers as numbers or text (SQLite's safe integers) and the time as ISO 8601 text.
+function leasedRow(row: DriverRow): DriverRow {
+  const { id, attempts, eventTime } = row;
+  return {
+    ...row,
+    id: Number(id),
+    attempts: Number(attempts),
+    eventTime: eventTime instanceof Date ? eventTime : new Date(String(eventTime)),
+  };
+}
+
+// node-postgres reads a timestamp without time zone as local time; the column holds UTC, so it is read as UTC text.
 function columnsFor(spec: LeaseTable, postgres: boolean): string {
-  return spec.columns
-    .map((c) => (postgres && spec.timestampColumns.includes(c) ? `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}` : c))
+  return [...LEASED_COLUMNS, ...spec.extraColumns]
+    .map((c) => (postgres && c === "eventTime" ? `to_char("eventTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "eventTime"` : `"${c}"`))
     .join(", ");
 }
 
-async function claimOnPostgres<Raw>(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<WithId<Raw>[]> {
+async function claimOnPostgres(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<DriverRow[]> {
   const { now, limit, token, leaseExpiresAt } = step;
-  return rawQuery<WithId<Raw>>(
+  return rawQuery<DriverRow>(
     db,
     `UPDATE ${spec.table} SET "status" = 'sending', "leaseOwner" = $1, "leaseExpiresAt" = $2,
             "attempts" = "attempts" + 1${spec.touchesUpdatedAt ? `, "updatedAt" = $3` : ""}
@@ -100,7 +125,7 @@ async function claimOnPostgres<Raw>(db: Db, spec: LeaseTable, due: Due, step: Cl
 // The shop check is a subquery, not a list of connected shops: such a list grows with every shop that
 // installs and SQLite refuses a statement past 999 values. Dates are bound as Prisma binds them (ISO 8601
 // text), so the comparison is the one Prisma's own filters make.
-async function claimOnSqlite<Raw>(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<WithId<Raw>[]> {
+async function claimOnSqlite(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<DriverRow[]> {
   const { now, limit, token, leaseExpiresAt } = step;
   const candidates = await rawQuery<{ id: number | string | bigint }>(
     db,
@@ -111,10 +136,10 @@ async function claimOnSqlite<Raw>(db: Db, spec: LeaseTable, due: Due, step: Clai
      LIMIT ?`,
     [now, limit],
   );
-  const claimed: WithId<Raw>[] = [];
+  const claimed: DriverRow[] = [];
   // Re-checked in the claiming UPDATE: another process may have claimed a candidate since the read.
   for (const slice of slices(candidates.map((c) => Number(c.id)))) {
-    const rows = await rawQuery<WithId<Raw>>(
+    const rows = await rawQuery<DriverRow>(
       db,
       `UPDATE ${spec.table} AS d SET "status" = 'sending', "leaseOwner" = ?, "leaseExpiresAt" = ?, "attempts" = "attempts" + 1${
         spec.touchesUpdatedAt ? `, "updatedAt" = ?` : ""

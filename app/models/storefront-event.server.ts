@@ -7,7 +7,7 @@ import { checkedCode, type ReasonCode } from "~/lib/delivery-reasons";
 import { sumOverSlices } from "~/lib/slices";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { Coalescer, Params } from "~/models/group-commit.server";
-import { claimLeased, finishLeased, stillLeased, type LeaseTable } from "~/models/lease-claim.server";
+import { claimLeased, finishLeased, stillLeased, type LeaseClaim, type LeasedRow, type LeaseTable } from "~/models/lease-claim.server";
 
 export interface NewStorefrontEvent {
   shop: string;
@@ -19,16 +19,8 @@ export interface NewStorefrontEvent {
   customerKey: string | null;
 }
 
-export interface ClaimedStorefrontEvent {
-  id: number;
-  shop: string;
-  pixelId: string;
-  eventName: string;
-  eventId: string;
-  attempts: number;
-  eventTime: Date;
-  payload: string;
-}
+/** What a claim reads of each row: what every leased row carries (lease-claim.server.ts). */
+export type ClaimedStorefrontEvent = LeasedRow;
 
 const COLUMNS = [
   "shop",
@@ -88,40 +80,14 @@ async function insertOrIgnore(db: Db, rows: NewStorefrontEvent[]): Promise<void>
 }
 
 /** Claims up to `limit` due rows of connected shops, as claimDueDeliveries does for the ledger (lease-claim.server.ts). */
-export async function claimDueStorefrontEvents(
+export function claimDueStorefrontEvents(
   db: Db,
   opts: { workerId: string; now: Date; limit: number; leaseMs: number },
-): Promise<{ token: string; leaseExpiresAt: Date; rows: ClaimedStorefrontEvent[] }> {
-  const claim = await claimLeased<DriverClaimedRow>(db, STOREFRONT_LEASE, { ...opts, tokenTag: "sf" });
-  return { ...claim, rows: claim.rows.map(claimedRow) };
+): Promise<LeaseClaim<ClaimedStorefrontEvent>> {
+  return claimLeased(db, STOREFRONT_LEASE, { ...opts, tokenTag: "sf" });
 }
 
-const STOREFRONT_LEASE: LeaseTable = {
-  table: `"StorefrontEvent"`,
-  columns: [`"id"`, `"shop"`, `"pixelId"`, `"eventName"`, `"eventId"`, `"attempts"`, `"eventTime"`, `"payload"`],
-  timestampColumns: [`"eventTime"`],
-  touchesUpdatedAt: false,
-};
-
-type DriverClaimedRow = Omit<ClaimedStorefrontEvent, "id" | "attempts" | "eventTime"> & {
-  id: number | string | bigint;
-  attempts: number | string | bigint;
-  eventTime: string | Date;
-};
-
-// The drivers return integers as numbers or text (SQLite's safe integers) and dates as ISO 8601 text.
-function claimedRow(row: DriverClaimedRow): ClaimedStorefrontEvent {
-  return {
-    id: Number(row.id),
-    shop: row.shop,
-    pixelId: row.pixelId,
-    eventName: row.eventName,
-    eventId: row.eventId,
-    attempts: Number(row.attempts),
-    eventTime: row.eventTime instanceof Date ? row.eventTime : new Date(row.eventTime),
-    payload: row.payload,
-  };
-}
+const STOREFRONT_LEASE: LeaseTable = { table: `"StorefrontEvent"`, extraColumns: [], touchesUpdatedAt: false };
 
 const owned = (ids: number[], token: string) => ({ id: { in: ids }, leaseOwner: token, status: "sending" });
 const clearLease = { leaseOwner: null, leaseExpiresAt: null };
