@@ -401,11 +401,23 @@ async function ingestApp(kind: DatabaseKind, meta: Meta, firstId: bigint): Promi
   return { processes, ...phases, ...drain, memory };
 }
 
+// The floor and the naive server run compiled, as the app's entries are (scripts/build-entries.mjs): under
+// tsx each would carry the loader's memory and start-up the app no longer has.
+const compiledBaselines = { floor: "build/bench-floor-server.mjs", naive: "build/bench-naive-server.mjs" };
+function compileBaselines(): void {
+  const result = spawnSync(
+    process.execPath,
+    ["scripts/build-entries.mjs", "bench-floor-server=bench/floor-server.ts", "bench-naive-server=bench/naive-server.ts"],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  if (result.status !== 0) throw new Error("compiling the floor and naive servers failed");
+}
+
 async function ingestFloor(kind: DatabaseKind, processes: number, firstId: bigint, meta: Meta): Promise<ServerFigures> {
   const { url: databaseUrl, db, done } = await scratch(kind);
   await connect(db);
   const server = await startProcess(
-    "bench/floor-server.ts",
+    compiledBaselines.floor,
     {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
@@ -428,7 +440,7 @@ async function ingestFloor(kind: DatabaseKind, processes: number, firstId: bigin
 
 async function ingestNaive(meta: Meta, firstId: bigint): Promise<ServerFigures> {
   const server = await startProcess(
-    "bench/naive-server.ts",
+    compiledBaselines.naive,
     {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
@@ -632,6 +644,7 @@ async function main() {
   log(`Benchmark (${QUICK ? "quick" : "full"} run): this app against a floor and the naive design, on this machine.\n`);
   ensureBuild(log);
   rebuildIfStale();
+  compileBaselines();
   ensureChromium(log);
   const withPostgres = await postgresReachable(PG_ADMIN_URL);
   if (!withPostgres)
@@ -939,7 +952,7 @@ function buildReport(f: {
     ingest.sqlite?.drainedAfterS !== undefined
       ? `After the SQLite webhook load, every order was at Meta ${ingest.sqlite.drainedAfterS.toFixed(1)} s after the load ended (each exactly once: ${ingest.sqlite.deliveredOnce ? "yes" : "NO"})${ingest.pg?.drainedAfterS !== undefined ? `; on PostgreSQL ${ingest.pg.drainedAfterS.toFixed(1)} s (each exactly once: ${ingest.pg.deliveredOnce ? "yes" : "NO"})` : ""}.`
       : "",
-    "Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries, as `npm start` and `npm run worker` do; the floor and the naive server run under tsx, which costs about 30 MB more at rest (docs/scaling.md), so their memory figures are that much higher than compiled.",
+    "Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries, as `npm start` and `npm run worker` do; the floor and the naive server are compiled the same way.",
     !f.withPostgres ? "PostgreSQL was not reachable: its rows are missing." : "",
     s?.notes ?? "",
   ].filter(Boolean);
