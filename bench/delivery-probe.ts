@@ -6,10 +6,11 @@
 import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { freePort, ROOT, startApp, startProcess, vmHwmBytes, type AppProcess } from "../scripts/lib/app-process";
+import { ROOT, startApp, vmHwmBytes, type AppProcess } from "../scripts/lib/app-process";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { pendingRows } from "./orders";
+import { startStandInMeta } from "./stand-in-meta";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -90,26 +91,8 @@ async function startWorker(env: Record<string, string>): Promise<AppProcess> {
   };
 }
 
-const meta = await startProcess(
-  "dev/fake-meta/serve.ts",
-  { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
-  {
-    readyText: "fake meta ready",
-    args: [
-      "--graph-port",
-      String(await freePort()),
-      "--pixel-port",
-      String(await freePort()),
-      "--latency",
-      "150-400",
-      "--token",
-      `${PIXEL}:${TOKEN}`,
-    ],
-  },
-);
-const { graphUrl, pixelUrl } = JSON.parse(/fake meta ready (\{.*\})/.exec(meta.output())![1]) as { graphUrl: string; pixelUrl: string };
-const summary = async () =>
-  (await (await fetch(`${pixelUrl}/__fake-meta/summary`)).json()) as { serverEvents: number; serverRequests: number };
+const meta = await startStandInMeta({ latencyMs: [150, 400], pixelId: PIXEL, token: TOKEN });
+const summary = () => meta.summary();
 
 try {
   for (let run = 0; run < Number(flags.repeat); run++) {
@@ -130,13 +113,13 @@ try {
     const env: Record<string, string> = {
       ...local.env,
       DATABASE_URL: database.url,
-      META_GRAPH_API_URL: graphUrl,
+      META_GRAPH_API_URL: meta.graphUrl,
       DELIVERY_POLL_MS: "50",
       ...extraEnv,
     };
     const workers: AppProcess[] = await Promise.all(Array.from({ length: workerCount }, () => startWorker(env)));
     const idle = workers.map((w) => vmHwmBytes(w.child.pid!)!);
-    const cpuBefore = cpuByRole(workers, meta);
+    const cpuBefore = cpuByRole(workers, meta.process);
     const before = await summary();
     const started = performance.now();
     const connected = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
@@ -149,7 +132,7 @@ try {
     }
     const seconds = (performance.now() - started) / 1000;
     const after = await summary();
-    const cpuAfter = cpuByRole(workers, meta);
+    const cpuAfter = cpuByRole(workers, meta.process);
     const peaks = workers.map((w) => vmHwmBytes(w.child.pid!)!);
     await Promise.all(workers.map((w) => w.stop("SIGTERM")));
     const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
@@ -169,5 +152,5 @@ try {
     await database.cleanup();
   }
 } finally {
-  await meta.stop();
+  await meta.process.stop();
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openDb, type Db } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
-import { freePort, ROOT, startApp, startProcess, type AppProcess } from "../scripts/lib/app-process";
+import { ROOT, startApp, startProcess, type AppProcess } from "../scripts/lib/app-process";
 import { ensureBuild } from "../scripts/lib/ensure-build";
 import { ensureChromium } from "../scripts/lib/ensure-chromium.mjs";
 import { localAppEnv } from "../scripts/lib/local-app-env";
@@ -23,6 +23,7 @@ import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { processPeaks, type ProcessPeaks } from "./memory";
 import { beaconSource, orderSource, pendingRows } from "./orders";
 import { sendOnePerEvent } from "./per-event-sender";
+import { startStandInMeta, type StandInMeta } from "./stand-in-meta";
 import { bytes, megabytes, ms, percent, perSecond, ratio, renderTable, type Row } from "./report";
 import { measureStorefront, type StorefrontFigures } from "./storefront";
 
@@ -166,46 +167,12 @@ const sleep = (milliseconds: number) => new Promise((r) => setTimeout(r, millise
 // The proxy's per-shop limit is for one real shop's traffic; the bench sends one shop's load far past it.
 const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
 
-interface Meta {
-  graphUrl: string;
-  pixelUrl: string;
-  behave(body: object): Promise<void>;
-  summary(): Promise<{ serverEvents: number; serverRequests: number }>;
-}
+type Meta = StandInMeta;
 
 async function startMeta(): Promise<Meta> {
-  const proc = await startProcess(
-    "dev/fake-meta/serve.ts",
-    { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
-    {
-      readyText: "fake meta ready",
-      name: "stand-in Meta",
-      args: [
-        "--graph-port",
-        String(await freePort()),
-        "--pixel-port",
-        String(await freePort()),
-        "--latency",
-        META_LATENCY_MS.join("-"),
-        "--token",
-        `${PIXEL}:${TOKEN}`,
-      ],
-    },
-  );
-  cleanups.push(() => proc.stop());
-  const ready = /fake meta ready (\{.*\})/.exec(proc.output());
-  const { graphUrl, pixelUrl } = JSON.parse(ready![1]) as { graphUrl: string; pixelUrl: string };
-  return {
-    graphUrl,
-    pixelUrl,
-    async behave(body) {
-      const response = await fetch(`${pixelUrl}/__fake-meta/behaviour`, { method: "POST", body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`stand-in Meta refused ${JSON.stringify(body)}: ${await response.text()}`);
-    },
-    async summary() {
-      return (await (await fetch(`${pixelUrl}/__fake-meta/summary`)).json()) as { serverEvents: number; serverRequests: number };
-    },
-  };
+  const meta = await startStandInMeta({ latencyMs: META_LATENCY_MS, pixelId: PIXEL, token: TOKEN });
+  cleanups.push(() => meta.process.stop());
+  return meta;
 }
 
 async function scratch(kind: DatabaseKind): Promise<{ url: string; db: Db; done(): Promise<void> }> {
