@@ -8,6 +8,7 @@ import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { ROOT, startApp, vmHwmBytes, type AppProcess } from "../scripts/lib/app-process";
 import { localAppEnv } from "../scripts/lib/local-app-env";
+import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { pendingRows } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
@@ -66,7 +67,7 @@ function cpuByRole(workers: AppProcess[], meta: AppProcess): Record<string, numb
 // As startApp runs it, with node's own flags in front when profiling (NODE_OPTIONS refuses --cpu-prof).
 async function startWorker(env: Record<string, string>): Promise<AppProcess> {
   if (!flags["cpu-prof"]) return startApp("worker", env);
-  const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, "build/app-worker.mjs"], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, "build/app-worker.mjs"], {
     cwd: ROOT,
     env: { NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],

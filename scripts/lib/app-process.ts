@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { APP_NODE_FLAGS } from "./node-flags.mjs";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -36,16 +37,19 @@ export interface StartOptions {
   name?: string;
   /** Command-line arguments after the entry. */
   args?: string[];
+  /** Node's own flags for a compiled entry; APP_NODE_FLAGS unless given (a probe comparing heap settings). */
+  nodeFlags?: string[];
 }
 
 /**
  * Runs `node <entry>` from the repository root with exactly `env` (plus a free PORT unless one is given):
- * compiled JavaScript (.mjs, the build's entries) as it is, TypeScript under tsx.
+ * compiled JavaScript (.mjs, the build's entries) with the heap settings `npm start` gives the app
+ * (node-flags.mjs), TypeScript under tsx.
  */
 export async function startProcess(entry: string, env: Record<string, string>, opts: StartOptions): Promise<AppProcess> {
   const name = opts.name ?? entry;
   const port = env.PORT ?? String(await freePort());
-  const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const loader = entry.endsWith(".mjs") ? (opts.nodeFlags ?? APP_NODE_FLAGS) : ["--import", "tsx"];
   const child = spawn(process.execPath, [...loader, entry, ...(opts.args ?? [])], {
     cwd: ROOT,
     // Production unless the caller says otherwise: that is how `npm start` and `npm run worker` run.
@@ -95,7 +99,7 @@ export async function startProcess(entry: string, env: Record<string, string>, o
 export async function startApp(
   entry: "server" | "worker",
   env: Record<string, string>,
-  opts: { readyTimeoutMs?: number } = {},
+  opts: { readyTimeoutMs?: number; nodeFlags?: string[] } = {},
 ): Promise<AppProcess> {
   // What `npm start` and `npm run worker` run (scripts/run-built.mjs): the build's compiled entries.
   if (!existsSync(`${ROOT}/build/app-${entry}.mjs`) || (entry === "server" && !existsSync(`${ROOT}/build/server/index.js`))) {
@@ -104,6 +108,7 @@ export async function startApp(
   return startProcess(`build/app-${entry}.mjs`, env, {
     readyText: entry === "server" ? "server listening" : "delivery worker started",
     readyTimeoutMs: opts.readyTimeoutMs,
+    nodeFlags: opts.nodeFlags,
     name: entry,
   });
 }

@@ -10,6 +10,7 @@ import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { freePort, peakRss, waitFor, type AppProcess } from "../helpers/app-process";
 import { signedWebhookRequest } from "../helpers/webhook-request";
 import { ROOT } from "../../scripts/lib/app-process";
+import { APP_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 import { createRig, figure, pool, SHOP_A, trackCleanups, type Rig } from "./harness";
 
 const cleanups = trackCleanups();
@@ -21,7 +22,7 @@ async function startServer(env: Record<string, string>): Promise<AppProcess & { 
   const port = String(await freePort());
   // Typed as ProcessEnv, which declares NODE_ENV: leaving it out is the point.
   const childEnv = { ...env, PORT: port } as unknown as NodeJS.ProcessEnv;
-  const child = spawn(process.execPath, ["build/app-server.mjs"], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, "build/app-server.mjs"], {
     cwd: ROOT,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],

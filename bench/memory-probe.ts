@@ -1,0 +1,138 @@
+// `npx tsx bench/memory-probe.ts [--env NAME=value ...] [--node-option FLAG ...] [--default-heap] [--phases full|quick]
+// [--print-output]`: the bench's
+// ingest load on the embedded default (one SQLite server process, worker inside) on its own, for working on
+// the server's memory: the same phases as bench/index.ts (webhooks at 1,000/s, saturation, the app proxy at
+// 1,000 requests/s, Meta slow and down), with the process's resident set sampled every 250 ms and printed per
+// phase, and its peak (VmHWM) and p99s at the end. Node options go to the server the way NODE_OPTIONS would.
+// Prints figures; writes nothing else.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { openDb } from "~/db.server";
+import { connectShop } from "~/services/shop-connection.server";
+import { startApp, vmHwmBytes } from "../scripts/lib/app-process";
+import { localAppEnv } from "../scripts/lib/local-app-env";
+import { createScratchDatabase } from "../scripts/lib/scratch-db";
+import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
+import { beaconSource, orderSource } from "./orders";
+import { startStandInMeta } from "./stand-in-meta";
+
+const { values: flags } = parseArgs({
+  options: {
+    env: { type: "string", multiple: true },
+    "node-option": { type: "string", multiple: true },
+    phases: { type: "string", default: "full" },
+    "print-output": { type: "boolean", default: false },
+    // V8's own heap sizing instead of scripts/lib/node-flags.mjs's, to compare the two.
+    "default-heap": { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const FULL = flags.phases !== "quick";
+const SHOP = "bench-shop.myshopify.com";
+const PIXEL = "123456789012345";
+const TOKEN = "EAAB" + "b".repeat(60);
+const MB = 1024 * 1024;
+const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
+const extraEnv = Object.fromEntries((flags.env ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+const nodeOptions = (flags["node-option"] ?? []).join(" ");
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+// Resident memory by mapping: named files, [heap] (the main malloc arena), and anonymous mappings bucketed
+// by size (V8's pages, other threads' malloc arenas, WebAssembly memories).
+function smapsSummary(of: number): string {
+  const sums = new Map<string, number>();
+  let name = "";
+  for (const line of readFileSync(`/proc/${of}/smaps`, "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / MB;
+      name = head[3] || `anon ${size >= 64 ? ">=64" : size >= 8 ? "8-64" : size >= 1 ? "1-8" : "<1"} MB`;
+      name = name.replace(/.*node_modules\//, "nm/");
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sums.set(name, (sums.get(name) ?? 0) + Number(rss[1]) * 1024);
+  }
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 14)
+    .map(([k, v]) => `  ${(v / MB).toFixed(1).padStart(6)} MB  ${k}`)
+    .join("\n");
+}
+
+const meta = await startStandInMeta({ latencyMs: [150, 400], pixelId: PIXEL, token: TOKEN });
+const database = await createScratchDatabase("sqlite", { prefix: "capi-memprobe" });
+const db = openDb(database.url);
+const connected = await connectShop(db, local.encryptionKey, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
+if (!connected.ok) throw new Error(connected.error.join("; "));
+await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, accessToken: "shpat_bench" } });
+await db.$disconnect();
+
+const env: Record<string, string> = { ...local.env, DATABASE_URL: database.url, META_GRAPH_API_URL: meta.graphUrl, ...extraEnv };
+if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+const server = await startApp("server", env, { nodeFlags: flags["default-heap"] ? [] : undefined });
+const pid = server.child.pid!;
+// utime + stime, in seconds (Linux).
+function cpuSeconds(of: number): number {
+  const stat = readFileSync(`/proc/${of}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const cpuNow = () => ({ server: cpuSeconds(pid), meta: cpuSeconds(meta.process.child.pid!), load: process.cpuUsage() });
+let cpuBefore = cpuNow();
+let phaseMax = 0;
+const sampler = setInterval(() => (phaseMax = Math.max(phaseMax, rssBytes(pid))), 250);
+const report = (name: string, result?: LoadResult) => {
+  const p99 = result ? ` · p99 ${result.p99.toFixed(1)} ms · ${Math.round(result.rps)} req/s 2xx of ${result.offered}` : "";
+  const cpu = cpuNow();
+  const loadS = (cpu.load.user + cpu.load.system - cpuBefore.load.user - cpuBefore.load.system) / 1e6;
+  const cpuText = `CPU s: server ${(cpu.server - cpuBefore.server).toFixed(1)}, Meta ${(cpu.meta - cpuBefore.meta).toFixed(1)}, load ${loadS.toFixed(1)}`;
+  console.log(`${name.padEnd(28)} RSS max ${(phaseMax / MB).toFixed(0)} MB, now ${(rssBytes(pid) / MB).toFixed(0)} MB${p99} · ${cpuText}`);
+  cpuBefore = cpu;
+  phaseMax = 0;
+};
+report("started");
+
+const orders = orderSource({ shop: SHOP, secret: local.apiSecret, firstId: 1n });
+const paced = (source: RequestSource, path: string, rate: number, durationS: number) =>
+  runPaced({ url: server.url, path, next: () => source.next(), rate, durationS, maxInFlight: 512, timeoutS: 5 });
+report("warm-up", await paced(orders, "/webhooks/orders/paid", 200, FULL ? 2 : 1));
+report("webhooks 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, FULL ? 12 : 5));
+report(
+  "saturation",
+  await runLoad({
+    url: server.url,
+    path: "/webhooks/orders/paid",
+    next: () => orders.next(),
+    connections: 100,
+    durationS: FULL ? 8 : 4,
+    timeoutS: 10,
+  }),
+);
+await new Promise((r) => setTimeout(r, 3_000));
+report("after 3 s idle");
+const beacons = beaconSource({ shop: SHOP, secret: local.apiSecret });
+report("proxy 1,000 req/s", await paced(beacons, "/proxy/events", 1_000, FULL ? 8 : 4));
+await meta.behave({ kind: "slow", ms: 6_000 });
+report("Meta slow", await paced(orders, "/webhooks/orders/paid", 10, 4));
+await meta.behave({ kind: "outage" });
+report("Meta down", await paced(orders, "/webhooks/orders/paid", 10, 4));
+clearInterval(sampler);
+if (flags["print-output"]) console.log(smapsSummary(pid));
+console.log(`peak (VmHWM): ${((vmHwmBytes(pid) ?? 0) / MB).toFixed(0)} MB${nodeOptions ? ` with ${nodeOptions}` : ""}`);
+await server.stop();
+// What the server printed besides its JSON log lines (a V8 trace asked for with --node-option, say).
+if (flags["print-output"])
+  console.log(
+    server
+      .output()
+      .split("\n")
+      .filter((line) => !line.startsWith("{"))
+      .join("\n"),
+  );
+await meta.process.stop();
+await database.cleanup();
