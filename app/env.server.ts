@@ -68,6 +68,9 @@ const schema = z.object({
   // HTTP processes `npm start` runs (node:cluster), PostgreSQL only: SQLite takes one writer at a time, and
   // better-sqlite3 waits for the lock synchronously, so a second process would stall the first, not help it.
   WEB_CONCURRENCY: integer(1, 1, 64),
+  // Threads per HTTP process that parse and map orders/paid bodies beside the event loop (about 40% of a
+  // webhook's CPU), so a 2-core machine's second core takes that share. 0: on the event loop, as routes do.
+  ORDER_ROW_THREADS: integer(1, 0, 16),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with

@@ -100,8 +100,13 @@ report("started");
 const orders = orderSource({ shop: SHOP, secret: local.apiSecret, firstId: 1n });
 const paced = (source: RequestSource, path: string, rate: number, durationS: number) =>
   runPaced({ url: server.url, path, next: () => source.next(), rate, durationS, maxInFlight: 512, timeoutS: 5 });
-report("warm-up", await paced(orders, "/webhooks/orders/paid", 200, FULL ? 2 : 1));
-report("webhooks 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, FULL ? 12 : 5));
+report("warm-up", await paced(orders, "/webhooks/orders/paid", Number(process.env.WARM_RATE ?? 200), FULL ? 2 : 1));
+const webhooks = await paced(orders, "/webhooks/orders/paid", 1_000, FULL ? 12 : 5);
+report("webhooks 1,000/s", webhooks);
+// Where the slow answers fell: the worst latency in each tenth of the run, in answer order.
+const tenth = Math.ceil(webhooks.samples.length / 10);
+const worst = Array.from({ length: 10 }, (_, i) => Math.max(0, ...webhooks.samples.slice(i * tenth, (i + 1) * tenth).map((s) => s.ms)));
+console.log(`  worst per tenth: ${worst.map((ms) => ms.toFixed(0)).join(" ")} ms`);
 report(
   "saturation",
   await runLoad({

@@ -11,7 +11,8 @@ import { closeDb, getDb } from "~/db.server";
 import { bootEnv, isPostgresUrl } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
-import { answerOrderPaid, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
+import { answerOrderPaidWith, ORDERS_PAID_DEFERRED_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
+import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
 import { fastProxyEvents, fastWebhook, hotPath } from "~/services/webhook-fast-path.server";
 
@@ -64,8 +65,10 @@ app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => an
 // and Remix's request pipeline, by the handlers their Remix routes share (app/routes/webhooks.orders.paid.tsx
 // and proxy.events.tsx, which `shopify app dev` serves).
 const admit = ingressGuards({ maxWebhooksInFlight: config.WEBHOOK_MAX_IN_FLIGHT, maxBodyBytesInFlight: config.MAX_BODY_BYTES_IN_FLIGHT });
+// orders/paid bodies are parsed and mapped on threads beside this one (order-row-threads.server.ts).
+const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), config.ORDER_ROW_THREADS, logger);
 const hot = hotPath({
-  "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid),
+  "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_DEFERRED_OPTIONS, answerOrderPaidWith(orderRows.build)),
   "/proxy/events": fastProxyEvents,
 });
 // Which HTTP process answered: for operators (and the process test) checking that all of them serve.
@@ -105,6 +108,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await Promise.all([closed, worker?.stop()]);
+    await orderRows.close();
     await closeDb();
     process.exit(0);
   });

@@ -39,7 +39,15 @@ export interface WebhookOptions {
   lossless?: boolean;
   /** Load the shop's offline session (only app/scopes_update writes to it). */
   loadSession?: boolean;
+  /**
+   * Leave the body unparsed (`payload` undefined): the caller parses `rawBody` itself, elsewhere (the
+   * production server's orders/paid rows, built on a thread: order-row-threads.server.ts).
+   */
+  deferParse?: boolean;
 }
+
+/** The answer to a signed body that is not JSON (400), wherever it is parsed. */
+export const BAD_JSON = "Webhook body is not valid JSON";
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
@@ -210,9 +218,9 @@ export async function verifyWebhook(
   try {
     // JSON.parse keeps lone surrogates, which the database refuses (well-formed.ts); the lossless parser
     // fixes them itself. A RangeError is nesting too deep for it: the sender's payload, not our failure.
-    payload = options.lossless ? parseWebhookJson(rawBody) : wellFormed(JSON.parse(rawBody));
+    if (!options.deferParse) payload = options.lossless ? parseWebhookJson(rawBody) : wellFormed(JSON.parse(rawBody));
   } catch {
-    throw new WebhookRefusal({ status: 400, body: "Webhook body is not valid JSON" });
+    throw new WebhookRefusal({ status: 400, body: BAD_JSON });
   }
 
   let session: Session | undefined;

@@ -1,8 +1,11 @@
 // The production server answers orders/paid and the app proxy's POST /proxy/events from node:http handlers
-// ahead of Remix (app/services/webhook-fast-path.server.ts). Every kind of request is sent to both them and
+// ahead of Remix (app/services/webhook-fast-path.server.ts), orders/paid with its row built on a thread. Every kind of request is sent to both them and
 // the Remix routes, and both must answer alike and leave the same rows.
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "~/db.server";
 import { setAppEnv } from "../helpers/app-env";
@@ -10,6 +13,7 @@ import { createTestDatabase } from "../helpers/test-db";
 import { signedWebhookRequest, type SignedWebhookOptions } from "../helpers/webhook-request";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { signProxyUrl } from "../../dev/fake-shopify/app-proxy";
+import { ROOT } from "../../scripts/lib/app-process";
 
 const SHOP = "fast-path.myshopify.com";
 
@@ -21,6 +25,7 @@ let action: (args: { request: Request; params: object; context: object }) => Pro
 let slots: typeof import("~/services/webhook-auth.server");
 let proxyAction: (args: { request: Request; params: object; context: object }) => Promise<Response>;
 let hotPathOf: typeof import("~/services/webhook-fast-path.server").hotPath;
+let threads: import("~/services/order-row-threads.server").OrderRowThreads;
 
 interface Answer {
   status: number;
@@ -37,8 +42,11 @@ beforeAll(async () => {
   proxyAction = (await import("~/routes/proxy.events")).action as never;
   const { fastWebhook, fastProxyEvents, hotPath } = await import("~/services/webhook-fast-path.server");
   hotPathOf = hotPath;
-  const { answerOrderPaid, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } = await import("~/services/orders-paid-webhook.server");
-  const handle = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaid);
+  const { answerOrderPaidWith, ORDERS_PAID_DEFERRED_OPTIONS, ORDERS_PAID_TOPIC } = await import("~/services/orders-paid-webhook.server");
+  // As server/index.ts wires it: the body parsed and mapped on the compiled thread.
+  const { OrderRowThreads } = await import("~/services/order-row-threads.server");
+  threads = new OrderRowThreads(pathToFileURL(join(ROOT, "build/app-order-rows.mjs")), 1, pino({ level: "silent" }));
+  const handle = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_DEFERRED_OPTIONS, answerOrderPaidWith(threads.build));
   server = createServer((req, res) => {
     const served = req.url?.startsWith("/proxy/events") ? fastProxyEvents : handle;
     served(req, res).catch(() => {
@@ -52,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  await threads.close();
   await (await import("~/db.server")).closeDb();
   await database.cleanup();
 });
