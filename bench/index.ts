@@ -18,6 +18,7 @@ import { ROOT, startApp, startProcess, type AppProcess } from "../scripts/lib/ap
 import { ensureBuild } from "../scripts/lib/ensure-build";
 import { ensureChromium } from "../scripts/lib/ensure-chromium.mjs";
 import { localAppEnv } from "../scripts/lib/local-app-env";
+import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, postgresReachable, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { processPeaks, type ProcessPeaks } from "./memory";
@@ -919,7 +920,7 @@ function buildReport(f: {
     ingest.sqlite?.drainedAfterS !== undefined
       ? `After the SQLite webhook load, every order was at Meta ${ingest.sqlite.drainedAfterS.toFixed(1)} s after the load ended (each exactly once: ${ingest.sqlite.deliveredOnce ? "yes" : "NO"})${ingest.pg?.drainedAfterS !== undefined ? `; on PostgreSQL ${ingest.pg.drainedAfterS.toFixed(1)} s (each exactly once: ${ingest.pg.deliveredOnce ? "yes" : "NO"})` : ""}.`
       : "",
-    "Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries, as `npm start` and `npm run worker` do; the floor and the naive server are compiled the same way.",
+    `Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries with the V8 heap settings \`npm start\` and \`npm run worker\` give them (scripts/lib/node-flags.mjs: ${APP_NODE_FLAGS.join(" ")}); the floor and the naive server are compiled and started the same way. On SQLite the server's peak includes its orders/paid row thread (ORDER_ROW_THREADS, default 1), which shares the process.`,
     !f.withPostgres ? "PostgreSQL was not reachable: its rows are missing." : "",
     s?.notes ?? "",
   ].filter(Boolean);
