@@ -69,8 +69,10 @@ const schema = z.object({
   // better-sqlite3 waits for the lock synchronously, so a second process would stall the first, not help it.
   WEB_CONCURRENCY: integer(1, 1, 64),
   // Threads per HTTP process that parse and map orders/paid bodies beside the event loop (about 40% of a
-  // webhook's CPU), so a 2-core machine's second core takes that share. 0: on the event loop, as routes do.
-  ORDER_ROW_THREADS: integer(1, 0, 16),
+  // webhook's CPU), so a core the one HTTP process leaves idle takes that share. 0: on the event loop, as
+  // routes do. Unset: 1 with one HTTP process, 0 with several (WEB_CONCURRENCY), whose processes already
+  // fill the cores and lost throughput to the threads' hand-offs in the bench (resolvedOrderRowThreads).
+  ORDER_ROW_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with
@@ -174,4 +176,9 @@ export function bootEnv(): Env {
     }
     throw error;
   }
+}
+
+/** ORDER_ROW_THREADS as the server runs it: the setting, or its default for the number of HTTP processes. */
+export function resolvedOrderRowThreads(config: Pick<Env, "ORDER_ROW_THREADS" | "WEB_CONCURRENCY">): number {
+  return config.ORDER_ROW_THREADS ?? (config.WEB_CONCURRENCY > 1 ? 0 : 1);
 }

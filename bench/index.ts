@@ -920,7 +920,7 @@ function buildReport(f: {
     ingest.sqlite?.drainedAfterS !== undefined
       ? `After the SQLite webhook load, every order was at Meta ${ingest.sqlite.drainedAfterS.toFixed(1)} s after the load ended (each exactly once: ${ingest.sqlite.deliveredOnce ? "yes" : "NO"})${ingest.pg?.drainedAfterS !== undefined ? `; on PostgreSQL ${ingest.pg.drainedAfterS.toFixed(1)} s (each exactly once: ${ingest.pg.deliveredOnce ? "yes" : "NO"})` : ""}.`
       : "",
-    `Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries with the V8 heap settings \`npm start\` and \`npm run worker\` give them (scripts/lib/node-flags.mjs: ${APP_NODE_FLAGS.join(" ")}); the floor and the naive server are compiled and started the same way. On SQLite the server's peak includes its orders/paid row thread (ORDER_ROW_THREADS, default 1), which shares the process.`,
+    `Memory: VmHWM of each process (its peak resident set), node:cluster children counted one by one, tsx's esbuild helper left out. The targets are per process. The app's server and workers run the build's compiled entries with the V8 heap settings \`npm start\` and \`npm run worker\` give them (scripts/lib/node-flags.mjs: ${APP_NODE_FLAGS.join(" ")}); the floor and the naive server are compiled and started the same way. On SQLite the server's peak includes its orders/paid row thread, which shares the process (ORDER_ROW_THREADS defaults to 1 with one HTTP process and to 0 with PostgreSQL's two).`,
     !f.withPostgres ? "PostgreSQL was not reachable: its rows are missing." : "",
     s?.notes ?? "",
   ].filter(Boolean);

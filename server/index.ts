@@ -8,7 +8,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { closeDb, getDb } from "~/db.server";
-import { bootEnv, isPostgresUrl } from "~/env.server";
+import { bootEnv, isPostgresUrl, resolvedOrderRowThreads } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 import { answerOrderPaidWith, ORDERS_PAID_DEFERRED_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
@@ -66,7 +66,7 @@ app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => an
 // and proxy.events.tsx, which `shopify app dev` serves).
 const admit = ingressGuards({ maxWebhooksInFlight: config.WEBHOOK_MAX_IN_FLIGHT, maxBodyBytesInFlight: config.MAX_BODY_BYTES_IN_FLIGHT });
 // orders/paid bodies are parsed and mapped on threads beside this one (order-row-threads.server.ts).
-const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), config.ORDER_ROW_THREADS, logger);
+const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), resolvedOrderRowThreads(config), logger);
 const hot = hotPath({
   "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_DEFERRED_OPTIONS, answerOrderPaidWith(orderRows.build)),
   "/proxy/events": fastProxyEvents,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeKey, EnvError, parseEnvironment } from "~/env.server";
+import { decodeKey, EnvError, parseEnvironment, resolvedOrderRowThreads } from "~/env.server";
 import { openToken, sealToken, TokenDecryptError, tokenHint } from "~/lib/token-crypto.server";
 
 const valid = {
@@ -63,6 +63,16 @@ describe("environment", () => {
     // Under 7 days the purge could delete events Meta would still accept.
     for (const bad of ["0", "6", "3651", "7.5", "forever"]) {
       expect(() => parseEnvironment({ ...valid, DELIVERY_RETENTION_DAYS: bad })).toThrow(/DELIVERY_RETENTION_DAYS/);
+    }
+  });
+
+  it("builds orders/paid rows on one thread with one HTTP process, none with several, unless ORDER_ROW_THREADS says", () => {
+    expect(resolvedOrderRowThreads(parseEnvironment(valid))).toBe(1);
+    expect(resolvedOrderRowThreads(parseEnvironment({ ...valid, WEB_CONCURRENCY: "2" }))).toBe(0);
+    expect(resolvedOrderRowThreads(parseEnvironment({ ...valid, WEB_CONCURRENCY: "2", ORDER_ROW_THREADS: "1" }))).toBe(1);
+    expect(resolvedOrderRowThreads(parseEnvironment({ ...valid, ORDER_ROW_THREADS: "0" }))).toBe(0);
+    for (const bad of ["-1", "17", "1.5", "many"]) {
+      expect(() => parseEnvironment({ ...valid, ORDER_ROW_THREADS: bad })).toThrow(/ORDER_ROW_THREADS/);
     }
   });
 
