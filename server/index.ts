@@ -11,7 +11,7 @@ import { closeDb, getDb } from "~/db.server";
 import { bootEnv, isPostgresUrl, resolvedOrderRowThreads } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
-import { answerOrderPaidWith, ORDERS_PAID_DEFERRED_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
+import { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
 import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
 import { fastProxyEvents, fastWebhook, hotPath } from "~/services/webhook-fast-path.server";
@@ -68,7 +68,7 @@ const admit = ingressGuards({ maxWebhooksInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
 // orders/paid bodies are parsed and mapped on threads beside this one (order-row-threads.server.ts).
 const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), resolvedOrderRowThreads(config), logger);
 const hot = hotPath({
-  "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_DEFERRED_OPTIONS, answerOrderPaidWith(orderRows.build)),
+  "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaidWith(orderRows.build)),
   "/proxy/events": fastProxyEvents,
 });
 // Which HTTP process answered: for operators (and the process test) checking that all of them serve.

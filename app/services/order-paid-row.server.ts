@@ -55,6 +55,10 @@ export type OrderPaidRowResult = Result<NewDelivery, OrderPaidRejected | BadOrde
 /** Builds the row from the signed body as received, inline or on a thread. */
 export type BuildOrderPaidRow = (rawBody: string, input: OrderPaidRowInput, settings: IngestSettings) => Promise<OrderPaidRowResult>;
 
+/** Builds on the caller's thread: the Remix route (`shopify app dev`), and the server with no row threads. */
+export const buildOrderPaidRowInline: BuildOrderPaidRow = async (rawBody, input, settings) =>
+  orderPaidRowFromBody(rawBody, input, settings);
+
 /** Parses the signed body as the webhook check would (parseWebhookJson) and builds its row. */
 export function orderPaidRowFromBody(rawBody: string, input: OrderPaidRowInput, settings: IngestSettings): OrderPaidRowResult {
   let order: unknown;

@@ -3,7 +3,8 @@
 // CPU; on the event loop it queues every other request behind it, so at 1,000 webhooks/s on 2 cores the
 // one busy thread, not the machine, was the limit. Here the HTTP thread checks the signature, reads the
 // settings, inserts and answers, while the mapping runs beside it. A thread that dies takes nothing with it:
-// what it held is built inline, and a new one is started for what follows.
+// what it held is built inline, and so is what follows until a new one is started, RESTART_DELAY_MS later (a
+// thread that cannot start, a missing build say, must not be retried, and logged, on every webhook).
 import { Worker } from "node:worker_threads";
 import type { Logger } from "~/logger.server";
 import {
@@ -24,8 +25,13 @@ export interface OrderRowRequest {
 /** What a thread answers: the row's result, or what it threw (a bug: the caller answers as for any other). */
 export type OrderRowReply = { id: number; result: OrderPaidRowResult } | { id: number; thrown: string };
 
+/** How long rows are built inline after a thread is lost, before another is started. */
+export const RESTART_DELAY_MS = 5_000;
+
 interface Slot {
   worker: Worker | null;
+  /** When a lost thread may be replaced (Date.now() ms). */
+  restartAt: number;
   pending: Map<number, { request: OrderRowRequest; resolve(result: OrderPaidRowResult): void; reject(error: Error): void }>;
 }
 
@@ -41,12 +47,13 @@ export class OrderRowThreads {
     count: number,
     private readonly logger: Logger,
   ) {
-    this.slots = Array.from({ length: count }, () => ({ worker: null, pending: new Map() }));
+    this.slots = Array.from({ length: count }, () => ({ worker: null, restartAt: 0, pending: new Map() }));
   }
 
   readonly build: BuildOrderPaidRow = (rawBody, input, settings) => {
     if (this.closed || this.slots.length === 0) return Promise.resolve(orderPaidRowFromBody(rawBody, input, settings));
     const slot = this.slots[this.next++ % this.slots.length];
+    if (!slot.worker && Date.now() < slot.restartAt) return Promise.resolve(orderPaidRowFromBody(rawBody, input, settings));
     const worker = slot.worker ?? this.start(slot);
     const request: OrderRowRequest = { id: ++this.seq, rawBody, input, settings };
     return new Promise<OrderPaidRowResult>((resolve, reject) => {
@@ -75,6 +82,7 @@ export class OrderRowThreads {
     const lost = (why: string) => {
       if (slot.worker !== worker) return;
       slot.worker = null;
+      slot.restartAt = Date.now() + RESTART_DELAY_MS;
       if (!this.closed) this.logger.error({ why, held: slot.pending.size }, "order row thread stopped; its rows are built inline");
       for (const [id, waiting] of slot.pending) {
         slot.pending.delete(id);

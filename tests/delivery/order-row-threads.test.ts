@@ -1,7 +1,7 @@
 // The production server builds orders/paid rows on a thread (app/services/order-row-threads.server.ts, the
 // compiled build/app-order-rows.mjs). A row built there must equal the one built inline, field for field and
 // Date for Date; a thread that dies or throws must lose no row and answer no wrong one.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -61,15 +61,22 @@ describe("rows built on a thread", () => {
     }
   });
 
-  it("builds inline what a dying thread held, and what comes after", async () => {
+  it("builds inline what a dying thread held, and what comes after, without starting a thread per row", async () => {
+    const started = join(scratch, "started.log");
     const dies = join(scratch, "dies.mjs");
-    writeFileSync(dies, `import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => process.exit(3));\n`);
+    writeFileSync(
+      dies,
+      `import { appendFileSync } from "node:fs";\nimport { parentPort } from "node:worker_threads";\n` +
+        `appendFileSync(${JSON.stringify(started)}, "started\\n");\nparentPort.on("message", () => process.exit(3));\n`,
+    );
     const threads = new OrderRowThreads(pathToFileURL(dies), 1, silent);
     try {
-      const bodies = [paidOrderJson({ id: nextOrderId(), paidAt: input.now }), paidOrderJson({ id: nextOrderId(), paidAt: input.now })];
+      const bodies = Array.from({ length: 5 }, () => paidOrderJson({ id: nextOrderId(), paidAt: input.now }));
       for (const body of bodies) {
         expect(await threads.build(body, input, connected)).toEqual(orderPaidRowFromBody(body, input, connected));
       }
+      // One thread started and lost; the rows after it were built inline within RESTART_DELAY_MS.
+      expect(readFileSync(started, "utf8")).toBe("started\n");
     } finally {
       await threads.close();
     }

@@ -42,11 +42,11 @@ beforeAll(async () => {
   proxyAction = (await import("~/routes/proxy.events")).action as never;
   const { fastWebhook, fastProxyEvents, hotPath } = await import("~/services/webhook-fast-path.server");
   hotPathOf = hotPath;
-  const { answerOrderPaidWith, ORDERS_PAID_DEFERRED_OPTIONS, ORDERS_PAID_TOPIC } = await import("~/services/orders-paid-webhook.server");
+  const { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } = await import("~/services/orders-paid-webhook.server");
   // As server/index.ts wires it: the body parsed and mapped on the compiled thread.
   const { OrderRowThreads } = await import("~/services/order-row-threads.server");
   threads = new OrderRowThreads(pathToFileURL(join(ROOT, "build/app-order-rows.mjs")), 1, pino({ level: "silent" }));
-  const handle = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_DEFERRED_OPTIONS, answerOrderPaidWith(threads.build));
+  const handle = fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaidWith(threads.build));
   server = createServer((req, res) => {
     const served = req.url?.startsWith("/proxy/events") ? fastProxyEvents : handle;
     served(req, res).catch(() => {
