@@ -35,6 +35,10 @@ const { values: flags } = parseArgs({
     "batch-size": { type: "string" },
     "web-concurrency": { type: "string" },
     "delivery-concurrency": { type: "string" },
+    // KEY=VALUE for the app's processes (not the floor's), to try a setting; such a run leaves RESULTS.md alone.
+    env: { type: "string", multiple: true },
+    // sqlite or postgresql: the ingest and delivery sections on that database only (and no naive baseline).
+    db: { type: "string" },
   },
   strict: true,
 });
@@ -47,6 +51,11 @@ if (ONLY.some((s) => !(SECTIONS as readonly string[]).includes(s))) {
   process.exit(2);
 }
 const runs = (section: (typeof SECTIONS)[number]) => ONLY.includes(section);
+if (flags.db !== undefined && flags.db !== "sqlite" && flags.db !== "postgresql") {
+  console.error("--db takes sqlite or postgresql");
+  process.exit(2);
+}
+const onDb = (kind: DatabaseKind) => flags.db === undefined || flags.db === kind;
 const wholeNumber = (flag: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   const n = Number(value ?? fallback);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -167,6 +176,16 @@ function lastLoggedError(proc: AppProcess): string | null {
 const sleep = (milliseconds: number) => new Promise((r) => setTimeout(r, milliseconds));
 // The proxy's per-shop limit is for one real shop's traffic; the bench sends one shop's load far past it.
 const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
+const APP_ENV_OVERRIDES: Record<string, string> = Object.fromEntries(
+  (flags.env ?? []).map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) {
+      console.error(`--env takes KEY=VALUE, not ${pair}`);
+      process.exit(2);
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 
 type Meta = StandInMeta;
 
@@ -333,6 +352,7 @@ async function ingestApp(kind: DatabaseKind, meta: Meta, firstId: bigint): Promi
   await connect(db);
   const env: Record<string, string> = { ...local.env, DATABASE_URL: databaseUrl, META_GRAPH_API_URL: meta.graphUrl };
   if (DELIVERY_CONCURRENCY_DEFAULT !== null) env.DELIVERY_CONCURRENCY = String(DELIVERY_IN_FLIGHT);
+  Object.assign(env, APP_ENV_OVERRIDES);
   let server: AppProcess;
   let workers: AppProcess[] = [];
   let processes = 1;
@@ -466,6 +486,7 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
     DELIVERY_POLL_MS: "50",
   };
   if (DELIVERY_CONCURRENCY_DEFAULT !== null) env.DELIVERY_CONCURRENCY = String(DELIVERY_IN_FLIGHT);
+  Object.assign(env, APP_ENV_OVERRIDES);
   const startWorkers = (batchSize: number) =>
     Promise.all(Array.from({ length: workerCount }, () => startApp("worker", { ...env, DELIVERY_BATCH_SIZE: String(batchSize) })));
 
@@ -627,29 +648,33 @@ async function main() {
 
   const ingest: Ingest = { sqlite: null, sqliteFloor: null, pg: null, pgFloor: null, naive: null };
   if (runs("ingest")) {
-    log("▸ ingest: this app on SQLite (the embedded default, worker in the server process)");
-    ingest.sqlite = await ingestApp("sqlite", meta, 820982911900000000n);
-    log("▸ ingest: the floor on SQLite (node:http, HMAC, one insert)");
-    ingest.sqliteFloor = await ingestFloor("sqlite", 1, 820982911905000000n, meta);
-    if (withPostgres) {
+    if (onDb("sqlite")) {
+      log("▸ ingest: this app on SQLite (the embedded default, worker in the server process)");
+      ingest.sqlite = await ingestApp("sqlite", meta, 820982911900000000n);
+      log("▸ ingest: the floor on SQLite (node:http, HMAC, one insert)");
+      ingest.sqliteFloor = await ingestFloor("sqlite", 1, 820982911905000000n, meta);
+    }
+    if (withPostgres && onDb("postgresql")) {
       log(`▸ ingest: this app on PostgreSQL (${PG_WEB_PROCESSES} web process${PG_WEB_PROCESSES > 1 ? "es" : ""} + two worker processes)`);
       ingest.pg = await ingestApp("postgresql", meta, 820982911910000000n);
       log(`▸ ingest: the floor on PostgreSQL (${PG_WEB_PROCESSES} process${PG_WEB_PROCESSES > 1 ? "es" : ""})`);
       ingest.pgFloor = await ingestFloor("postgresql", PG_WEB_PROCESSES, 820982911915000000n, meta);
     }
-    log("▸ ingest: naive baseline (calls Meta inside the webhook request)");
-    ingest.naive = await ingestNaive(meta, 820982911920000000n);
+    if (flags.db === undefined) {
+      log("▸ ingest: naive baseline (calls Meta inside the webhook request)");
+      ingest.naive = await ingestNaive(meta, 820982911920000000n);
+    }
   }
 
   let sqliteDelivery: DeliveryFigures | null = null;
   let pgDelivery: DeliveryFigures | null = null;
-  if (runs("delivery")) {
+  if (runs("delivery") && onDb("sqlite")) {
     log(
       `▸ delivery on SQLite: ${PLAN.deliveryRows.sqlite.toLocaleString("en-US")} pending rows, one worker, batches of up to ${BATCH_SIZE}, against one request per event`,
     );
     sqliteDelivery = await measureDelivery("sqlite", 1, meta, 820982911930000000n);
   }
-  if (runs("delivery") && withPostgres) {
+  if (runs("delivery") && withPostgres && onDb("postgresql")) {
     log(
       `▸ delivery on PostgreSQL: ${PLAN.deliveryRows.postgresql.toLocaleString("en-US")} pending rows, two worker processes, against one request per event`,
     );
@@ -666,7 +691,7 @@ async function main() {
   const tookS = (performance.now() - began) / 1000;
   const report = buildReport({ ingest, sqliteDelivery, pgDelivery, storefront, tookS, withPostgres, loadBefore });
   log(`\n${report.console}`);
-  if (ONLY.length === SECTIONS.length && BATCH_SIZE === 1000) {
+  if (ONLY.length === SECTIONS.length && BATCH_SIZE === 1000 && Object.keys(APP_ENV_OVERRIDES).length === 0 && flags.db === undefined) {
     writeFileSync(join(ROOT, "bench/RESULTS.md"), report.markdown);
     log("\nWritten to bench/RESULTS.md.");
     // The README's headline is this run's, written from the same figures, so the two cannot disagree.

@@ -5,7 +5,7 @@
 // 1,000 requests/s, Meta slow and down), with the process's resident set sampled every 250 ms and printed per
 // phase, and its peak (VmHWM) and p99s at the end. Node options go to the server the way NODE_OPTIONS would.
 // Prints figures; writes nothing else.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
@@ -84,7 +84,27 @@ function cpuSeconds(of: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-const cpuNow = () => ({ server: cpuSeconds(pid), meta: cpuSeconds(meta.process.child.pid!), load: process.cpuUsage() });
+// The server's threads by ID: name (comm) and CPU seconds, to see which thread a phase's CPU went to.
+function threadCpu(): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, { name, s: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+const cpuNow = () => ({
+  server: cpuSeconds(pid),
+  meta: cpuSeconds(meta.process.child.pid!),
+  load: process.cpuUsage(),
+  threads: threadCpu(),
+});
 let cpuBefore = cpuNow();
 let phaseMax = 0;
 const sampler = setInterval(() => (phaseMax = Math.max(phaseMax, rssBytes(pid))), 250);
@@ -94,6 +114,11 @@ const report = (name: string, result?: LoadResult) => {
   const loadS = (cpu.load.user + cpu.load.system - cpuBefore.load.user - cpuBefore.load.system) / 1e6;
   const cpuText = `CPU s: server ${(cpu.server - cpuBefore.server).toFixed(1)}, Meta ${(cpu.meta - cpuBefore.meta).toFixed(1)}, load ${loadS.toFixed(1)}`;
   console.log(`${name.padEnd(28)} RSS max ${(phaseMax / MB).toFixed(0)} MB, now ${(rssBytes(pid) / MB).toFixed(0)} MB${p99} · ${cpuText}`);
+  const busiest = [...cpu.threads]
+    .map(([tid, t]) => ({ tid, name: t.name, s: t.s - (cpuBefore.threads.get(tid)?.s ?? 0) }))
+    .filter((t) => t.s >= 0.1)
+    .sort((a, b) => b.s - a.s);
+  if (busiest.length) console.log(`  server threads (CPU s): ${busiest.map((t) => `${t.name}#${t.tid} ${t.s.toFixed(1)}`).join(", ")}`);
   cpuBefore = cpu;
   phaseMax = 0;
 };

@@ -16,7 +16,13 @@ export function ensureBuild(log: (line: string) => void): void {
   }
 }
 
-const BUILD_OUTPUTS = ["build/server/index.js", "build/app-server.mjs", "build/app-worker.mjs", "build/app-order-rows.mjs"];
+const BUILD_OUTPUTS = [
+  "build/server/index.js",
+  "build/app-server.mjs",
+  "build/app-worker.mjs",
+  "build/app-order-rows.mjs",
+  "build/app-delivery-thread.mjs",
+];
 
 // Generation copies the schema next to each client; a copy that differs in more than layout is stale.
 function clientsStale(): boolean {

@@ -76,6 +76,16 @@ describe("environment", () => {
     }
   });
 
+  it("runs delivery at nice 10 unless DELIVERY_NICE says otherwise, within Linux's 0 to 19", () => {
+    expect(parseEnvironment(valid).DELIVERY_NICE).toBe(10);
+    expect(parseEnvironment({ ...valid, DELIVERY_NICE: "0" }).DELIVERY_NICE).toBe(0);
+    expect(parseEnvironment({ ...valid, DELIVERY_NICE: "19" }).DELIVERY_NICE).toBe(19);
+    // Below 0 would ask for more priority than the HTTP threads, which an unprivileged process cannot have.
+    for (const bad of ["-1", "20", "2.5", "low"]) {
+      expect(() => parseEnvironment({ ...valid, DELIVERY_NICE: bad })).toThrow(/DELIVERY_NICE/);
+    }
+  });
+
   it("limits the app proxy per shop and per shopper IP, and keeps storefront events 7 days, unless told otherwise", () => {
     expect(parseEnvironment(valid)).toMatchObject({
       PROXY_SHOP_RATE: 500,

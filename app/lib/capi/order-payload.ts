@@ -69,7 +69,6 @@ const num = z
 function lenientObject<T extends z.ZodRawShape>(shape: T) {
   return z
     .object(shape)
-    .passthrough()
     .nullish()
     .catch(null)
     .transform((v) => v ?? null);
@@ -115,45 +114,43 @@ const lineItem = lenientObject({
 
 const noteAttribute = lenientObject({ name: str, value: str });
 
-export const shopifyOrderSchema = z
-  .object({
+export const shopifyOrderSchema = z.object({
+  id,
+  admin_graphql_api_id: str,
+  name: str,
+  email: str,
+  contact_email: str,
+  phone: str,
+  currency: str,
+  presentment_currency: str,
+  total_price: str,
+  current_total_price: str,
+  total_price_set: lenientObject({ shop_money: money, presentment_money: money }),
+  processed_at: str,
+  created_at: str,
+  updated_at: str,
+  cancelled_at: str,
+  financial_status: str,
+  test: bool,
+  browser_ip: str,
+  client_details: lenientObject({ browser_ip: str, user_agent: str }),
+  landing_site: str,
+  referring_site: str,
+  order_status_url: str,
+  note_attributes: lenientArray(noteAttribute),
+  customer: lenientObject({
     id,
-    admin_graphql_api_id: str,
-    name: str,
     email: str,
-    contact_email: str,
     phone: str,
-    currency: str,
-    presentment_currency: str,
-    total_price: str,
-    current_total_price: str,
-    total_price_set: lenientObject({ shop_money: money, presentment_money: money }),
-    processed_at: str,
-    created_at: str,
-    updated_at: str,
-    cancelled_at: str,
-    financial_status: str,
-    test: bool,
-    browser_ip: str,
-    client_details: lenientObject({ browser_ip: str, user_agent: str }),
-    landing_site: str,
-    referring_site: str,
-    order_status_url: str,
-    note_attributes: lenientArray(noteAttribute),
-    customer: lenientObject({
-      id,
-      email: str,
-      phone: str,
-      first_name: str,
-      last_name: str,
-      default_address: address,
-    }),
-    billing_address: address,
-    shipping_address: address,
-    line_items: lenientArray(lineItem),
-    source_name: str,
-  })
-  .passthrough();
+    first_name: str,
+    last_name: str,
+    default_address: address,
+  }),
+  billing_address: address,
+  shipping_address: address,
+  line_items: lenientArray(lineItem),
+  source_name: str,
+});
 
 export type ShopifyOrder = z.output<typeof shopifyOrderSchema>;
 export type ShopifyAddress = NonNullable<ShopifyOrder["billing_address"]>;
@@ -179,15 +176,13 @@ const readNum: Reader = (v) => {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * As z.object(shape).passthrough(): every shape key read, every other key kept as is, but for those zod
- * drops (`__proto__`, an undefined value).
+ * As z.object(shape): every shape key read, every other key left behind. An order carries a hundred-odd keys
+ * and line items dozens each; the mapping reads the shape's, and copying the rest cost a tenth of a webhook's
+ * row-building CPU, and its garbage.
  */
 function readShape(record: Record<string, unknown>, shape: Shape): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in shape) out[key] = shape[key](record[key]);
-  for (const key of Object.keys(record)) {
-    if (!(key in shape) && key !== "__proto__" && record[key] !== undefined) out[key] = record[key];
-  }
   return out;
 }
 
