@@ -23,6 +23,8 @@ const { values: flags } = parseArgs({
     "cpu-prof": { type: "string" },
     repeat: { type: "string", default: "1" },
     env: { type: "string", multiple: true },
+    // Node's flags for the workers instead of scripts/lib/node-flags.mjs's, to compare heap settings.
+    "node-flag": { type: "string", multiple: true },
   },
   strict: true,
 });
@@ -66,7 +68,7 @@ function cpuByRole(workers: AppProcess[], meta: AppProcess): Record<string, numb
 
 // As startApp runs it, with node's own flags in front when profiling (NODE_OPTIONS refuses --cpu-prof).
 async function startWorker(env: Record<string, string>): Promise<AppProcess> {
-  if (!flags["cpu-prof"]) return startApp("worker", env);
+  if (!flags["cpu-prof"]) return startApp("worker", env, flags["node-flag"] ? { nodeFlags: flags["node-flag"] } : {});
   const child = spawn(process.execPath, [...APP_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, "build/app-worker.mjs"], {
     cwd: ROOT,
     env: { NODE_ENV: "production", ...env },

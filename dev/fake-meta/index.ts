@@ -88,7 +88,7 @@ export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMet
           eventId: e.eventId,
           receivedAt: e.receivedAt,
         })),
-      ...graph.received().map((e) => ({
+      ...graph.receivedKeys().map((e) => ({
         source: "server" as const,
         pixelId: e.pixelId,
         eventName: e.eventName,
@@ -118,8 +118,8 @@ export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMet
       const all = counted();
       const body = {
         browserEvents: pixel.events().length,
-        serverEvents: graph.received().length,
-        serverRequests: graph.requests().length,
+        serverEvents: graph.receivedCount(),
+        serverRequests: graph.requestCount(),
         counted: all.length,
         countedServerPurchases: all.filter((e) => e.source === "server" && e.eventName === "Purchase").length,
       };
