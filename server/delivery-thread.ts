@@ -16,7 +16,6 @@ const config = bootEnv();
 lowerThreadPriority(config.DELIVERY_NICE, logger);
 const worker = createWorkerFromEnv(getDb(), config, logger);
 worker.start();
-port.postMessage("started" satisfies DeliveryThreadMessage);
 
 port.on("message", async (message: DeliveryThreadMessage) => {
   if (message !== "stop") return;

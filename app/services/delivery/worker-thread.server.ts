@@ -1,18 +1,19 @@
 // The embedded server's delivery worker, on a thread of its own (server/delivery-thread.ts, compiled to
 // build/app-delivery-thread.mjs). On the event loop, the worker's claims, request bodies (a thousand events,
-// about 1.5 MB) and outcome writes ran between the webhooks' answers: at 1,000 webhooks/s on SQLite the
-// webhook p99 was four times the floor's, and with the worker in another process it was within the floor's
-// spread. A thread keeps `npm start` one process and one command, and gives the worker its own database
+// about 1.5 MB) and outcome writes ran between the webhooks' answers: A/B at 1,000 webhooks/s on SQLite, same
+// machine and hour, the webhook p99 was 1.2 to 2.9 s with the worker on the event loop and 115 to 163 ms on
+// the thread. A thread keeps `npm start` one process and one command, and gives the worker its own database
 // connection (SQLite takes one writer at a time across connections, with a busy timeout, as it does for
-// `npm run worker`). A thread that dies is started again RESTART_DELAY_MS later; the rows it had claimed
-// are taken again when their lease expires, as after a worker process is killed.
+// `npm run worker`; both connections must come from one SQLite library, docs/architecture.md). A thread
+// that dies is started again RESTART_DELAY_MS later; the rows it had claimed are taken again when their
+// lease expires, as after a worker process is killed.
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "~/logger.server";
 
 /** Between the server and its delivery thread. */
-export type DeliveryThreadMessage = "started" | "stop" | "stopped";
+export type DeliveryThreadMessage = "stop" | "stopped";
 
 /** How long after losing its thread the worker is started again. */
 export const RESTART_DELAY_MS = 5_000;
