@@ -62,9 +62,9 @@ const schema = z.object({
   // Batches each worker process has in flight to Meta at once (each claimed apart, up to DELIVERY_BATCH_SIZE
   // rows): a request waits on Meta for hundreds of milliseconds, in which the process could send others.
   DELIVERY_CONCURRENCY: integer(4, 1, 64),
-  // The delivery worker's scheduling priority (Linux nice value; a worker process's main thread, or the embedded
-  // server's delivery thread): on a machine the HTTP processes share with it, webhooks and storefront events,
-  // which callers wait on, run first, and delivery, which has minutes of slack, takes what they leave.
+  // A worker process's scheduling priority (`npm run worker`; Linux nice value): on a machine the HTTP processes
+  // share with it, webhooks and storefront events, which callers wait on, run first, and delivery, which has
+  // minutes of slack, takes what they leave. The in-process worker shares the server's thread and keeps its priority.
   DELIVERY_NICE: integer(10, 0, 19),
   // Delivery rows (and browser events, data-request reports) older than this are purged by the worker. At
   // least 7: Meta accepts events up to 7 days old, and a row that can still be sent must not be purged.
@@ -77,8 +77,7 @@ const schema = z.object({
   // routes do. Unset: 1 with one HTTP process, 0 with several (WEB_CONCURRENCY), whose processes already
   // fill the cores and lost throughput to the threads' hand-offs in the bench (resolvedOrderRowThreads).
   ORDER_ROW_THREADS: z.coerce.number().int().min(0).max(16).optional(),
-  // in-process: the server runs the worker (embedded default; on a thread of its own with one HTTP process);
-  // external: run `npm run worker` apart.
+  // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with
   // Retry-After, so a flood of large unauthenticated posts cannot take the process's memory. At least one

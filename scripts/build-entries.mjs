@@ -1,6 +1,6 @@
 // The second half of `npm run build`: the server's and the worker's entries compiled to plain JavaScript
 // (build/app-server.mjs, build/app-worker.mjs), which `npm start` and `npm run worker` run, and the server's
-// orders/paid thread (build/app-order-rows.mjs) and delivery thread (build/app-delivery-thread.mjs). Started under
+// orders/paid thread (build/app-order-rows.mjs). Started under
 // tsx instead, each process compiled our TypeScript as it loaded and kept the loader and its source maps:
 // about 30 MB more at rest per process, measured (docs/scaling.md), and every process pays it.
 // Our own modules are bundled; packages stay imports of node_modules, as they are at run time.
@@ -24,12 +24,7 @@ const packagesExternal = {
 const args = process.argv.slice(2);
 const entryPoints = args.length
   ? Object.fromEntries(args.map((arg) => arg.split("=", 2)))
-  : {
-      "app-server": "server/index.ts",
-      "app-worker": "worker/index.ts",
-      "app-order-rows": "server/order-row-thread.ts",
-      "app-delivery-thread": "server/delivery-thread.ts",
-    };
+  : { "app-server": "server/index.ts", "app-worker": "worker/index.ts", "app-order-rows": "server/order-row-thread.ts" };
 
 await build({
   absWorkingDir: root,

@@ -6,7 +6,6 @@ import { closeDb, getDb } from "~/db.server";
 import type { Env } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
-import { lowerThreadPriority } from "~/services/delivery/worker-thread.server";
 
 // A process that dies this soon after it started is probably failing at start-up: restarting it at once
 // would spin the CPU on the same error.
@@ -72,8 +71,6 @@ export async function runPrimary(config: Env): Promise<number> {
   });
 
   const worker = config.WORKER_MODE === "in-process" ? createWorkerFromEnv(getDb(), config, logger) : null;
-  // This process's one thread only supervises besides delivering: below the HTTP processes (DELIVERY_NICE).
-  if (worker) lowerThreadPriority(config.DELIVERY_NICE, logger);
   logger.info(
     { port: config.PORT, processes: count, worker: worker ? "in-process" : "external", mode: config.NODE_ENV },
     "server listening",

@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { closeDb, getDb } from "~/db.server";
 import { bootEnv, isPostgresUrl, resolvedOrderRowThreads } from "~/env.server";
 import { logger } from "~/logger.server";
-import { DeliveryWorkerThread } from "~/services/delivery/worker-thread.server";
+import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
 import { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
 import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
@@ -86,14 +86,9 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
   handle(req, res).catch((error: unknown) => answerUnexpected(req, res, error));
 }
 
-// Opened before the first request, as the delivery thread opens its own.
-getDb();
-// On its own thread beside this one (worker-thread.server.ts). With several HTTP processes the worker runs
-// once, in the process that supervises them.
-const worker =
-  config.WORKER_MODE === "in-process" && !clustered
-    ? new DeliveryWorkerThread(new URL("../build/app-delivery-thread.mjs", import.meta.url), logger)
-    : null;
+const db = getDb();
+// With several HTTP processes the worker runs once, in the process that supervises them.
+const worker = config.WORKER_MODE === "in-process" && !clustered ? createWorkerFromEnv(db, config, logger) : null;
 
 const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.

@@ -4,7 +4,7 @@ import { closeDb, getDb } from "~/db.server";
 import { bootEnv } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
-import { lowerThreadPriority } from "~/services/delivery/worker-thread.server";
+import { lowerThreadPriority } from "~/services/delivery/priority.server";
 
 const config = bootEnv();
 // Below the HTTP processes that share the machine with it (DELIVERY_NICE).

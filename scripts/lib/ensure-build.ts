@@ -16,13 +16,7 @@ export function ensureBuild(log: (line: string) => void): void {
   }
 }
 
-const BUILD_OUTPUTS = [
-  "build/server/index.js",
-  "build/app-server.mjs",
-  "build/app-worker.mjs",
-  "build/app-order-rows.mjs",
-  "build/app-delivery-thread.mjs",
-];
+const BUILD_OUTPUTS = ["build/server/index.js", "build/app-server.mjs", "build/app-worker.mjs", "build/app-order-rows.mjs"];
 
 // Generation copies the schema next to each client; a copy that differs in more than layout is stale.
 function clientsStale(): boolean {
