@@ -14,6 +14,7 @@ import { pendingRows } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { envFlags } from "./env-flags";
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,7 +35,7 @@ const workerCount = Number(flags.workers);
 const PIXEL = "123456789012345";
 const TOKEN = "EAAB" + "b".repeat(60);
 const local = localAppEnv({ LOG_LEVEL: "info" });
-const extraEnv = Object.fromEntries((flags.env ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+const extraEnv = envFlags(flags.env);
 
 // utime + stime of a process, in seconds (Linux).
 function cpuSeconds(pid: number): number {

@@ -27,6 +27,7 @@ import { sendOnePerEvent } from "./per-event-sender";
 import { startStandInMeta, type StandInMeta } from "./stand-in-meta";
 import { bytes, megabytes, ms, percent, perSecond, ratio, renderTable, type Row } from "./report";
 import { measureStorefront, type StorefrontFigures } from "./storefront";
+import { envFlags } from "./env-flags";
 
 const { values: flags } = parseArgs({
   options: {
@@ -176,16 +177,7 @@ function lastLoggedError(proc: AppProcess): string | null {
 const sleep = (milliseconds: number) => new Promise((r) => setTimeout(r, milliseconds));
 // The proxy's per-shop limit is for one real shop's traffic; the bench sends one shop's load far past it.
 const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
-const APP_ENV_OVERRIDES: Record<string, string> = Object.fromEntries(
-  (flags.env ?? []).map((pair) => {
-    const at = pair.indexOf("=");
-    if (at < 1) {
-      console.error(`--env takes KEY=VALUE, not ${pair}`);
-      process.exit(2);
-    }
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }),
-);
+const APP_ENV_OVERRIDES = envFlags(flags.env);
 
 type Meta = StandInMeta;
 

@@ -15,6 +15,7 @@ import { createScratchDatabase } from "../scripts/lib/scratch-db";
 import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { beaconSource, orderSource } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
+import { envFlags } from "./env-flags";
 
 const { values: flags } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ const PIXEL = "123456789012345";
 const TOKEN = "EAAB" + "b".repeat(60);
 const MB = 1024 * 1024;
 const local = localAppEnv({ LOG_LEVEL: "info", PROXY_SHOP_RATE: "1000000", PROXY_SHOP_BURST: "1000000" });
-const extraEnv = Object.fromEntries((flags.env ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+const extraEnv = envFlags(flags.env);
 const nodeOptions = (flags["node-option"] ?? []).join(" ");
 
 function rssBytes(pid: number): number {
