@@ -20,7 +20,7 @@ import { ensureChromium } from "../scripts/lib/ensure-chromium.mjs";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, postgresReachable, type DatabaseKind } from "../scripts/lib/scratch-db";
-import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
+import { p99BySecond, runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { processPeaks, type ProcessPeaks } from "./memory";
 import { beaconSource, orderSource, pendingRows } from "./orders";
 import { sendOnePerEvent } from "./per-event-sender";
@@ -253,6 +253,7 @@ async function loadPhases(
   log(`    orders/paid: ${WEBHOOK_RATE.toLocaleString("en-US")} requests/s offered, evenly paced, for ${PLAN.rateS} s…`);
   const rate = await paced(orders, WEBHOOK_PATH, WEBHOOK_RATE, PLAN.rateS);
   log(`      ${describe(rate)}`);
+  log(`      p99 by second: ${p99BySecond(rate).map(ms).join(", ")}`);
   await settle(url);
   log(
     `    orders/paid saturation: ${SATURATION_CONNECTIONS} connections, each sending again as soon as answered, for ${PLAN.saturationS} s…`,
@@ -278,6 +279,7 @@ async function loadPhases(
     );
     beacons = await paced(source, BEACON_PATH, BEACON_RATE, PLAN.beaconS);
     log(`      ${describe(beacons)}`);
+    log(`      p99 by second: ${p99BySecond(beacons).map(ms).join(", ")}`);
     await settle(url);
   }
 

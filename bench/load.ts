@@ -34,8 +34,34 @@ export interface LoadResult {
   max: number;
   /** Paced runs: how late the generator itself issued requests (p99, ms); large means the load generator was starved. */
   sendLagP99?: number;
-  /** Every answered request's latency (ms) and status, in arrival order. */
-  samples: { ms: number; status: number }[];
+  /** Every answered request's latency (ms) and status, in arrival order; paced runs add when it was due (s into the run). */
+  samples: Sample[];
+}
+
+export interface Sample {
+  ms: number;
+  status: number;
+  dueS?: number;
+}
+
+/**
+ * Paced runs: the p99 of the 2xx answers to requests due in each second of the run, so a slow start (the
+ * jump from the warm-up's rate) can be told from a slow tail spread over the run.
+ */
+export function p99BySecond(result: LoadResult): number[] {
+  const seconds: number[][] = [];
+  for (const s of result.samples) {
+    if (s.dueS === undefined || s.status < 200 || s.status >= 300) continue;
+    (seconds[Math.floor(s.dueS)] ??= []).push(s.ms);
+  }
+  return Array.from(seconds, (latencies) =>
+    latencies
+      ? percentile(
+          latencies.sort((a, b) => a - b),
+          99,
+        )
+      : Number.NaN,
+  );
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -46,7 +72,7 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 function summarise(
-  samples: { ms: number; status: number }[],
+  samples: Sample[],
   extra: Omit<LoadResult, "answered" | "ok" | "non2xx" | "rps" | "p50" | "p99" | "max" | "samples">,
   runS: number,
 ): LoadResult {
@@ -87,7 +113,7 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: spec.maxInFlight, maxFreeSockets: spec.maxInFlight });
   const total = Math.max(1, Math.round(spec.rate * spec.durationS));
   const intervalMs = 1000 / spec.rate;
-  const samples: { ms: number; status: number }[] = [];
+  const samples: Sample[] = [];
   const lags: number[] = [];
   const waiting: number[] = [];
   const inFlight = new Set<{ destroy(): void }>();
@@ -122,7 +148,7 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
           res.on("end", () => {
             if (settled) return;
             settled = true;
-            samples.push({ ms: performance.now() - dueAt, status: res.statusCode ?? 0 });
+            samples.push({ ms: performance.now() - dueAt, status: res.statusCode ?? 0, dueS: (dueAt - started) / 1000 });
             inFlight.delete(req);
             pump();
           });

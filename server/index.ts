@@ -11,6 +11,7 @@ import { closeDb, getDb } from "~/db.server";
 import { bootEnv, isPostgresUrl, resolvedOrderRowThreads } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
+import { IngestFirst } from "~/services/delivery/ingest-first";
 import { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
 import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
@@ -73,7 +74,10 @@ const hot = hotPath({
 });
 // Which HTTP process answered: for operators (and the process test) checking that all of them serve.
 const logAnswers = clustered && logger.isLevelEnabled("debug");
+// A lone server's worker shares this thread: while requests arrive fast, delivery waits (ingest-first.ts).
+const ingest = new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS });
 function listener(req: IncomingMessage, res: ServerResponse): void {
+  ingest.noteRequest();
   if (logAnswers) {
     res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: pathOf(req), status: res.statusCode }, "answered"));
   }
@@ -88,7 +92,10 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
 
 const db = getDb();
 // With several HTTP processes the worker runs once, in the process that supervises them.
-const worker = config.WORKER_MODE === "in-process" && !clustered ? createWorkerFromEnv(db, config, logger) : null;
+const worker =
+  config.WORKER_MODE === "in-process" && !clustered
+    ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer() })
+    : null;
 
 const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.

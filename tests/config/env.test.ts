@@ -86,6 +86,16 @@ describe("environment", () => {
     }
   });
 
+  it("holds the embedded worker off for at most 30 s per busy spell unless DELIVERY_DEFER_MS says otherwise (0: never)", () => {
+    expect(parseEnvironment(valid).DELIVERY_DEFER_MS).toBe(30_000);
+    expect(parseEnvironment({ ...valid, DELIVERY_DEFER_MS: "0" }).DELIVERY_DEFER_MS).toBe(0);
+    expect(parseEnvironment({ ...valid, DELIVERY_DEFER_MS: "600000" }).DELIVERY_DEFER_MS).toBe(600_000);
+    // Longer than ten minutes would let a busy store's events wait longer than anyone would guess from a setting.
+    for (const bad of ["-1", "600001", "1.5", "soon"]) {
+      expect(() => parseEnvironment({ ...valid, DELIVERY_DEFER_MS: bad })).toThrow(/DELIVERY_DEFER_MS/);
+    }
+  });
+
   it("limits the app proxy per shop and per shopper IP, and keeps storefront events 7 days, unless told otherwise", () => {
     expect(parseEnvironment(valid)).toMatchObject({
       PROXY_SHOP_RATE: 500,

@@ -15,6 +15,7 @@ import { createGraphClient } from "~/services/meta/graph-client.server";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
+import { waitFor } from "../helpers/app-process";
 import { createTestDatabase } from "../helpers/test-db";
 
 const SHOP = "bright-socks.myshopify.com";
@@ -354,6 +355,36 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     const rows = await db.delivery.findMany({ where: { shop: SHOP } });
     expect(rows.every((r) => r.status === "pending" && r.attempts === 0 && r.leaseOwner === null)).toBe(true);
     expect(fake.requests()).toHaveLength(0);
+  });
+
+  it("a running worker waits while deferWhile holds it (ingest first), delivers once it lets go, and stops while waiting", async () => {
+    await paidOrders(3);
+    let defer = true;
+    let asked = 0;
+    const w = new DeliveryWorker({
+      ...workerOptions(),
+      deferWhile: () => {
+        asked++;
+        return defer;
+      },
+    });
+    w.start();
+    // Several polls while held: nothing claimed, nothing sent.
+    await waitFor(() => asked >= 3);
+    expect(await statusCounts()).toEqual({ pending: 3 });
+    expect(fake.requests()).toHaveLength(0);
+    defer = false;
+    await waitFor(async () => (await statusCounts()).sent === 3);
+    expect(fake.received()).toHaveLength(3);
+
+    // A worker held off stops at once: stop() does not wait for the hold to end.
+    defer = true;
+    const held = new DeliveryWorker({ ...workerOptions({ id: "held" }), deferWhile: () => defer });
+    held.start();
+    const started = Date.now();
+    await held.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await w.stop();
   });
 
   it("two workers racing over the same rows: none sent twice, none left behind", async () => {

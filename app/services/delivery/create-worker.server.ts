@@ -6,7 +6,7 @@ import { createGraphClient } from "~/services/meta/graph-client.server";
 import { DeliveryWorker } from "./worker.server";
 
 /** The worker as configured by the environment: the same for the in-process and the standalone mode. */
-export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): DeliveryWorker {
+export function createWorkerFromEnv(db: Db, config: Env, logger: Logger, opts: { deferWhile?: () => boolean } = {}): DeliveryWorker {
   return new DeliveryWorker({
     db,
     meta: createGraphClient({
@@ -26,5 +26,6 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger): Delive
     concurrency: config.DELIVERY_CONCURRENCY,
     logger: logger.child({ component: "worker" }),
     retention: { days: config.DELIVERY_RETENTION_DAYS, storefrontDays: config.STOREFRONT_EVENT_RETENTION_DAYS },
+    deferWhile: opts.deferWhile,
   });
 }

@@ -20,6 +20,7 @@ import {
 import type { SendEventsInput, SendEventsResult } from "~/services/meta/graph-client.server";
 import { purgeExpired, type PurgeResult } from "./retention.server";
 import { deliverGroup, groupByShopAndPixel, ids, type QueueWrites, type SendContext } from "./send-group.server";
+import { INGEST_WINDOW_MS } from "./ingest-first";
 import { StorefrontSender } from "./storefront-sender.server";
 
 export interface MetaSender {
@@ -53,6 +54,11 @@ export interface WorkerOptions {
    * per `intervalMs` (default an hour) in the running loop.
    */
   retention?: { days: number; storefrontDays?: number; intervalMs?: number };
+  /**
+   * Asked before each cycle of the running loop; while it answers true the loop waits and asks again
+   * (the embedded server's IngestFirst, ingest-first.ts). A standalone worker has no requests to yield to.
+   */
+  deferWhile?: () => boolean;
 }
 
 export interface CycleStats {
@@ -139,6 +145,10 @@ export class DeliveryWorker {
 
   private async runLoop(purges: boolean): Promise<void> {
     while (!this.stopping) {
+      if (this.opts.deferWhile?.()) {
+        await this.deferWhileBusy(purges);
+        if (this.stopping) break;
+      }
       let claimed = 0;
       try {
         // One loop is enough to purge, and the others keep delivering meanwhile.
@@ -149,6 +159,16 @@ export class DeliveryWorker {
       }
       // A full batch means more is probably waiting: go again at once.
       if (claimed < this.opts.batchSize && !this.stopping) await this.sleep(this.opts.pollMs);
+    }
+  }
+
+  // Ingest first (ingest-first.ts). One loop speaks for all, so a busy spell is one pair of log lines.
+  private async deferWhileBusy(speaks: boolean): Promise<void> {
+    const started = performance.now();
+    if (speaks) this.opts.logger.info("delivery waiting while requests arrive fast (ingest first)");
+    while (this.opts.deferWhile?.() && !this.stopping) await this.sleep(INGEST_WINDOW_MS);
+    if (speaks && !this.stopping) {
+      this.opts.logger.info({ waitedMs: Math.round(performance.now() - started) }, "delivery resuming");
     }
   }
 
