@@ -9,6 +9,7 @@ import { connectShop } from "~/services/shop-connection.server";
 import { ROOT, startApp, vmHwmBytes, type AppProcess } from "../scripts/lib/app-process";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
+import { readProcStat } from "../scripts/lib/proc-stat";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { pendingRows } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
@@ -37,16 +38,7 @@ const TOKEN = "EAAB" + "b".repeat(60);
 const local = localAppEnv({ LOG_LEVEL: "info" });
 const extraEnv = envFlags(flags.env);
 
-// utime + stime of a process, in seconds (Linux).
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+const cpuSeconds = (pid: number): number => readProcStat(pid)?.cpuSeconds ?? 0;
 
 function cpuByRole(workers: AppProcess[], meta: AppProcess): Record<string, number> {
   const postgres = readdirSync("/proc")

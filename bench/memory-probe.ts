@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { startApp, vmHwmBytes } from "../scripts/lib/app-process";
+import { readProcStat } from "../scripts/lib/proc-stat";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { createScratchDatabase } from "../scripts/lib/scratch-db";
 import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
@@ -79,24 +80,14 @@ const env: Record<string, string> = { ...local.env, DATABASE_URL: database.url, 
 if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
 const server = await startApp("server", env, { nodeFlags: flags["default-heap"] ? [] : undefined });
 const pid = server.child.pid!;
-// utime + stime, in seconds (Linux).
-function cpuSeconds(of: number): number {
-  const stat = readFileSync(`/proc/${of}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (of: number): number => readProcStat(of)?.cpuSeconds ?? 0;
 // The server's threads by ID: name (comm) and CPU seconds, to see which thread a phase's CPU went to.
 function threadCpu(): Map<string, { name: string; s: number }> {
   const out = new Map<string, { name: string; s: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, { name, s: (Number(fields[11]) + Number(fields[12])) / 100 });
-    } catch {
-      // The thread ended between the listing and the read.
-    }
+    // Null when the thread ended between the listing and the read.
+    const stat = readProcStat(`${pid}/task/${tid}`);
+    if (stat) out.set(tid, { name: stat.name, s: stat.cpuSeconds });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { APP_NODE_FLAGS } from "./node-flags.mjs";
+import { readProcStat } from "./proc-stat";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -145,14 +146,9 @@ export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent; the command name before it may contain spaces.
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // The process ended while we looked.
-    }
+    // Null when the process ended while we looked.
+    const stat = readProcStat(name);
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(name)]);
   }
   const found: number[] = [];
   const queue = [root];

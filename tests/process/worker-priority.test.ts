@@ -1,6 +1,6 @@
 // `npm run worker` lowers its own priority (DELIVERY_NICE) below the HTTP processes that share the machine,
 // and the server keeps its own.
-import { readFileSync } from "node:fs";
+import { readProcStat } from "../../scripts/lib/proc-stat";
 import { afterAll, expect, it } from "vitest";
 import { startApp, type AppProcess } from "../../scripts/lib/app-process";
 import { localAppEnv } from "../../scripts/lib/local-app-env";
@@ -13,12 +13,8 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-/** The nice value of a process's main thread (field 19 of /proc/<pid>/stat). */
-function niceOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-}
+/** The nice value of a process's main thread. */
+const niceOf = (pid: number): number | undefined => readProcStat(pid)?.nice;
 
 it.runIf(process.platform === "linux")("a worker process runs at DELIVERY_NICE, the server at its own priority", async () => {
   db = await createScratchDatabase("sqlite", { prefix: "worker-priority" });
@@ -28,5 +24,6 @@ it.runIf(process.platform === "linux")("a worker process runs at DELIVERY_NICE, 
   const worker = await startApp("worker", env);
   started.push(worker);
   expect(niceOf(worker.child.pid!)).toBe(7);
+  expect(niceOf(process.pid)).toBeTypeOf("number");
   expect(niceOf(server.child.pid!)).toBe(niceOf(process.pid));
 });
