@@ -66,8 +66,8 @@ const schema = z.object({
   // share with it, webhooks and storefront events, which callers wait on, run first, and delivery, which has
   // minutes of slack, takes what they leave. The in-process worker shares the server's thread and keeps its priority.
   DELIVERY_NICE: integer(10, 0, 19),
-  // The in-process worker of a lone `npm start` holds delivery off while webhooks and storefront events arrive
-  // fast, for at most this long per busy spell, then delivers alongside (delivery/ingest-first.ts). 0: never.
+  // Workers hold delivery off while webhooks and storefront events arrive fast, for at most this long per busy
+  // spell, then deliver alongside (delivery/ingest-first.ts, ingest-gate.server.ts). 0: never.
   DELIVERY_DEFER_MS: integer(30_000, 0, 600_000),
   // Delivery rows (and browser events, data-request reports) older than this are purged by the worker. At
   // least 7: Meta accepts events up to 7 days old, and a row that can still be sent must not be purged.

@@ -3,6 +3,7 @@ import type { Db } from "~/db.server";
 import { decodeKey, type Env } from "~/env.server";
 import type { Logger } from "~/logger.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
+import { ledgerIngestGate } from "./ingest-gate.server";
 import { DeliveryWorker } from "./worker.server";
 
 /** The worker as configured by the environment: the same for the in-process and the standalone mode. */
@@ -26,6 +27,7 @@ export function createWorkerFromEnv(db: Db, config: Env, logger: Logger, opts: {
     concurrency: config.DELIVERY_CONCURRENCY,
     logger: logger.child({ component: "worker" }),
     retention: { days: config.DELIVERY_RETENTION_DAYS, storefrontDays: config.STOREFRONT_EVENT_RETENTION_DAYS },
-    deferWhile: opts.deferWhile,
+    // A lone server passes its own count of requests; any other worker counts the queues' new rows.
+    deferWhile: opts.deferWhile ?? ledgerIngestGate(db, { maxDeferMs: config.DELIVERY_DEFER_MS, logger }),
   });
 }

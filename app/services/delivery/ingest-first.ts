@@ -3,8 +3,9 @@
 // while the page unloads; an event may reach Meta minutes later at no cost (Meta takes events up to 7 days
 // old and deduplicates over 48 hours). So while requests arrive fast, the worker holds off, for at most
 // `maxDeferMs` per busy spell: a spell that outlasts it gets delivery running alongside again, so under
-// sustained load the lag stays bounded instead of growing with the backlog. No I/O here: the server notes
-// each request, the worker asks before each cycle.
+// sustained load the lag stays bounded instead of growing with the backlog. No I/O here: a lone server notes
+// each request it receives; a standalone worker (and a cluster supervisor's) counts the rows the web processes
+// wrote to the queues (ingest-gate.server.ts), since its own CPU, or PostgreSQL's, is what they share.
 
 /** Counts are read over windows this long: short enough to notice a quiet spell within a poll. */
 export const INGEST_WINDOW_MS = 250;
@@ -40,6 +41,16 @@ export class IngestFirst {
   noteRequest(): void {
     this.roll();
     this.inWindow++;
+  }
+
+  /**
+   * For a worker that cannot see the requests: `count` arrived over the last `ms` (rows the web processes
+   * wrote to the queues meanwhile, counted in the database). It replaces the rate outright.
+   */
+  noteCount(count: number, ms: number): void {
+    this.lastRate = ms > 0 ? (count * 1000) / ms : 0;
+    this.windowStart = this.now();
+    this.inWindow = 0;
   }
 
   /** Requests per second over the last closed window (a long quiet stretch counts as one window). */

@@ -56,9 +56,10 @@ export interface WorkerOptions {
   retention?: { days: number; storefrontDays?: number; intervalMs?: number };
   /**
    * Asked before each cycle of the running loop; while it answers true the loop waits and asks again
-   * (the embedded server's IngestFirst, ingest-first.ts). A standalone worker has no requests to yield to.
+   * (ingest first: a lone server's count of its requests, ingest-first.ts, or the queues' recent rows,
+   * ingest-gate.server.ts).
    */
-  deferWhile?: () => boolean;
+  deferWhile?: () => boolean | Promise<boolean>;
 }
 
 export interface CycleStats {
@@ -145,7 +146,7 @@ export class DeliveryWorker {
 
   private async runLoop(purges: boolean): Promise<void> {
     while (!this.stopping) {
-      if (this.opts.deferWhile?.()) {
+      if (await this.opts.deferWhile?.()) {
         await this.deferWhileBusy(purges);
         if (this.stopping) break;
       }
@@ -166,7 +167,7 @@ export class DeliveryWorker {
   private async deferWhileBusy(speaks: boolean): Promise<void> {
     const started = performance.now();
     if (speaks) this.opts.logger.info("delivery waiting while requests arrive fast (ingest first)");
-    while (this.opts.deferWhile?.() && !this.stopping) await this.sleep(INGEST_WINDOW_MS);
+    while (!this.stopping && (await this.opts.deferWhile?.())) await this.sleep(INGEST_WINDOW_MS);
     if (speaks && !this.stopping) {
       this.opts.logger.info({ waitedMs: Math.round(performance.now() - started) }, "delivery resuming");
     }
