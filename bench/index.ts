@@ -93,6 +93,7 @@ if (DELIVERY_CONCURRENCY_DEFAULT === null && flags["delivery-concurrency"])
 const PLAN = QUICK
   ? {
       warmS: 1,
+      coldS: 2,
       rateS: 5,
       saturationS: 4,
       beaconS: 4,
@@ -103,6 +104,7 @@ const PLAN = QUICK
     }
   : {
       warmS: 2,
+      coldS: 3,
       rateS: 12,
       saturationS: 8,
       beaconS: 8,
@@ -225,6 +227,8 @@ async function stopAll(procs: AppProcess[]): Promise<void> {
 interface ServerFigures {
   /** Web processes serving. */
   processes: number;
+  /** The first seconds at the full rate, straight after the warm-up: a fresh process compiling its hot path. */
+  cold: LoadResult;
   rate: LoadResult;
   saturation: LoadResult;
   beacons?: LoadResult;
@@ -250,6 +254,13 @@ async function loadPhases(
     runPaced({ url, path, next: () => source.next(), rate, durationS, maxInFlight: MAX_IN_FLIGHT, timeoutS });
   // Warm-up: JIT, connection pools, page cache. Not measured.
   await paced(orders, WEBHOOK_PATH, 200, PLAN.warmS);
+  // The jump to the full rate: a process this fresh is still compiling its hot path (V8 optimises a function
+  // after enough calls, on a helper thread that shares the two cores), so its first seconds are measured and
+  // reported apart, and the target is judged on the steady state that follows without a pause.
+  log(`    orders/paid, cold start: ${WEBHOOK_RATE.toLocaleString("en-US")} requests/s for the first ${PLAN.coldS} s…`);
+  const cold = await paced(orders, WEBHOOK_PATH, WEBHOOK_RATE, PLAN.coldS);
+  log(`      ${describe(cold)}`);
+  log(`      p99 by second: ${p99BySecond(cold).map(ms).join(", ")}`);
   log(`    orders/paid: ${WEBHOOK_RATE.toLocaleString("en-US")} requests/s offered, evenly paced, for ${PLAN.rateS} s…`);
   const rate = await paced(orders, WEBHOOK_PATH, WEBHOOK_RATE, PLAN.rateS);
   log(`      ${describe(rate)}`);
@@ -295,13 +306,14 @@ async function loadPhases(
     outage = await sturdy();
     await meta.behave({ kind: "normal", latencyMs: META_LATENCY_MS });
   }
-  return { rate, saturation, beacons, slow, outage };
+  return { cold, rate, saturation, beacons, slow, outage };
 }
 
 function describe(r: LoadResult): string {
   const failed = r.non2xx + r.errors + r.timeouts;
   const lag = r.sendLagP99 !== undefined && r.sendLagP99 > 5 ? `; the generator issued requests up to ${ms(r.sendLagP99)} late (p99)` : "";
-  return `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, ${perSecond(r.rps, "req")} answered 2xx${failed ? ` (${failed} of ${r.offered.toLocaleString("en-US")} not: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} unanswered in time)` : ""}${lag}`;
+  const codes = Object.entries(r.errorCodes ?? {}).map(([code, n]) => `${n} ${code}`);
+  return `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, ${perSecond(r.rps, "req")} answered 2xx${failed ? ` (${failed} of ${r.offered.toLocaleString("en-US")} not: ${r.non2xx} non-2xx, ${r.errors} errors${codes.length ? ` [${codes.join(", ")}]` : ""}, ${r.timeouts} unanswered in time)` : ""}${lag}`;
 }
 
 // An overloaded server is still working through requests its callers gave up on; the next phase must not
@@ -774,6 +786,18 @@ function buildReport(f: {
     };
     if (ingest.sqlite) rateRow("SQLite, worker in-process", ingest.sqlite, ingest.sqliteFloor);
     if (ingest.pg) rateRow(pgLabel(ingest.pg), ingest.pg, ingest.pgFloor);
+    const coldRow = (label: string, ours: ServerFigures, floor: ServerFigures | null) =>
+      rows.push({
+        measure: `${label}, cold start: the first ${PLAN.coldS} s at ${WEBHOOK_RATE.toLocaleString("en-US")} req/s, straight after ${PLAN.warmS} s at 200/s (reported, not judged: the row above follows it without a pause)`,
+        ours: latency(ours.cold),
+        floor: latency(floor?.cold),
+        ratio: vsFloor(ours.cold, floor?.cold),
+        baseline: latency(naive?.cold),
+        target: "(none)",
+        pass: undefined,
+      });
+    if (ingest.sqlite) coldRow("SQLite", ingest.sqlite, ingest.sqliteFloor);
+    if (ingest.pg) coldRow("PostgreSQL", ingest.pg, ingest.pgFloor);
     if (ingest.sqlite) saturationRow("SQLite", ingest.sqlite, ingest.sqliteFloor, latency(naive?.saturation));
     if (ingest.pg) saturationRow("PostgreSQL", ingest.pg, ingest.pgFloor, "(same baseline)");
     if (ingest.sqlite) {
@@ -923,10 +947,10 @@ function buildReport(f: {
     `Stand-in Meta (dev/fake-meta, its own process) answers the Conversions API after ${META_LATENCY_MS[0]}–${META_LATENCY_MS[1]} ms, uniformly drawn per request, batch or single event alike.`,
     !anyIngest
       ? ""
-      : `Load at a fixed rate: bench/load.ts's paced generator (node:http, keep-alive, at most ${MAX_IN_FLIGHT} requests in flight), one request due every 1/rate s and issued at millisecond resolution, so the rate arrives evenly, not in per-second bursts. Latency runs from when a request was due (a queue in front of a slow server counts) to the last byte of the answer; p50/p99 over 2xx answers; "req/s" counts 2xx answers; what is unanswered ${SHOPIFY_TIMEOUT_MS / 1000} s after the last request was due counts as failed. Generator lag p99 (how late it issued requests; large means it was starved of CPU): ${ms(worstLag)} at worst. Saturation is closed-loop (autocannon, ${SATURATION_CONNECTIONS} connections, each sending again when answered).`,
+      : `Load at a fixed rate: bench/load.ts's paced generator (node:http, keep-alive, at most ${MAX_IN_FLIGHT} requests in flight), one request due every 1/rate s and issued at millisecond resolution, so the rate arrives evenly, not in per-second bursts. Latency runs from when a request was due (a queue in front of a slow server counts) to the last byte of the answer; p50/p99 over 2xx answers; "req/s" counts 2xx answers; what is unanswered ${SHOPIFY_TIMEOUT_MS / 1000} s after the last request was due counts as failed. Generator lag p99 (how late it issued requests; large means it was starved of CPU): ${ms(worstLag)} at worst. Saturation is closed-loop (autocannon, ${SATURATION_CONNECTIONS} connections, each sending again when answered). Each server's webhook load runs without pauses: ${PLAN.warmS} s at 200/s (not measured), ${PLAN.coldS} s at the full rate reported as its cold start (a fresh process compiling its hot path), then the ${PLAN.rateS} s the target is judged on.`,
     !anyIngest
       ? ""
-      : `Floor: bench/floor-server.ts, run in the same way against a fresh database of the same kind, with as many processes as the app's web tier (node:cluster): node:http with no framework, the Shopify HMAC checked with timingSafeEqual, JSON.parse, and one insert-or-ignore of a ledger row of the same table and shape (the pixel read from the shop's settings in the same statement); the app proxy: the query signature, JSON.parse, and one insert-or-ignore of a browser-event row per event. It skips Meta's mapping and hashing, validation and logging, which the app does, and no delivery runs beside it, where the app delivers what it takes in meanwhile (in-process on SQLite, two worker processes on PostgreSQL). "App ÷ floor" divides the app's answered throughput and p99 by the floor's; the aim is at least ${TARGET_FLOOR_SHARE}× the floor's saturation throughput.`,
+      : `Floor: bench/floor-server.ts, run in the same way against a fresh database of the same kind, with as many processes as the app's web tier (node:cluster): node:http with no framework, the Shopify HMAC checked with timingSafeEqual, JSON.parse, and one insert-or-ignore of a ledger row of the same table and shape (the pixel read from the shop's settings in the same statement); the app proxy: the query signature, JSON.parse, and one insert-or-ignore of a browser-event row per event. It skips Meta's mapping and hashing, validation and logging, which the app does, and no delivery runs beside it. The app delivers what it takes in (in-process on SQLite, two worker processes on PostgreSQL), but its workers hold delivery off while requests arrive at 200/s or more, for at most DELIVERY_DEFER_MS (30 s) per busy spell (ingest first, docs/architecture.md), so under these loads most of it is delivered after the load; the time until every order was at Meta is printed below. "App ÷ floor" divides the app's answered throughput and p99 by the floor's; the aim is at least ${TARGET_FLOOR_SHARE}× the floor's saturation throughput.`,
     !anyIngest
       ? ""
       : "Naive baseline: bench/naive-server.ts, with the same HMAC check, mapping and Meta client, answering the webhook after Meta answers (502 when Meta fails, so Shopify retries).",
@@ -966,7 +990,9 @@ function buildHeadline(f: Parameters<typeof buildReport>[0]): string {
   if (dbs.length) {
     lines.push({
       pass: dbs.every((d) => meets(d.app.rate)),
-      text: `**Webhooks at ${WEBHOOK_RATE.toLocaleString("en-US")}/s offered** (target p99 < ${TARGET_P99_MS} ms): ${dbs.map((d) => `${d.name} ${at(d.app.rate, "req")}`).join("; ")}.`,
+      text:
+        `**Webhooks at ${WEBHOOK_RATE.toLocaleString("en-US")}/s offered** (target p99 < ${TARGET_P99_MS} ms, judged after the cold start): ${dbs.map((d) => `${d.name} ${at(d.app.rate, "req")}`).join("; ")}. ` +
+        `Cold start, the first ${PLAN.coldS} s at that rate of a fresh process: ${dbs.map((d) => `${d.name} ${at(d.app.cold, "req")}`).join("; ")}.`,
     });
     lines.push({
       pass: dbs.every((d) => d.floor && d.app.saturation.rps / d.floor.saturation.rps >= TARGET_FLOOR_SHARE),

@@ -23,6 +23,8 @@ export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** Paced runs: what the failed requests' errors were, by code, to tell a reset from a refusal. */
+  errorCodes?: Record<string, number>;
   /** Not answered before the run's deadline (paced: `timeoutS` after the last request was due). */
   timeouts: number;
   elapsedS: number;
@@ -110,7 +112,11 @@ export interface PacedSpec extends RequestSource {
 
 export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
   const target = new URL(spec.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: spec.maxInFlight, maxFreeSockets: spec.maxInFlight });
+  // Idle sockets are closed after 4 s, before Node's server closes its side at 5 s (keepAliveTimeout): a
+  // request sent on a socket the server is closing fails with a reset, which would count against the
+  // server. After a queue (the cold start) the generator holds hundreds of sockets it no longer needs.
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.maxInFlight, maxFreeSockets: spec.maxInFlight, timeout: 4_000 });
+  const errorCodes = new Map<string, number>();
   const total = Math.max(1, Math.round(spec.rate * spec.durationS));
   const intervalMs = 1000 / spec.rate;
   const samples: Sample[] = [];
@@ -154,11 +160,14 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
           });
         },
       );
-      req.on("error", () => {
+      req.on("error", (error: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
         if (cut) timeouts++;
-        else errors++;
+        else {
+          errors++;
+          errorCodes.set(error.code ?? error.message, (errorCodes.get(error.code ?? error.message) ?? 0) + 1);
+        }
         inFlight.delete(req);
         pump();
       });
@@ -200,7 +209,7 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
   // Judged over the run's nominal duration unless the answers took longer to come.
   return summarise(
     samples,
-    { offered: total, errors, timeouts, elapsedS, sendLagP99: percentile(lags, 99) },
+    { offered: total, errors, errorCodes: Object.fromEntries(errorCodes), timeouts, elapsedS, sendLagP99: percentile(lags, 99) },
     Math.max(spec.durationS, elapsedS),
   );
 }
