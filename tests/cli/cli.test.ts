@@ -4,8 +4,7 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import pino from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
+import { describe, expect, it } from "vitest";
 import { openToken } from "~/lib/token-crypto.server";
 import { parseWebhookJson } from "~/lib/well-formed";
 import { recordDelivery } from "~/models/delivery-queue.server";
@@ -18,7 +17,7 @@ import { purchasePayload } from "../factories/delivery";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { TEST_ENCRYPTION_KEY, TEST_ENCRYPTION_KEY_HEX } from "../helpers/app-env";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const run = promisify(execFile);
 const SHOP = "bright-socks.myshopify.com";
@@ -31,21 +30,8 @@ const HOSTILE_META_MESSAGE =
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-let database: { url: string; cleanup(): Promise<void> };
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("sqlite");
-  db = openDb(database.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await database.cleanup();
-});
-beforeEach(async () => {
-  await db.delivery.deleteMany({});
-  await db.shopSettings.deleteMany({});
-});
+const database = useTestDatabase("sqlite", { clear: ["delivery", "shopSettings"] });
+const db = database.db;
 
 async function cli(...argv: string[]) {
   return cliWithToken(TOKEN, ...argv);

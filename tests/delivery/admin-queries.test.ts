@@ -1,10 +1,9 @@
 // The admin's ledger reads on both databases: filters, pagination and shop scoping happen in SQL, and on
 // SQLite the deliveries table's query is answered from the (shop, status, createdAt) index.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
+import { beforeEach, describe, expect, it } from "vitest";
 import { countDeliveriesByStatus, findDeliveriesForOrder, listDeliveryPage, recentSentPayloads } from "~/models/delivery-reads.server";
 import { createDelivery } from "../factories/delivery";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "bright-socks.myshopify.com";
 const OTHER = "other-shop.myshopify.com";
@@ -12,18 +11,8 @@ const base = new Date("2026-11-20T12:00:00.000Z");
 const at = (hours: number) => new Date(base.getTime() + hours * 60 * 60 * 1000);
 
 describe.each(["sqlite", "postgresql"] as const)("admin ledger queries on %s", (kind) => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
+  const database = useTestDatabase(kind);
+  const db = database.db;
 
   beforeEach(async () => {
     await db.delivery.deleteMany({});

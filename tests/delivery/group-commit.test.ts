@@ -3,12 +3,11 @@
 // 999 values per SQLite statement would be crossed if the batches were not capped), with the same event
 // asked for several times in one batch, each caller gets its own row and exactly one caller per event is
 // told it created it; and one bad row in a batch fails alone, its neighbours are stored.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { openDb, type Db } from "~/db.server";
+import { describe, expect, it, vi } from "vitest";
 import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
 import { findShopSettings, findShopSettingsForIngest } from "~/models/shop-settings.server";
 import { hasOfflineSession, recordStorefrontEvent } from "~/models/storefront-event.server";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "group-commit.myshopify.com";
 
@@ -35,20 +34,8 @@ function row(eventId: string, extra: Partial<NewDelivery> = {}): NewDelivery {
 }
 
 describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) => {
-  let database: TestDatabase;
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
-  });
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
-  beforeEach(async () => {
-    await db.delivery.deleteMany({});
-  });
+  const database = useTestDatabase(kind, { clear: ["delivery"] });
+  const db = database.db;
 
   it("10x a statement's rows at once, each event asked for three times: one row each, one creator each", async () => {
     const events = Array.from({ length: INSERT_BATCH_ROWS * 10 }, (_, i) => `shopify_order_${9_000_000_000_000_000_00n + BigInt(i)}`);
@@ -170,7 +157,8 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
   });
 
   it("connected, the hot statements skip the Prisma client; after a disconnect they go through it, which reconnects", async () => {
-    const viaPrisma = vi.spyOn(db, "$queryRawUnsafe");
+    // On the client itself: `db` stands for it (use-test-database.ts) and reads the spied method through.
+    const viaPrisma = vi.spyOn(database.client, "$queryRawUnsafe");
     try {
       await db.delivery.count(); // connected
       expect((await recordDelivery(db, row("connected"))).created).toBe(true);

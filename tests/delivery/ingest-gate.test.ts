@@ -1,12 +1,11 @@
 // Ingest first for a worker that does not answer requests (ingest-gate.server.ts): it counts the rows the web
 // processes wrote to both queues, on real databases, and holds delivery off while they arrive fast.
 import pino from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
+import { describe, expect, it } from "vitest";
 import { countQueuedBetween } from "~/models/delivery-counts.server";
 import { ledgerIngestGate } from "~/services/delivery/ingest-gate.server";
 import { INGEST_WINDOW_MS } from "~/services/delivery/ingest-first";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const silent = pino({ level: "silent" });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,21 +37,8 @@ function storefrontRows(count: number, createdAt: Date) {
 }
 
 describe.each(["sqlite", "postgresql"] as const)("the ledger's ingest gate on %s", (kind) => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
-  });
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
-  beforeEach(async () => {
-    await db.delivery.deleteMany({});
-    await db.storefrontEvent.deleteMany({});
-  });
+  const database = useTestDatabase(kind, { clear: ["delivery", "storefrontEvent"] });
+  const db = database.db;
 
   it("counts the rows of both queues written inside the interval, and none outside it", async () => {
     const from = new Date(Date.now() - 10_000);

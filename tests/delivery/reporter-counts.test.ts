@@ -1,14 +1,14 @@
 // The home page's both-reporters counts on both databases: grouped in SQL, scoped by shop, bounded by
 // time, pairs matched on (event name, event ID), and on SQLite answered from the indexes named in
 // app/models/reporter-counts.server.ts.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, providerOf, type Db } from "~/db.server";
+import { describe, expect, it } from "vitest";
+import { providerOf } from "~/db.server";
 import { recordBrowserEventSeen } from "~/models/browser-event.server";
 import { countBrowserEventsSeen, countLedgerReporters, countStorefrontReporters } from "~/models/reporter-counts.server";
 import { recordStorefrontEvent } from "~/models/storefront-event.server";
 import { createDelivery } from "../factories/delivery";
 import { createStorefrontEvent } from "../factories/storefront-event";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "bright-socks.myshopify.com";
 const OTHER = "other-shop.myshopify.com";
@@ -16,24 +16,8 @@ const now = new Date();
 const daysAgo = (n: number) => new Date(now.getTime() - n * 24 * 60 * 60 * 1000);
 
 describe.each(["sqlite", "postgresql"] as const)("reporter counts on %s", (kind) => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
-
-  beforeEach(async () => {
-    await db.storefrontEvent.deleteMany({});
-    await db.delivery.deleteMany({});
-    await db.browserEvent.deleteMany({});
-  });
+  const database = useTestDatabase(kind, { clear: ["storefrontEvent", "delivery", "browserEvent"] });
+  const db = database.db;
 
   it("counts storefront rows received and sent per event name, in the window, for the shop only", async () => {
     for (const status of ["sent", "sent", "pending", "failed", "skipped"] as const)
