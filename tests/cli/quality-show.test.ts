@@ -3,33 +3,28 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 import { connectShop } from "~/services/shop-connection.server";
 import { runCli } from "../../cli/run";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { purchasePayload } from "../factories/delivery";
 import { TEST_ENCRYPTION_KEY, TEST_ENCRYPTION_KEY_HEX } from "../helpers/app-env";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const run = promisify(execFile);
 const SHOP = "bright-socks.myshopify.com";
 const PIXEL = "123456789012345";
 const TOKEN = "EAAB" + "q".repeat(60);
 
-let database: { url: string; cleanup(): Promise<void> };
-let db: Db;
+const database = useTestDatabase("sqlite");
+const db = database.db;
 let meta: FakeGraphApi;
 
 beforeAll(async () => {
-  database = await createTestDatabase("sqlite");
-  db = openDb(database.url);
   meta = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN } });
 });
 afterAll(async () => {
   await meta.close();
-  await db.$disconnect();
-  await database.cleanup();
 });
 beforeEach(async () => {
   meta.reset();

@@ -4,27 +4,21 @@
 // stored, checked and marked sent with its own payload; the statements still work after the client
 // disconnects and reconnects; and on SQLite a driver statement waits for the client's open transaction
 // rather than joining it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, rawQuery, type Db } from "~/db.server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { rawQuery } from "~/db.server";
 import { claimDueDeliveries, markSent, stillClaimed } from "~/models/delivery-queue.server";
 import { claimDueStorefrontEvents, markStorefrontSent, stillClaimedStorefront } from "~/models/storefront-event.server";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "driver-statements.myshopify.com";
 const ROWS = 10_000;
 
 describe.each(["sqlite", "postgresql"] as const)("the queue's driver statements on %s", (kind) => {
-  let database: TestDatabase;
-  let db: Db;
+  const database = useTestDatabase(kind);
+  const db = database.db;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
     await db.shopSettings.create({ data: { shop: SHOP, pixelId: "123456789012345", connectionState: "connected" } });
-  });
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
   });
 
   it("claims, checks and marks sent 10x a batch, each row once, payloads as stored", async () => {
@@ -121,17 +115,8 @@ describe.each(["sqlite", "postgresql"] as const)("the queue's driver statements 
 // better-sqlite3 has one connection: a statement run on it while an interactive transaction is open between
 // two of its awaits would become part of it (sqlite-adapter.server.ts), so the driver's statements must wait too.
 describe("a driver statement on sqlite", () => {
-  let database: TestDatabase;
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    db = openDb(database.url);
-  });
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
+  const database = useTestDatabase("sqlite");
+  const db = database.db;
 
   it("waits for the client's open transaction instead of joining it", async () => {
     const before = await db.shopSettings.count();

@@ -3,7 +3,6 @@
 // magnitude per database, with the only due order in the last shop to connect.
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
 import { parseWebhookJson } from "~/lib/well-formed";
 import { DeliveryWorker } from "~/services/delivery/worker.server";
 import { createGraphClient } from "~/services/meta/graph-client.server";
@@ -12,7 +11,7 @@ import { connectShop } from "~/services/shop-connection.server";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const PIXEL = "123456789012345";
 const TOKEN = "EAAB" + "m".repeat(60);
@@ -23,20 +22,16 @@ describe.each([
   ["sqlite", 5_000],
   ["postgresql", 40_000],
 ] as const)("claiming on %s with %i connected shops", (kind, shops) => {
-  let database: TestDatabase;
-  let db: Db;
+  const database = useTestDatabase(kind);
+  const db = database.db;
   let fake: FakeGraphApi;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
     fake = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN } });
   });
 
   afterAll(async () => {
     await fake.close();
-    await db.$disconnect();
-    await database.cleanup();
   });
 
   it("claims and delivers the pending order of the last shop", async () => {

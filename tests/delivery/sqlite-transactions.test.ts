@@ -1,23 +1,12 @@
 // One SQLite connection per process is shared by every request: a write from one request must never run
 // inside another's open transaction, or a rollback there silently undoes a write its caller was told
 // succeeded (a webhook answered 200 whose ledger row then vanishes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
-import { createTestDatabase } from "../helpers/test-db";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 describe("SQLite: statements outside a transaction", () => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    db = openDb(database.url);
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await database.cleanup();
-  });
+  const database = useTestDatabase("sqlite");
+  const db = database.db;
 
   it("a write made while another request's transaction is open survives that transaction's rollback", async () => {
     let inside!: () => void;

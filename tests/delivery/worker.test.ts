@@ -16,7 +16,7 @@ import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-
 import { nextOrderId, paidOrderJson } from "../../dev/fake-shopify/orders";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
 import { waitFor } from "../helpers/app-process";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "bright-socks.myshopify.com";
 const PIXEL = "123456789012345";
@@ -24,22 +24,18 @@ const TOKEN = "EAAB" + "x".repeat(60);
 const silent = pino({ level: "silent" });
 
 describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind) => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
+  const database = useTestDatabase(kind);
+  const db = database.db;
   let fake: FakeGraphApi;
   let clock = new Date();
   const extraDbs: Db[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
     fake = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN }, now: () => clock });
   });
 
   afterAll(async () => {
     await fake.close();
-    await db.$disconnect();
-    await database.cleanup();
   });
 
   beforeEach(async () => {

@@ -2,7 +2,6 @@
 // hour, refreshed at most once a minute, one call for concurrent loads, and a 403, a malformed answer or a slow
 // one become a view ("forbidden" / "unavailable"), never a throw.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "~/db.server";
 import { claimQualityCheck } from "~/models/dataset-quality.server";
 import { eraseShop } from "~/models/privacy.server";
 import { disconnectUninstalledShop } from "~/models/shop-lifecycle.server";
@@ -12,7 +11,7 @@ import { connectShop } from "~/services/shop-connection.server";
 import { startFakeGraphApi, type FakeGraphApi } from "../../dev/fake-meta/graph-api";
 import { purchasePayload } from "../factories/delivery";
 import { TEST_ENCRYPTION_KEY } from "../helpers/app-env";
-import { createTestDatabase } from "../helpers/test-db";
+import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "bright-socks.myshopify.com";
 const PIXEL = "123456789012345";
@@ -20,22 +19,18 @@ const TOKEN = "EAAB" + "q".repeat(60);
 const start = new Date("2026-11-29T12:00:00.000Z");
 
 describe.each(["sqlite", "postgresql"] as const)("Meta's verdict on %s", (kind) => {
-  let database: { url: string; cleanup(): Promise<void> };
-  let db: Db;
+  const database = useTestDatabase(kind);
+  const db = database.db;
   let meta: FakeGraphApi;
   let clock: Date;
   let deps: QualityDeps;
   const qualityCalls = () => meta.requests().filter((r) => r.url.includes("/dataset_quality")).length;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDb(database.url);
     meta = await startFakeGraphApi({ tokens: { [PIXEL]: TOKEN } });
   });
   afterAll(async () => {
     await meta.close();
-    await db.$disconnect();
-    await database.cleanup();
   });
   beforeEach(async () => {
     meta.reset();
