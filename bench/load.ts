@@ -166,7 +166,8 @@ export async function runPaced(spec: PacedSpec): Promise<LoadResult> {
         if (cut) timeouts++;
         else {
           errors++;
-          errorCodes.set(error.code ?? error.message, (errorCodes.get(error.code ?? error.message) ?? 0) + 1);
+          const code = error.code ?? error.message;
+          errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
         }
         inFlight.delete(req);
         pump();

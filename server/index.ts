@@ -74,10 +74,13 @@ const hot = hotPath({
 });
 // Which HTTP process answered: for operators (and the process test) checking that all of them serve.
 const logAnswers = clustered && logger.isLevelEnabled("debug");
-// A lone server's worker shares this thread: while requests arrive fast, delivery waits (ingest-first.ts).
-const ingest = new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS });
+// With several HTTP processes the worker runs once, in the process that supervises them.
+const runsWorker = config.WORKER_MODE === "in-process" && !clustered;
+// That worker shares this thread: while requests arrive fast, delivery waits (ingest-first.ts). Counted only
+// where a worker asks.
+const ingest = runsWorker ? new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS }) : null;
 function listener(req: IncomingMessage, res: ServerResponse): void {
-  ingest.noteRequest();
+  ingest?.noteRequest();
   if (logAnswers) {
     res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: pathOf(req), status: res.statusCode }, "answered"));
   }
@@ -91,11 +94,7 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const db = getDb();
-// With several HTTP processes the worker runs once, in the process that supervises them.
-const worker =
-  config.WORKER_MODE === "in-process" && !clustered
-    ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer() })
-    : null;
+const worker = ingest ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer() }) : null;
 
 const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.

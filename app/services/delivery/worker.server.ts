@@ -146,10 +146,8 @@ export class DeliveryWorker {
 
   private async runLoop(purges: boolean): Promise<void> {
     while (!this.stopping) {
-      if (await this.opts.deferWhile?.()) {
-        await this.deferWhileBusy(purges);
-        if (this.stopping) break;
-      }
+      if (await this.opts.deferWhile?.()) await this.deferWhileBusy(purges);
+      if (this.stopping) break;
       let claimed = 0;
       try {
         // One loop is enough to purge, and the others keep delivering meanwhile.
@@ -167,7 +165,9 @@ export class DeliveryWorker {
   private async deferWhileBusy(speaks: boolean): Promise<void> {
     const started = performance.now();
     if (speaks) this.opts.logger.info("delivery waiting while requests arrive fast (ingest first)");
-    while (!this.stopping && (await this.opts.deferWhile?.())) await this.sleep(INGEST_WINDOW_MS);
+    // Asked again only after a window: the caller has just heard "busy".
+    do await this.sleep(INGEST_WINDOW_MS);
+    while (!this.stopping && (await this.opts.deferWhile?.()));
     if (speaks && !this.stopping) {
       this.opts.logger.info({ waitedMs: Math.round(performance.now() - started) }, "delivery resuming");
     }
