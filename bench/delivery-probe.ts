@@ -11,11 +11,12 @@ import { localAppEnv } from "../scripts/lib/local-app-env";
 import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { readProcStat } from "../scripts/lib/proc-stat";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } from "../scripts/lib/scratch-db";
-import { pendingRows } from "./orders";
+import { insertPendingRows, pendingRows } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { envFlags } from "./env-flags";
+import { waitUntilAllSent } from "./wait-sent";
 
 const { values: flags } = parseArgs({
   options: {
@@ -105,7 +106,7 @@ try {
       firstId: 820982911950000000n + BigInt(run * 1_000_000),
       now: new Date(),
     });
-    for (let i = 0; i < rows.length; i += 500) await db.delivery.createMany({ data: rows.slice(i, i + 500) });
+    await insertPendingRows(db, rows);
     const env: Record<string, string> = {
       ...local.env,
       DATABASE_URL: database.url,
@@ -120,12 +121,7 @@ try {
     const started = performance.now();
     const connected = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
     if (!connected.ok) throw new Error(connected.error.join("; "));
-    for (;;) {
-      const sent = await db.delivery.count({ where: { shop, status: "sent" } });
-      if (sent === rowCount) break;
-      if (performance.now() - started > 120_000) throw new Error(`only ${sent} sent after 120 s`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntilAllSent({ db, shop, rowCount, meta, eventsBefore: before.serverEvents, timeoutMs: 120_000 });
     const seconds = (performance.now() - started) / 1000;
     const after = await summary();
     const cpuAfter = cpuByRole(workers, meta.process);

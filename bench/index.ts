@@ -22,7 +22,8 @@ import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, postgresReachable, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { p99BySecond, runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { processPeaks, type ProcessPeaks } from "./memory";
-import { beaconSource, orderSource, pendingRows } from "./orders";
+import { beaconSource, insertPendingRows, orderSource, pendingRows } from "./orders";
+import { waitUntilAllSent } from "./wait-sent";
 import { sendOnePerEvent } from "./per-event-sender";
 import { startStandInMeta, type StandInMeta } from "./stand-in-meta";
 import { bytes, megabytes, ms, percent, perSecond, ratio, renderTable, type Row } from "./report";
@@ -476,10 +477,6 @@ interface DeliveryFigures {
   workerPeak: ProcessPeaks | null;
 }
 
-async function insertRows(db: Db, rows: ReturnType<typeof pendingRows>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.delivery.createMany({ data: rows.slice(i, i + 500) });
-}
-
 async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Meta, firstId: bigint): Promise<DeliveryFigures> {
   const { url: databaseUrl, db, done } = await scratch(kind);
   const now = new Date();
@@ -499,37 +496,23 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   // The rows wait for a shop that is not connected yet, so the clock starts when the workers can take
   // them, not when the processes happen to finish booting.
   const shopA = "batched-shop.myshopify.com";
-  await insertRows(db, pendingRows({ shop: shopA, pixelId: PIXEL, count: rowCount, firstId, now }));
+  await insertPendingRows(db, pendingRows({ shop: shopA, pixelId: PIXEL, count: rowCount, firstId, now }));
   let workers = await startWorkers(BATCH_SIZE);
   cleanups.push(() => stopAll(workers));
   const metaBefore = await meta.summary();
   let started = performance.now();
   await connect(db, shopA);
   let error: string | undefined;
-  let progress = { sent: -1, at: performance.now() };
   try {
-    await until(
-      async () => {
-        const failed = await db.delivery.findFirst({
-          where: { shop: shopA, status: "failed" },
-          select: { lastError: true, reasonCode: true },
-        });
-        if (failed) throw new Error(`Meta rejected a benchmark event: ${failed.lastError ?? failed.reasonCode}`);
-        const sent = await db.delivery.count({ where: { shop: shopA, status: "sent" } });
-        if (sent !== progress.sent) progress = { sent, at: performance.now() };
-        // A worker that keeps failing its cycle makes no progress at all; say why instead of waiting out the timeout.
-        if (performance.now() - progress.at > 15_000) {
-          const logged = workers.map(lastLoggedError).find(Boolean);
-          throw new Error(
-            `no progress for 15 s (${sent.toLocaleString("en-US")} of ${rowCount.toLocaleString("en-US")} sent)${logged ? `; the worker logged: ${logged}` : ""}`,
-          );
-        }
-        return sent === rowCount;
-      },
-      `${rowCount.toLocaleString("en-US")} rows to be sent`,
-      90_000,
-      workers,
-    );
+    await waitUntilAllSent({
+      db,
+      shop: shopA,
+      rowCount,
+      meta,
+      eventsBefore: metaBefore.serverEvents,
+      timeoutMs: 90_000,
+      lastError: () => workers.map(lastLoggedError).find(Boolean) ?? null,
+    });
   } catch (failure) {
     // Reported in the table as a failed target; the rest of the benchmark still runs.
     error = failure instanceof Error ? failure.message : String(failure);
@@ -550,7 +533,7 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   // same requests in flight as the batched run: more rows than it can send in the window.
   const shopB = "per-event-shop.myshopify.com";
   const inFlight = workerCount * DELIVERY_IN_FLIGHT;
-  await insertRows(
+  await insertPendingRows(
     db,
     pendingRows({
       shop: shopB,
@@ -571,7 +554,7 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
 
   // Baseline 2: one request per event as a sender with many requests open would do it.
   const shopC = "per-event-sender-shop.myshopify.com";
-  await insertRows(
+  await insertPendingRows(
     db,
     pendingRows({
       shop: shopC,

@@ -1,6 +1,7 @@
 // Distinct, correctly signed orders/paid webhooks, fast enough to generate inside the load loop: the
 // recorded fixture is serialised once with a placeholder ID, then each request swaps in its own ID and is
 // signed, so every request is a different order as Shopify would send it.
+import { providerOf, type Db } from "~/db.server";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
 import { signProxyUrl } from "../dev/fake-shopify/app-proxy";
 import { paidOrderJson } from "../dev/fake-shopify/orders";
@@ -20,6 +21,16 @@ export function orderSource(opts: { shop: string; secret: string; firstId?: bigi
       return { id, body, headers };
     },
   };
+}
+
+/**
+ * Writes `rows` 500 at a time, then has PostgreSQL gather the table's statistics, as autovacuum would have
+ * on a ledger in use: a table filled a moment ago has none, and the planner then picks plans for an
+ * empty table that no running shop would see (the claim reading every due row, say).
+ */
+export async function insertPendingRows(db: Db, rows: ReturnType<typeof pendingRows>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await db.delivery.createMany({ data: rows.slice(i, i + 500) });
+  if (providerOf(db) === "postgresql") await db.$executeRawUnsafe('ANALYZE "Delivery"');
 }
 
 /** The ledger rows the webhook would have written for `count` orders: pending, due now, payload as it is sent. */

@@ -8,7 +8,7 @@ export interface StandInMeta {
   pixelUrl: string;
   /** Changes how the stand-in answers from now on (dev/fake-meta's behaviour route). */
   behave(body: object): Promise<void>;
-  /** What it has received so far. */
+  /** How many events and requests it has received so far (constant time: polled during runs). */
   summary(): Promise<{ serverEvents: number; serverRequests: number }>;
 }
 
@@ -46,7 +46,7 @@ export async function startStandInMeta(opts: {
       if (!response.ok) throw new Error(`stand-in Meta refused ${JSON.stringify(body)}: ${await response.text()}`);
     },
     async summary() {
-      return (await (await fetch(`${pixelUrl}/__fake-meta/summary`)).json()) as { serverEvents: number; serverRequests: number };
+      return (await (await fetch(`${pixelUrl}/__fake-meta/counters`)).json()) as { serverEvents: number; serverRequests: number };
     },
   };
 }

@@ -47,7 +47,7 @@ export interface LeaseClaim<Row> {
   rows: Row[];
 }
 
-type Due = "expired" | "pending";
+export type Due = "expired" | "pending";
 interface ClaimStep {
   now: Date;
   limit: number;
@@ -103,11 +103,13 @@ function columnsFor(spec: LeaseTable, postgres: boolean): string {
     .join(", ");
 }
 
-async function claimOnPostgres(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<DriverRow[]> {
-  const { now, limit, token, leaseExpiresAt } = step;
-  return rawQuery<DriverRow>(
-    db,
-    `UPDATE ${spec.table} SET "status" = 'sending', "leaseOwner" = $1, "leaseExpiresAt" = $2,
+/**
+ * PostgreSQL's claiming statement; its values are [token, leaseExpiresAt, now, limit]. Exported for the
+ * test that reads its plan: the (status, nextAttemptAt, id) index gives the ORDER BY's order, so a claim
+ * reads its batch and stops, even when thousands of due rows share one time (a backlog, a batch retried).
+ */
+export function postgresClaimSql(spec: LeaseTable, due: Due): string {
+  return `UPDATE ${spec.table} SET "status" = 'sending', "leaseOwner" = $1, "leaseExpiresAt" = $2,
             "attempts" = "attempts" + 1${spec.touchesUpdatedAt ? `, "updatedAt" = $3` : ""}
      WHERE "id" IN (
        SELECT d."id" FROM ${spec.table} d
@@ -117,9 +119,12 @@ async function claimOnPostgres(db: Db, spec: LeaseTable, due: Due, step: ClaimSt
        LIMIT $4
        FOR UPDATE OF d SKIP LOCKED
      )
-     RETURNING ${columnsFor(spec, true)}`,
-    [token, leaseExpiresAt, now, limit],
-  );
+     RETURNING ${columnsFor(spec, true)}`;
+}
+
+async function claimOnPostgres(db: Db, spec: LeaseTable, due: Due, step: ClaimStep): Promise<DriverRow[]> {
+  const { now, limit, token, leaseExpiresAt } = step;
+  return rawQuery<DriverRow>(db, postgresClaimSql(spec, due), [token, leaseExpiresAt, now, limit]);
 }
 
 // The shop check is a subquery, not a list of connected shops: such a list grows with every shop that

@@ -114,6 +114,13 @@ export async function startFakeMeta(opts: FakeMetaOptions = {}): Promise<FakeMet
   // switch for the behaviour, so a benchmark can make Meta slow or down between phases.
   function handleControl(req: IncomingMessage, res: ServerResponse): boolean {
     const path = new URL(req.url ?? "/", "http://control.invalid").pathname;
+    // The two counters alone, in constant time, for a benchmark that polls them every few milliseconds
+    // (the summary's Meta-side count dedups every event received so far).
+    if (path === "/__fake-meta/counters" && req.method === "GET") {
+      const body = { serverEvents: graph.receivedCount(), serverRequests: graph.requestCount() };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      return true;
+    }
     if (path === "/__fake-meta/summary" && req.method === "GET") {
       const all = counted();
       const body = {
