@@ -1,11 +1,11 @@
 // Claiming due rows under a lease, for the two queues the worker drains: the Delivery ledger
 // (delivery-queue.server.ts) and the storefront events (storefront-event.server.ts). Both tables have the
-// same lease columns and the same (status, nextAttemptAt) index, so one claim serves both; only the table,
+// same lease columns and the same (status, nextAttemptAt, id) index, so one claim serves both; only the table,
 // the columns read back and whether the row has an "updatedAt" differ.
 //
 // Claimable: a crashed worker's rows (lease expired) first, then pending ones past their next attempt
 // time, of shops whose Meta connection is usable. The two kinds are looked up apart, each in the order of
-// its own index prefix: one query for both (an OR) cannot walk the (status, nextAttemptAt) index in order,
+// its own index prefix: one query for both (an OR) cannot walk the (status, nextAttemptAt, id) index in order,
 // so it read and sorted every due row on each claim (with 200,000 due among 1.2 million rows, 800 ms a
 // claim on PostgreSQL and 90 ms on SQLite; 5 ms each this way, by EXPLAIN).
 // PostgreSQL: each is one UPDATE over a FOR UPDATE SKIP LOCKED subquery, so concurrent claims (other
