@@ -56,6 +56,9 @@ const NOT_SHOP_SCOPED: Record<string, string> = {
   // Ingest first (services/delivery/ingest-gate.server.ts): a count, no row's content, over every shop,
   // since the machine's and the database's load is all of theirs.
   countQueuedBetween: "counts rows of every shop to measure the load; reads no row's content",
+  // The worker's claim statement as text, exported for the test that reads its plan (claim-plan.test.ts):
+  // it queries nothing itself; claimLeased runs it, and the claim takes any connected shop's due rows.
+  postgresClaimSql: "returns SQL text and runs no query; the claim it builds serves every connected shop by design",
 };
 
 interface ExportedFunction {
