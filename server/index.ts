@@ -11,7 +11,7 @@ import { closeDb, getDb } from "~/db.server";
 import { bootEnv, isPostgresUrl, resolvedOrderRowThreads } from "~/env.server";
 import { logger } from "~/logger.server";
 import { createWorkerFromEnv } from "~/services/delivery/create-worker.server";
-import { IngestFirst } from "~/services/delivery/ingest-first";
+import { IngestFirst, RequestRate } from "~/services/delivery/ingest-first";
 import { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
 import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
@@ -78,9 +78,9 @@ const logAnswers = clustered && logger.isLevelEnabled("debug");
 const runsWorker = config.WORKER_MODE === "in-process" && !clustered;
 // That worker shares this thread: while requests arrive fast, delivery waits (ingest-first.ts). Counted only
 // where a worker asks.
-const ingest = runsWorker ? new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS }) : null;
+const requests = runsWorker ? new RequestRate() : null;
 function listener(req: IncomingMessage, res: ServerResponse): void {
-  ingest?.noteRequest();
+  requests?.note();
   if (logAnswers) {
     res.once("finish", () => logger.debug({ pid: process.pid, method: req.method, path: pathOf(req), status: res.statusCode }, "answered"));
   }
@@ -94,7 +94,8 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const db = getDb();
-const worker = ingest ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer() }) : null;
+const ingest = new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS });
+const worker = requests ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer(requests.perSecond()) }) : null;
 
 const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.

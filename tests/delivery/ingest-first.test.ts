@@ -1,19 +1,27 @@
 // Ingest first (app/services/delivery/ingest-first.ts): when the embedded worker holds delivery off, and for
 // how long. A clock of our own, so each answer is exact.
 import { describe, expect, it } from "vitest";
-import { INGEST_BUSY_PER_SECOND, INGEST_WINDOW_MS, IngestFirst } from "~/services/delivery/ingest-first";
+import { INGEST_BUSY_PER_SECOND, INGEST_WINDOW_MS, IngestFirst, RequestRate } from "~/services/delivery/ingest-first";
 
+// The lone server's pairing: requests counted by RequestRate, the rule asked with its rate.
 function gate(maxDeferMs = 30_000) {
   let now = 1_000_000;
-  const ingest = new IngestFirst({ maxDeferMs, now: () => now });
+  const clock = () => now;
+  const rule = new IngestFirst({ maxDeferMs, now: clock });
+  const requests = new RequestRate(clock);
   return {
-    ingest,
+    ingest: {
+      shouldDefer: () => rule.shouldDefer(requests.perSecond()),
+      rate: () => requests.perSecond(),
+      noteRequest: () => requests.note(),
+    },
+    rule,
     advance: (ms: number) => (now += ms),
     /** `perSecond` requests per second, spread evenly over `ms`. */
     traffic(perSecond: number, ms: number) {
       const step = 1000 / perSecond;
       for (let t = 0; t < ms; t += step) {
-        ingest.noteRequest();
+        requests.note();
         now += step;
       }
     },
@@ -80,5 +88,18 @@ describe("IngestFirst", () => {
     g.advance(INGEST_WINDOW_MS);
     // Twenty requests in a quarter second is 80/s, below the busy rate.
     expect(g.ingest.shouldDefer()).toBe(false);
+  });
+
+  it("the rule alone: whatever measured the rate, a spell is held off from its first busy answer for maxDeferMs", () => {
+    const g = gate(1_000);
+    expect(g.rule.shouldDefer(INGEST_BUSY_PER_SECOND - 1)).toBe(false);
+    expect(g.rule.shouldDefer(INGEST_BUSY_PER_SECOND)).toBe(true);
+    g.advance(999);
+    expect(g.rule.shouldDefer(5_000)).toBe(true);
+    g.advance(1);
+    expect(g.rule.shouldDefer(5_000)).toBe(false);
+    // One quiet answer ends the spell; the next busy one starts a new one.
+    expect(g.rule.shouldDefer(0)).toBe(false);
+    expect(g.rule.shouldDefer(5_000)).toBe(true);
   });
 });

@@ -11,6 +11,8 @@ export function ledgerIngestGate(db: Db, opts: { maxDeferMs: number; logger: Log
   const now = opts.now ?? (() => new Date());
   const ingest = new IngestFirst({ maxDeferMs: opts.maxDeferMs, now: () => now().getTime() });
   let since = now();
+  // Rows per second over the last window counted; it stands until the next count replaces it.
+  let perSecond = 0;
   let counting: Promise<void> | null = null;
   return async () => {
     if (opts.maxDeferMs <= 0) return false;
@@ -19,15 +21,17 @@ export function ledgerIngestGate(db: Db, opts: { maxDeferMs: number; logger: Log
       const from = since;
       since = at;
       counting = countQueuedBetween(db, from, at)
-        .then((count) => ingest.noteCount(count, at.getTime() - from.getTime()))
+        .then((count) => {
+          perSecond = (count * 1000) / (at.getTime() - from.getTime());
+        })
         .catch((error: unknown) => {
           // Unknown load: deliver. The cycle that follows meets the same database and says what is wrong.
-          ingest.noteCount(0, at.getTime() - from.getTime());
+          perSecond = 0;
           opts.logger.debug({ err: error instanceof Error ? error.message : String(error) }, "could not count recent ingest");
         })
         .finally(() => (counting = null));
     }
     if (counting) await counting;
-    return ingest.shouldDefer();
+    return ingest.shouldDefer(perSecond);
   };
 }
