@@ -89,7 +89,7 @@ async function startWorker(env: Record<string, string>): Promise<AppProcess> {
 }
 
 const meta = await startStandInMeta({ latencyMs: [150, 400], pixelId: PIXEL, token: TOKEN });
-const summary = () => meta.summary();
+const counters = () => meta.counters();
 
 try {
   for (let run = 0; run < Number(flags.repeat); run++) {
@@ -117,13 +117,13 @@ try {
     const workers: AppProcess[] = await Promise.all(Array.from({ length: workerCount }, () => startWorker(env)));
     const idle = workers.map((w) => vmHwmBytes(w.child.pid!)!);
     const cpuBefore = cpuByRole(workers, meta.process);
-    const before = await summary();
+    const before = await counters();
     const started = performance.now();
     const connected = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
     if (!connected.ok) throw new Error(connected.error.join("; "));
     await waitUntilAllSent({ db, shop, rowCount, meta, eventsBefore: before.serverEvents, timeoutMs: 120_000 });
     const seconds = (performance.now() - started) / 1000;
-    const after = await summary();
+    const after = await counters();
     const cpuAfter = cpuByRole(workers, meta.process);
     const peaks = workers.map((w) => vmHwmBytes(w.child.pid!)!);
     await Promise.all(workers.map((w) => w.stop("SIGTERM")));

@@ -344,7 +344,7 @@ async function waitForDrain(
   const rows = await db.delivery.count();
   // The stand-in's counter first, which costs the database nothing (bench/wait-sent.ts says why), then the
   // ledger, for the moment its last answers are recorded.
-  await until(async () => (await meta.summary()).serverEvents - metaBefore >= rows, "Meta to receive every order", 180_000, procs);
+  await until(async () => (await meta.counters()).serverEvents - metaBefore >= rows, "Meta to receive every order", 180_000, procs);
   await until(
     async () => (await db.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) === 0,
     "the ledger to drain after the load",
@@ -353,7 +353,7 @@ async function waitForDrain(
   );
   const drainedAfterS = (performance.now() - started) / 1000;
   const sent = await db.delivery.count({ where: { status: "sent" } });
-  const received = (await meta.summary()).serverEvents - metaBefore;
+  const received = (await meta.counters()).serverEvents - metaBefore;
   return { drainedAfterS, deliveredOnce: rows === sent && received === rows };
 }
 
@@ -378,7 +378,7 @@ async function ingestApp(kind: DatabaseKind, meta: Meta, firstId: bigint): Promi
     workers = await Promise.all([startApp("worker", env), startApp("worker", env)]);
   }
   cleanups.push(() => stopAll([server, ...workers]));
-  const metaBefore = (await meta.summary()).serverEvents;
+  const metaBefore = (await meta.counters()).serverEvents;
   const drain: { drainedAfterS?: number; deliveredOnce?: boolean } = {};
   const phases = await loadPhases(server.url, orderSource({ shop: SHOP, secret: local.apiSecret, firstId }), meta, {
     beacons: true,
@@ -502,7 +502,7 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
   await insertPendingRows(db, pendingRows({ shop: shopA, pixelId: PIXEL, count: rowCount, firstId, now }));
   let workers = await startWorkers(BATCH_SIZE);
   cleanups.push(() => stopAll(workers));
-  const metaBefore = await meta.summary();
+  const metaBefore = await meta.counters();
   let started = performance.now();
   await connect(db, shopA);
   let error: string | undefined;
@@ -522,7 +522,7 @@ async function measureDelivery(kind: DatabaseKind, workerCount: number, meta: Me
     log(`    ${error}`);
   }
   const batchedS = (performance.now() - started) / 1000;
-  const metaAfter = await meta.summary();
+  const metaAfter = await meta.counters();
   const received = metaAfter.serverEvents - metaBefore.serverEvents;
   const workerPeak = largestOf(workers.map((w) => processPeaks(w.child.pid)));
   await stopAll(workers);

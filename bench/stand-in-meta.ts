@@ -9,7 +9,7 @@ export interface StandInMeta {
   /** Changes how the stand-in answers from now on (dev/fake-meta's behaviour route). */
   behave(body: object): Promise<void>;
   /** How many events and requests it has received so far (constant time: polled during runs). */
-  summary(): Promise<{ serverEvents: number; serverRequests: number }>;
+  counters(): Promise<{ serverEvents: number; serverRequests: number }>;
 }
 
 export async function startStandInMeta(opts: {
@@ -45,7 +45,7 @@ export async function startStandInMeta(opts: {
       const response = await fetch(`${pixelUrl}/__fake-meta/behaviour`, { method: "POST", body: JSON.stringify(body) });
       if (!response.ok) throw new Error(`stand-in Meta refused ${JSON.stringify(body)}: ${await response.text()}`);
     },
-    async summary() {
+    async counters() {
       return (await (await fetch(`${pixelUrl}/__fake-meta/counters`)).json()) as { serverEvents: number; serverRequests: number };
     },
   };

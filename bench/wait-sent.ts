@@ -28,7 +28,7 @@ export async function waitUntilAllSent(opts: {
   let ledgerReadAt = 0;
   for (;;) {
     const now = performance.now();
-    const events = (await opts.meta.summary()).serverEvents - opts.eventsBefore;
+    const events = (await opts.meta.counters()).serverEvents - opts.eventsBefore;
     if (events !== progress.events) progress = { events, at: now };
     if (events >= rowCount || now - ledgerReadAt >= LEDGER_EVERY_MS) {
       ledgerReadAt = now;
