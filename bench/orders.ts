@@ -3,6 +3,7 @@
 // signed, so every request is a different order as Shopify would send it.
 import { providerOf, type Db } from "~/db.server";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
+import { separateRawIdentifiers } from "~/lib/capi/scrub";
 import { signProxyUrl } from "../dev/fake-shopify/app-proxy";
 import { paidOrderJson } from "../dev/fake-shopify/orders";
 import { shopifyWebhookHeaders } from "../scripts/lib/shopify-webhook";
@@ -33,11 +34,11 @@ export async function insertPendingRows(db: Db, rows: ReturnType<typeof pendingR
   if (providerOf(db) === "postgresql") await db.$executeRawUnsafe('ANALYZE "Delivery"');
 }
 
-/** The ledger rows the webhook would have written for `count` orders: pending, due now, payload as it is sent. */
+/** The ledger rows the webhook would have written for `count` orders: pending, due now, payload as it is stored. */
 export function pendingRows(opts: { shop: string; pixelId: string; count: number; firstId: bigint; now: Date }) {
   const mapped = mapOrderToPurchase(paidOrderJson({ id: PLACEHOLDER, paidAt: opts.now }), { shopDomain: opts.shop, now: opts.now });
   if (!mapped.ok) throw new Error(`The fixture order does not map: ${mapped.reason}`);
-  const payload = JSON.stringify(mapped.event);
+  const { payload, rawIdentifiers } = separateRawIdentifiers(mapped.event);
   return Array.from({ length: opts.count }, (_, i) => {
     const id = String(opts.firstId + BigInt(i));
     return {
@@ -53,6 +54,7 @@ export function pendingRows(opts: { shop: string; pixelId: string; count: number
       eventTime: mapped.eventTime,
       nextAttemptAt: opts.now,
       payload: payload.replaceAll(PLACEHOLDER, id),
+      rawIdentifiers,
     };
   });
 }

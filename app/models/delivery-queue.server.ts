@@ -28,6 +28,8 @@ export interface NewDelivery {
   // When the worker may first pick it up; the caller's clock, so one clock rules the whole pipeline.
   nextAttemptAt: Date;
   payload: string;
+  /** The raw browser signals the payload holds placeholders for (app/lib/capi/scrub.ts), while it may be sent. */
+  rawIdentifiers?: string | null;
   webhookId: string | null;
   /** SHA-256 of the Shopify customer ID (app/lib/capi/customer-key.ts), for privacy requests. */
   customerKey?: string | null;
@@ -54,7 +56,7 @@ export async function recordDelivery(db: Db, input: NewDelivery): Promise<{ crea
   return deliveryInserts(db).submit(input);
 }
 
-// 18 bound values a row: 50 rows stay under SQLite's 999 per statement.
+// 19 bound values a row: 50 rows (950) stay under SQLite's 999 per statement.
 export const INSERT_BATCH_ROWS = 50;
 
 const deliveryInserts = Coalescer.perClient(
@@ -108,6 +110,7 @@ const INSERT_COLUMNS = [
   "eventTime",
   "nextAttemptAt",
   "payload",
+  "rawIdentifiers",
   "webhookId",
   "customerKey",
   "createdAt",
@@ -122,6 +125,7 @@ async function insertOrIgnore(db: Db, rows: NewDelivery[]): Promise<Map<string, 
     const record: Record<(typeof INSERT_COLUMNS)[number], unknown> = {
       ...row,
       reasonDetail: row.reasonDetail ?? null,
+      rawIdentifiers: row.rawIdentifiers ?? null,
       customerKey: row.customerKey ?? null,
       createdAt: now,
       updatedAt: now,
@@ -183,15 +187,15 @@ async function insertOne(db: Db, input: NewDelivery): Promise<{ created: boolean
 /** What a claim reads of each row (lease-claim.server.ts LeasedRow, and the order ID). */
 export type ClaimedDelivery = Pick<
   Prisma.DeliveryGetPayload<object>,
-  "id" | "shop" | "pixelId" | "eventName" | "eventId" | "orderId" | "attempts" | "eventTime" | "payload"
+  "id" | "shop" | "pixelId" | "eventName" | "eventId" | "orderId" | "attempts" | "eventTime" | "payload" | "rawIdentifiers"
 >;
 
 /** Claims up to `limit` due rows of connected shops (lease-claim.server.ts says which and how). */
 export function claimDueDeliveries(db: Db, opts: { workerId: string; now: Date; limit: number; leaseMs: number }): Promise<Claim> {
-  return claimLeased<{ orderId: string | null }>(db, DELIVERY_LEASE, opts);
+  return claimLeased<{ orderId: string | null; rawIdentifiers: string | null }>(db, DELIVERY_LEASE, opts);
 }
 
-const DELIVERY_LEASE: LeaseTable = { table: `"Delivery"`, extraColumns: ["orderId"], touchesUpdatedAt: true };
+const DELIVERY_LEASE: LeaseTable = { table: `"Delivery"`, extraColumns: ["orderId", "rawIdentifiers"], touchesUpdatedAt: true };
 
 function owned(ids: number[], token: string) {
   return { id: { in: ids }, leaseOwner: token, status: "sending" };
@@ -277,10 +281,11 @@ function rewritesFor(rewrites: PayloadRewrite[], slice: number[]): PayloadRewrit
 const SENT_SLICE = { sqlite: 300, postgresql: 1000 } as const;
 
 /**
- * Sent rows get their outcome and their scrubbed payload in one UPDATE per slice (no transaction needed:
- * one statement is atomic), on rows the claim still owns. Two statements in a transaction per batch made
- * writing the outcome a large share of the worker's time at thousands of events per second; it goes to
- * the driver under Prisma (rawQuery, db.server.ts), since it carries a thousand payloads.
+ * Sent rows get their outcome, and forget their raw identifiers, in one UPDATE per slice (no transaction
+ * needed: one statement is atomic), on rows the claim still owns. Only rows stored before the
+ * rawIdentifiers column need a payload rewrite (`rewrites`). Two statements in a transaction per batch
+ * made writing the outcome a large share of the worker's time at thousands of events per second; it goes
+ * to the driver under Prisma (rawQuery, db.server.ts), since it can carry a thousand payloads.
  */
 export async function markSent(
   db: Db,
@@ -300,9 +305,12 @@ export async function markSent(
     const outcome =
       `"status" = 'sent', "reasonCode" = NULL, "reasonDetail" = NULL, "failureKind" = NULL, "eventsReceived" = ${params.add(answer.eventsReceived, { int: true })}, ` +
       `"fbtraceId" = ${params.add(answer.fbtraceId)}, "sentAt" = ${params.add(answer.sentAt)}, "errorCode" = NULL, "errorSubcode" = NULL, ` +
-      `"lastError" = NULL, "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${params.add(now)}`;
+      `"lastError" = NULL, "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "rawIdentifiers" = NULL, "updatedAt" = ${params.add(now)}`;
     let sql: string;
-    if (provider === "postgresql") {
+    const rewritten = slice.filter((rowId) => payloadOf.has(rowId));
+    if (provider === "postgresql" && rewritten.length === 0) {
+      sql = `UPDATE "Delivery" AS d SET ${outcome} WHERE d."id" = ANY(${params.add(slice)}::int[]) AND d."leaseOwner" = ${params.add(token)} AND d."status" = 'sending'`;
+    } else if (provider === "postgresql") {
       // A row without a rewrite keeps its payload (NULL in the array).
       const rowIds = params.add(slice);
       const payloads = params.add(slice.map((rowId) => payloadOf.get(rowId) ?? null));
@@ -312,7 +320,6 @@ export async function markSent(
         `WHERE d."id" = v."id" AND d."leaseOwner" = ${params.add(token)} AND d."status" = 'sending'`;
     } else {
       sql = `UPDATE "Delivery" SET ${outcome}`;
-      const rewritten = slice.filter((rowId) => payloadOf.has(rowId));
       if (rewritten.length > 0) {
         sql += `, "payload" = CASE "id" ${rewritten.map((rowId) => `WHEN ${id(rowId)} THEN ${params.add(payloadOf.get(rowId))}`).join(" ")} ELSE "payload" END`;
       }
@@ -344,7 +351,7 @@ export function markFailed(
 }
 
 export function markSkipped(db: Db, ids: number[], token: string, code: ReasonCode, rewrites: PayloadRewrite[] = []): Promise<number> {
-  return updateOwned(db, ids, token, { status: "skipped", ...reason(code) }, { rows: rewrites, status: "skipped" });
+  return updateOwned(db, ids, token, { status: "skipped", ...reason(code), rawIdentifiers: null }, { rows: rewrites, status: "skipped" });
 }
 
 /**

@@ -126,6 +126,7 @@ const orderRowSelect = {
   nextAttemptAt: true,
   updatedAt: true,
   payload: true,
+  rawIdentifiers: true,
 } as const;
 
 export type DeliveryOrderRow = Checked<Prisma.DeliveryGetPayload<{ select: typeof orderRowSelect }>>;

@@ -17,6 +17,7 @@ const UNSENT = ["pending", "sending", "failed"];
 const privacyRowSelect = {
   ...deliveryIdentitySelect,
   payload: true,
+  rawIdentifiers: true,
   createdAt: true,
   sentAt: true,
 } as const;
@@ -57,7 +58,7 @@ export async function redactDeliveries(db: Db, input: { shop: string; rows: Priv
   for (const chunk of slices(input.rows)) {
     const ids = chunk.map((row) => row.id);
     const [cleared] = await db.$transaction([
-      db.delivery.updateMany({ where: { shop: input.shop, id: { in: ids } }, data: { customerKey: null } }),
+      db.delivery.updateMany({ where: { shop: input.shop, id: { in: ids } }, data: { customerKey: null, rawIdentifiers: null } }),
       rewriteShopPayloads(db, {
         shop: input.shop,
         rewrites: chunk.map((row) => ({ id: row.id, payload: withoutUserData(row.payload) })),
@@ -126,9 +127,14 @@ export async function stopShopDeliveries(db: Db, shop: string): Promise<{ stoppe
     where: { shop, status: { in: ["pending", "sending"] } },
     data: { ...clearLease, status: "skipped", ...reason("uninstalled") },
   });
-  // Only rows never sent can still hold raw identifiers (sent and skipped rows are scrubbed as they
-  // change status); after the update above that is the failed rows and the ones just stopped.
-  let scrubbed = 0;
+  // Only rows never sent can still hold raw identifiers (sent and skipped rows forget them as they change
+  // status); after the update above that is the failed rows and the ones just stopped.
+  const { count: forgotten } = await db.delivery.updateMany({
+    where: { shop, status: { in: ["failed", "skipped"] }, rawIdentifiers: { not: null } },
+    data: { rawIdentifiers: null },
+  });
+  // Rows stored before the rawIdentifiers column hold them in the payload instead.
+  let scrubbed = forgotten;
   let afterId = 0;
   for (;;) {
     const rows = await db.delivery.findMany({

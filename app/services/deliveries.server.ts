@@ -1,6 +1,7 @@
 // The deliveries pages: one page of the ledger for the table, everything about one order, and "retry now".
 // Every read is scoped by the session's shop, so another shop's order ID finds nothing.
 import type { Db } from "~/db.server";
+import { restoreRawIdentifiers } from "~/lib/capi/scrub";
 import { dayRange, pageCount, parseDeliveriesQuery, type DeliveriesQuery } from "~/lib/deliveries-query";
 import { buildTimeline, type TimelineEntry } from "~/lib/delivery-timeline";
 import { hasEventToSend } from "~/lib/delivery-payload";
@@ -130,6 +131,8 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
 
   const deliveries = rows.map((row): OrderDelivery => {
     const hasEvent = hasEventToSend(row.payload);
+    // A row not yet sent shows the event as it will be sent, its held browser signals in place.
+    const event = row.rawIdentifiers ? (restoreRawIdentifiers(row.payload, row.rawIdentifiers) ?? row.payload) : row.payload;
     const seen = seenEvents.find((e) => e.eventId === row.eventId && e.eventName === row.eventName);
     return {
       id: row.id,
@@ -144,9 +147,9 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
       errorSubcode: row.errorSubcode,
       explanation: explainDelivery({ ...row, hasEvent }),
       timeline: buildTimeline(row),
-      matchKeys: matchKeysOf(row.payload),
+      matchKeys: matchKeysOf(event),
       browserSeen: seen ? { seenAt: seen.seenAt.toISOString(), source: seen.source } : null,
-      payload: prettyPayload(row.payload),
+      payload: prettyPayload(event),
       // An unmapped order's row holds no event: retrying it would send Meta "{}".
       canRetry: row.status === "failed" && hasEvent,
     };

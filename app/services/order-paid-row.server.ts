@@ -4,7 +4,7 @@
 import { purchaseEventId } from "~/lib/event-id";
 import { customerKeyOfOrder } from "~/lib/capi/customer-key";
 import { mapOrderToPurchase } from "~/lib/capi/map-order";
-import { scrubRawIdentifiers } from "~/lib/capi/scrub";
+import { separateRawIdentifiers } from "~/lib/capi/scrub";
 import type { ReasonCode } from "~/lib/delivery-reasons";
 import { err, ok, type Result } from "~/lib/result";
 import { parseWebhookJson } from "~/lib/well-formed";
@@ -129,14 +129,19 @@ export function orderPaidRow(order: unknown, input: OrderPaidRowInput, settings:
       eventTime: mapped.eventTime,
       nextAttemptAt: input.now,
       // A shopper who declined is not tracked: not even their hashed details stay in the ledger.
-      payload: mapped.consentDenied ? "{}" : JSON.stringify(mapped.event),
+      payload: "{}",
       webhookId: input.webhookId,
     };
+    if (!mapped.consentDenied) {
+      const stored = separateRawIdentifiers(mapped.event);
+      row.payload = stored.payload;
+      // A skipped row will never be sent, so it keeps no raw identifiers.
+      row.rawIdentifiers = row.status === "skipped" ? null : stored.rawIdentifiers;
+    }
   }
 
-  // Filed under the customer for privacy requests; a skipped row will never be sent, so it keeps no raw identifiers.
+  // Filed under the customer for privacy requests.
   row.customerKey = customerKeyOfOrder(order);
-  if (row.status === "skipped") row.payload = scrubRawIdentifiers(row.payload);
   return ok(row);
 }
 

@@ -6,6 +6,7 @@ import { customerKeyOf } from "~/lib/capi/customer-key";
 import { describeReason } from "~/lib/delivery-reasons";
 import { orderIdDigits, purchaseEventId } from "~/lib/event-id";
 import { parseJsonOr } from "~/lib/result";
+import { withRawIdentifiers } from "~/lib/capi/scrub";
 import { findBrowserEvents } from "~/models/browser-event.server";
 import {
   deleteBrowserEventsFor,
@@ -126,7 +127,7 @@ export async function customerDataReport(
     statusReason: describeReason(row),
     value: row.value,
     currency: row.currency,
-    customerData: userDataOf(row.payload),
+    customerData: userDataOf(row.payload, row.rawIdentifiers),
     createdAt: row.createdAt,
     sentAt: row.sentAt,
   }));
@@ -187,9 +188,10 @@ function purchaseEventIds(orderIds: string[], rows: Array<Pick<PrivacyRow, "even
   return [...ids];
 }
 
-function userDataOf(payload: string): Record<string, unknown> {
-  // An unreadable payload holds nothing we can report.
-  const userData = (parseJsonOr(payload, null) as { user_data?: unknown } | null)?.user_data;
+function userDataOf(payload: string, rawIdentifiers: string | null = null): Record<string, unknown> {
+  // An unreadable payload holds nothing we can report. Raw identifiers still held apart are reported as
+  // what they are, not as the payload's placeholders.
+  const userData = (withRawIdentifiers(parseJsonOr(payload, null), rawIdentifiers) as { user_data?: unknown } | null)?.user_data;
   if (typeof userData === "object" && userData !== null && !Array.isArray(userData)) {
     return userData as Record<string, unknown>;
   }

@@ -3,7 +3,7 @@
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "~/db.server";
-import { REMOVED_VALUE } from "~/lib/capi/scrub";
+import { REMOVED_VALUE, withRawIdentifiers } from "~/lib/capi/scrub";
 import { parseWebhookJson } from "~/lib/well-formed";
 import { claimDueDeliveries } from "~/models/delivery-queue.server";
 import { getOrderDeliveries, listDeliveriesView } from "~/services/deliveries.server";
@@ -408,15 +408,43 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
       expect(b.sent).toBeGreaterThan(0);
     }
   });
-  it("once a row is sent, its stored payload keeps that IP, user agent and browser IDs were there, not their values", async () => {
+  it("holds the IP, user agent and browser IDs apart until the row is sent, sends them in place, then forgets them", async () => {
     await paidOrders(2);
     const before = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(JSON.parse(before.payload).user_data.client_ip_address).toBe(REMOVED_VALUE);
+    expect(JSON.parse(before.rawIdentifiers!)).toMatchObject({ client_ip_address: "203.0.113.7", fbp: expect.any(String) });
+    // The admin shows the event as it will be sent, then as the ledger keeps it.
+    const shown = async () => (await getOrderDeliveries(db, { shop: SHOP, orderId: before.orderId! }))!.deliveries[0].payload!;
+    expect(JSON.parse(await shown()).user_data.client_ip_address).toBe("203.0.113.7");
+
+    await worker().runOnce();
+    expect(JSON.parse(await shown()).user_data.client_ip_address).toBe(REMOVED_VALUE);
+    // Meta got the real values, in the event's own text with each placeholder replaced...
+    const sent = fake.received().find((e) => e.event.event_id === before.eventId)!;
+    expect(sent.event).toEqual(withRawIdentifiers(JSON.parse(before.payload), before.rawIdentifiers));
+    expect((sent.event.user_data as Record<string, unknown>).client_ip_address).toBe("203.0.113.7");
+    // ...and the ledger keeps the payload as it was, and no value.
+    const after = await db.delivery.findUniqueOrThrow({ where: { id: before.id } });
+    expect(after.status).toBe("sent");
+    expect(after.payload).toBe(before.payload);
+    expect(after.rawIdentifiers).toBeNull();
+    expect(JSON.stringify(after)).not.toContain("203.0.113.7");
+    expect(JSON.stringify(after)).not.toContain("Mozilla");
+  });
+
+  it("a row stored with the raw identifiers in its payload (before the column) is sent with them and scrubbed as before", async () => {
+    await paidOrders(2);
+    const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    const inline = JSON.stringify(withRawIdentifiers(JSON.parse(row.payload), row.rawIdentifiers));
+    await db.delivery.update({ where: { id: row.id }, data: { payload: inline, rawIdentifiers: null } });
+    const before = await db.delivery.findUniqueOrThrow({ where: { id: row.id } });
     const sentUserData = JSON.parse(before.payload).user_data;
     expect(sentUserData.client_ip_address).toBe("203.0.113.7");
 
     await worker().runOnce();
     // Meta got the real values...
     expect(fake.received().every((e) => (e.event.user_data as Record<string, unknown>).client_ip_address === "203.0.113.7")).toBe(true);
+    expect(fake.received().find((e) => e.event.event_id === before.eventId)!.event).toEqual(JSON.parse(inline));
     // ...the ledger keeps the keys, with the values gone, and everything else as sent.
     const after = await db.delivery.findUniqueOrThrow({ where: { id: before.id } });
     expect(after.status).toBe("sent");
@@ -441,6 +469,7 @@ describe.each(["sqlite", "postgresql"] as const)("delivery worker on %s", (kind)
     expect((await worker().runOnce()).skipped).toBe(1);
     const row = await db.delivery.findFirstOrThrow({ where: { shop: SHOP } });
     expect(JSON.parse(row.payload).user_data.client_ip_address).toBe(REMOVED_VALUE);
+    expect(row.rawIdentifiers).toBeNull();
   });
 
   it("files each order under the hashed customer ID, the same hash as the event's external_id", async () => {

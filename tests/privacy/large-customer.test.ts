@@ -59,6 +59,8 @@ describe.each(["sqlite", "postgresql"] as const)("privacy webhooks for a custome
                 // Half are filed under the customer's key, half only findable through the listed order IDs.
                 customerKey: (from + k) % 2 === 0 ? CUSTOMER_KEY : null,
                 payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","event_source_url":"https://${shop}/checkouts/c/1?token=secret","user_data":{"em":"abc","client_ip_address":"203.0.113.9"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
+                // Rows stored now hold the raw browser signals apart from the payload (app/lib/capi/scrub.ts).
+                rawIdentifiers: '{"client_user_agent":"Mozilla/5.0"}',
               })),
             }),
             db.browserEvent.createMany({
@@ -103,6 +105,8 @@ describe.each(["sqlite", "postgresql"] as const)("privacy webhooks for a custome
     };
     expect(report.deliveries.map((d) => d.orderId).sort()).toEqual([...orderIds].sort());
     expect(report.deliveries.every((d) => d.customerData.em === "abc")).toBe(true);
+    // What is held apart from the payload is reported too.
+    expect(report.deliveries.every((d) => d.customerData.client_user_agent === "Mozilla/5.0")).toBe(true);
     expect(new Set(report.browserEvents.map((e) => e.eventId)).size).toBe(ORDERS);
     expect(await db.customerDataRequest.count({ where: { shop: OTHER } })).toBe(0);
   }, 120_000);
@@ -118,6 +122,7 @@ describe.each(["sqlite", "postgresql"] as const)("privacy webhooks for a custome
     expect(rows).toHaveLength(ORDERS);
     for (const row of rows) {
       expect(row.customerKey).toBeNull();
+      expect(row.rawIdentifiers).toBeNull();
       const payload = JSON.parse(row.payload) as { user_data: object; event_source_url: string };
       expect(payload.user_data).toEqual({});
       expect(payload.event_source_url).toBe(`https://${SHOP}/checkouts/c/1`);
@@ -135,6 +140,7 @@ describe.each(["sqlite", "postgresql"] as const)("privacy webhooks for a custome
     // The other shop's rows with the same order IDs are untouched.
     expect(await db.delivery.count({ where: { shop: OTHER, customerKey: CUSTOMER_KEY } })).toBe(ORDERS / 2);
     expect(await db.delivery.count({ where: { shop: OTHER, payload: { contains: "203.0.113.9" } } })).toBe(ORDERS);
+    expect(await db.delivery.count({ where: { shop: OTHER, rawIdentifiers: { not: null } } })).toBe(ORDERS);
     expect(await db.browserEvent.count({ where: { shop: OTHER } })).toBe(ORDERS);
 
     // Shopify retries: the same request again is answered 200 and changes nothing.

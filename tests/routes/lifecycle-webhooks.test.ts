@@ -88,8 +88,17 @@ async function seedShop(shop: string) {
         status,
         eventTime: new Date(),
         customerKey: orderId === UNLISTED_ORDER ? null : CUSTOMER_KEY,
-        // The raw number must survive redaction digit for digit.
-        payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","user_data":{"em":"abc","client_ip_address":"203.0.113.9"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
+        // The raw number must survive redaction digit for digit. The unsent rows hold a raw IP: the pending
+        // one apart from its payload, as rows are stored now, the failed one inline, as rows stored before
+        // the rawIdentifiers column were (app/lib/capi/scrub.ts); both must lose it.
+        ...(orderId === BIG_ORDER
+          ? {
+              payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","user_data":{"em":"abc","client_ip_address":"${REMOVED_VALUE}"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
+              rawIdentifiers: '{"client_ip_address":"203.0.113.9"}',
+            }
+          : {
+              payload: `{"event_name":"Purchase","event_id":"shopify_order_${orderId}","user_data":{"em":"abc","client_ip_address":"203.0.113.9"},"custom_data":{"value":12.50,"order_id":${orderId}}}`,
+            }),
       },
     });
   }
@@ -179,7 +188,9 @@ describe("app/uninstalled", () => {
     expect(rows[UNLISTED_ORDER].status).toBe("failed");
     for (const orderId of [BIG_ORDER, UNLISTED_ORDER]) {
       expect(userDataOf(rows[orderId].payload)).toEqual({ em: "abc", client_ip_address: REMOVED_VALUE });
+      expect(rows[orderId].rawIdentifiers).toBeNull();
     }
+    expect(await db.delivery.count({ where: { shop: OTHER, rawIdentifiers: { not: null } } })).toBe(1);
     expect(rows[SMALL_ORDER].status).toBe("sent");
     expect(await db.delivery.count({ where: { shop: OTHER, status: "pending" } })).toBe(1);
 
@@ -272,7 +283,7 @@ describe("customers/redact", () => {
     const byOrder = Object.fromEntries(rows.map((r) => [r.orderId, r]));
 
     // Pending, with an 18-digit ID that JSON.parse would have rounded to …500: found and stopped.
-    expect(byOrder[BIG_ORDER]).toMatchObject({ status: "skipped", reasonCode: "customer_redacted" });
+    expect(byOrder[BIG_ORDER]).toMatchObject({ status: "skipped", reasonCode: "customer_redacted", rawIdentifiers: null });
     expect(byOrder[BIG_ORDER].payload).toBe(
       `{"event_name":"Purchase","event_id":"shopify_order_${BIG_ORDER}","user_data":{},"custom_data":{"value":12.50,"order_id":${BIG_ORDER}}}`,
     );

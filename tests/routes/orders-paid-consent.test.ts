@@ -62,7 +62,8 @@ describe("orders/paid and the shopper's storefront consent", () => {
       { name: "_mc_consent", value: "granted" },
     ]);
     expect(row.status).toBe("pending");
-    expect(JSON.parse(row.payload).user_data.fbp).toBe(FBP);
+    // Held apart from the payload until the row is sent (app/lib/capi/scrub.ts).
+    expect(JSON.parse(row.rawIdentifiers!).fbp).toBe(FBP);
   });
 
   it("sends an order without a consent attribute (a cart the embed never saw), as before", async () => {

@@ -2,7 +2,7 @@
 // queues: the ledger (Delivery, worker.server.ts) and storefront events (storefront-sender.server.ts). They
 // differ only in the table their outcomes are written to and how a row becomes an event (QueueWrites).
 import type { ReasonCode } from "~/lib/delivery-reasons";
-import { dropRemovedValues } from "~/lib/capi/scrub";
+import { dropRemovedValues, restoreRawIdentifiers, withRawIdentifiers } from "~/lib/capi/scrub";
 import type { MetaAnswer } from "~/models/delivery-queue.server";
 import { markConnectionBroken } from "~/models/shop-settings.server";
 import { StoredEvent, type SendEventsResult } from "~/services/meta/graph-client.server";
@@ -17,6 +17,8 @@ export interface QueuedRow {
   attempts: number;
   eventTime: Date;
   payload: string;
+  /** The raw identifiers the payload holds placeholders for (ledger rows; app/lib/capi/scrub.ts). */
+  rawIdentifiers?: string | null;
 }
 
 /** One queue's writes, each guarded by the claim token. */
@@ -83,6 +85,21 @@ export async function deliverGroup<Row extends QueuedRow>(
   await sendBatch(ctx, queue, { ...credentials.value, pixelId: group.pixelId }, fresh, token, stats);
 }
 
+/**
+ * The stored text as it is, with any held raw identifiers put back in their placeholders' places (no
+ * parse and second serialisation); text with a lone surrogate is re-serialised, which escapes it, as
+ * JSON.stringify always did here. A placeholder left with no value is dropped, never sent as a value.
+ */
+function wireEvent(row: QueuedRow, event: unknown): StoredEvent | unknown {
+  if (row.rawIdentifiers) {
+    const text = restoreRawIdentifiers(row.payload, row.rawIdentifiers);
+    if (text !== null && isWellFormed(text)) return new StoredEvent(text);
+    return dropRemovedValues(withRawIdentifiers(event, row.rawIdentifiers));
+  }
+  const kept = dropRemovedValues(event);
+  return kept === event && isWellFormed(row.payload) ? new StoredEvent(row.payload) : kept;
+}
+
 async function sendBatch<Row extends QueuedRow>(
   ctx: SendContext,
   queue: QueueWrites<Row>,
@@ -102,10 +119,7 @@ async function sendBatch<Row extends QueuedRow>(
       stats.failed += await queue.markFailed([row.id], token, { fbtraceId: null, kind: null }, "no_event");
       continue;
     }
-    const kept = dropRemovedValues(event);
-    // The stored text as it is (no second serialisation); text with a lone surrogate is re-serialised,
-    // which escapes it, as JSON.stringify always did here.
-    events.push(kept === event && isWellFormed(row.payload) ? new StoredEvent(row.payload) : kept);
+    events.push(wireEvent(row, event));
     sendable.push(row);
   }
   if (sendable.length === 0) return;

@@ -255,9 +255,12 @@ function ledgerWrites(db: Db): QueueWrites<ClaimedDelivery> {
   };
 }
 
-// Meta needed the raw IP, user agent and browser IDs for this one request; the ledger keeps only that they were there.
+// Meta needed the raw IP, user agent and browser IDs for this one request; the ledger keeps only that they
+// were there. A row holding them apart forgets them with its outcome (rawIdentifiers set to NULL); only a
+// row stored before that column has them in its payload, to be rewritten.
 function scrubbed(rows: ClaimedDelivery[]): { id: number; payload: string }[] {
   return rows.flatMap((row) => {
+    if (row.rawIdentifiers !== null) return [];
     const payload = scrubRawIdentifiers(row.payload);
     return payload === row.payload ? [] : [{ id: row.id, payload }];
   });
