@@ -20,12 +20,16 @@ describe("one bad event in a batch of hundreds", () => {
     const statuses = await pool(orders, 8, (id) => postWebhook(server.url, { shop: SHOP_A.shop, body: paidOrderJson({ id }) }));
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
-    // The mapping never produces a malformed fbc (it drops one), so the stored payload is corrupted: the
-    // kind of bytes a bug or a bad migration could leave behind.
+    // The mapping never produces a malformed fbc (it drops one), so the stored value is corrupted: the
+    // kind of bytes a bug or a bad migration could leave behind. The row holds fbc apart from its payload
+    // until it is sent (Delivery.rawIdentifiers).
     const victim = await rig.db.delivery.findFirstOrThrow({ where: { shop: SHOP_A.shop }, orderBy: { id: "asc" }, skip: 137 });
-    const payload = JSON.parse(victim.payload);
-    payload.user_data.fbc = "fb.1.not-a-timestamp";
-    await rig.db.delivery.update({ where: { id: victim.id }, data: { payload: JSON.stringify(payload) } });
+    const held = JSON.parse(victim.rawIdentifiers!);
+    expect(held.fbc).toMatch(/^fb\.1\.\d+\./);
+    await rig.db.delivery.update({
+      where: { id: victim.id },
+      data: { rawIdentifiers: JSON.stringify({ ...held, fbc: "fb.1.not-a-timestamp" }) },
+    });
 
     // A row past the retention period: the worker's first cycle purges it (DELIVERY_RETENTION_DAYS, 90 by default).
     const expired = await rig.db.delivery.create({
