@@ -3,6 +3,7 @@
 // of the ledger once (cheaper than the worker's leased claims), sends each event alone through the app's own
 // Meta client and records Meta's answer on its row, with `inFlight` requests open at all times.
 import type { Db } from "~/db.server";
+import { withRawIdentifiers } from "~/lib/capi/scrub";
 import { createGraphClient } from "~/services/meta/graph-client.server";
 
 export async function sendOnePerEvent(opts: {
@@ -17,7 +18,7 @@ export async function sendOnePerEvent(opts: {
   const client = createGraphClient({ baseUrl: opts.graphUrl, apiVersion: "v25.0", timeoutMs: 10_000 });
   const rows = await opts.db.delivery.findMany({
     where: { shop: opts.shop, status: "pending" },
-    select: { id: true, payload: true },
+    select: { id: true, payload: true, rawIdentifiers: true },
     orderBy: { id: "asc" },
   });
   const started = performance.now();
@@ -27,7 +28,7 @@ export async function sendOnePerEvent(opts: {
   const lane = async () => {
     while (performance.now() < end && next < rows.length) {
       const row = rows[next++];
-      const result = await client.sendEvents({ pixelId: opts.pixelId, accessToken: opts.accessToken, events: [JSON.parse(row.payload)] });
+      const result = await client.sendEvents({ pixelId: opts.pixelId, accessToken: opts.accessToken, events: [withRawIdentifiers(JSON.parse(row.payload), row.rawIdentifiers)] });
       if (!result.ok) continue;
       await opts.db.delivery.update({
         where: { id: row.id },
