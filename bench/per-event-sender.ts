@@ -28,7 +28,11 @@ export async function sendOnePerEvent(opts: {
   const lane = async () => {
     while (performance.now() < end && next < rows.length) {
       const row = rows[next++];
-      const result = await client.sendEvents({ pixelId: opts.pixelId, accessToken: opts.accessToken, events: [withRawIdentifiers(JSON.parse(row.payload), row.rawIdentifiers)] });
+      const result = await client.sendEvents({
+        pixelId: opts.pixelId,
+        accessToken: opts.accessToken,
+        events: [withRawIdentifiers(JSON.parse(row.payload), row.rawIdentifiers)],
+      });
       if (!result.ok) continue;
       await opts.db.delivery.update({
         where: { id: row.id },
