@@ -1,7 +1,7 @@
 // The deliveries pages: one page of the ledger for the table, everything about one order, and "retry now".
 // Every read is scoped by the session's shop, so another shop's order ID finds nothing.
 import type { Db } from "~/db.server";
-import { restoreRawIdentifiers } from "~/lib/capi/scrub";
+import { withRawIdentifiers } from "~/lib/capi/scrub";
 import { dayRange, pageCount, parseDeliveriesQuery, type DeliveriesQuery } from "~/lib/deliveries-query";
 import { buildTimeline, type TimelineEntry } from "~/lib/delivery-timeline";
 import { hasEventToSend } from "~/lib/delivery-payload";
@@ -131,8 +131,6 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
 
   const deliveries = rows.map((row): OrderDelivery => {
     const hasEvent = hasEventToSend(row.payload);
-    // A row not yet sent shows the event as it will be sent, its held browser signals in place.
-    const event = row.rawIdentifiers ? (restoreRawIdentifiers(row.payload, row.rawIdentifiers) ?? row.payload) : row.payload;
     const seen = seenEvents.find((e) => e.eventId === row.eventId && e.eventName === row.eventName);
     return {
       id: row.id,
@@ -147,9 +145,9 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
       errorSubcode: row.errorSubcode,
       explanation: explainDelivery({ ...row, hasEvent }),
       timeline: buildTimeline(row),
-      matchKeys: matchKeysOf(event),
+      matchKeys: matchKeysOf(row.payload),
       browserSeen: seen ? { seenAt: seen.seenAt.toISOString(), source: seen.source } : null,
-      payload: prettyPayload(event),
+      payload: prettyPayload(row.payload, row.rawIdentifiers),
       // An unmapped order's row holds no event: retrying it would send Meta "{}".
       canRetry: row.status === "failed" && hasEvent,
     };
@@ -168,8 +166,10 @@ export async function getOrderDeliveries(db: Db, req: { shop: string; orderId: s
   };
 }
 
-function prettyPayload(payload: string): string | null {
-  const parsed = parseJsonOr(payload, null);
+// A row not yet sent shows the event as it will be sent, its held browser signals in place of the
+// placeholders (the match keys read the same either way: a placeholder marks a key the event carries).
+function prettyPayload(payload: string, rawIdentifiers: string | null): string | null {
+  const parsed = withRawIdentifiers(parseJsonOr(payload, null), rawIdentifiers);
   if (typeof parsed !== "object" || parsed === null || Object.keys(parsed).length === 0) return null;
   return JSON.stringify(parsed, null, 2);
 }
