@@ -80,6 +80,10 @@ const schema = z.object({
   // routes do. Unset: 1 with one HTTP process, 0 with several (WEB_CONCURRENCY), whose processes already
   // fill the cores and lost throughput to the threads' hand-offs in the bench (resolvedOrderRowThreads).
   ORDER_ROW_THREADS: z.coerce.number().int().min(0).max(16).optional(),
+  // Times a web process runs the pure part of each hot request (an orders/paid row, an app proxy batch) on
+  // sample input before it listens, so V8 has optimised it before real traffic arrives (warm-up.server.ts):
+  // about half a second of start-up at 1,000. 0: no warm-up.
+  WARM_UP_ITERATIONS: integer(1_000, 0, 100_000),
   // in-process: the server runs the worker (embedded default); external: run `npm run worker` apart.
   WORKER_MODE: z.enum(["in-process", "external"]).default("in-process"),
   // Request bodies the server may hold at once, across all requests; past it new bodies get a 503 with

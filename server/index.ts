@@ -15,6 +15,7 @@ import { IngestFirst, RequestRate } from "~/services/delivery/ingest-first";
 import { answerOrderPaidWith, ORDERS_PAID_OPTIONS, ORDERS_PAID_TOPIC } from "~/services/orders-paid-webhook.server";
 import { OrderRowThreads } from "~/services/order-row-threads.server";
 import { answerUnexpected, ingressGuards, pathOf } from "~/services/ingress.server";
+import { warmOrderRows, warmProxyEvents } from "~/services/warm-up.server";
 import { fastProxyEvents, fastWebhook, hotPath } from "~/services/webhook-fast-path.server";
 
 const config = bootEnv();
@@ -67,7 +68,10 @@ app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => an
 // and proxy.events.tsx, which `shopify app dev` serves).
 const admit = ingressGuards({ maxWebhooksInFlight: config.WEBHOOK_MAX_IN_FLIGHT, maxBodyBytesInFlight: config.MAX_BODY_BYTES_IN_FLIGHT });
 // orders/paid bodies are parsed and mapped on threads beside this one (order-row-threads.server.ts).
-const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), resolvedOrderRowThreads(config), logger);
+const rowThreads = resolvedOrderRowThreads(config);
+const orderRows = new OrderRowThreads(new URL("../build/app-order-rows.mjs", import.meta.url), rowThreads, logger, {
+  warmUpIterations: config.WARM_UP_ITERATIONS,
+});
 const hot = hotPath({
   "/webhooks/orders/paid": fastWebhook(ORDERS_PAID_TOPIC, ORDERS_PAID_OPTIONS, answerOrderPaidWith(orderRows.build)),
   "/proxy/events": fastProxyEvents,
@@ -96,6 +100,16 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
 const db = getDb();
 const ingest = new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS });
 const worker = requests ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer(requests.perSecond()) }) : null;
+
+// Before listening: the hot paths' pure parts, here and on the row threads (which warm themselves as they start).
+if (config.WARM_UP_ITERATIONS > 0) {
+  const started = performance.now();
+  const threadsWarm = orderRows.startAll();
+  warmProxyEvents(config.WARM_UP_ITERATIONS);
+  if (rowThreads === 0) warmOrderRows(config.WARM_UP_ITERATIONS);
+  await threadsWarm;
+  logger.info({ iterations: config.WARM_UP_ITERATIONS, ms: Math.round(performance.now() - started) }, "hot paths warmed up");
+}
 
 const server = createServer(listener).listen(config.PORT, () => {
   // A clustered HTTP process is announced by its supervisor, which says "server listening" once all are up.

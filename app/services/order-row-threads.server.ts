@@ -25,6 +25,12 @@ export interface OrderRowRequest {
 /** What a thread answers: the row's result, or what it threw (a bug: the caller answers as for any other). */
 export type OrderRowReply = { id: number; result: OrderPaidRowResult } | { id: number; thrown: string };
 
+/** What a thread is started with. */
+export interface OrderRowThreadData {
+  /** Sample rows to build before taking any (warm-up.server.ts); the thread then says `{ warmed: true }`. */
+  warmUpIterations: number;
+}
+
 /** How long rows are built inline after a thread is lost, before another is started. */
 export const RESTART_DELAY_MS = 5_000;
 
@@ -46,8 +52,34 @@ export class OrderRowThreads {
     private readonly entry: URL,
     count: number,
     private readonly logger: Logger,
+    private readonly opts: { warmUpIterations?: number } = {},
   ) {
     this.slots = Array.from({ length: count }, () => ({ worker: null, restartAt: 0, pending: new Map() }));
+  }
+
+  /**
+   * Starts every thread now, each warming up first (OrderRowThreadData), instead of at the first webhook;
+   * resolves once all have warmed up or stopped. A thread started later, to replace a lost one, starts cold:
+   * the rows waiting for it must not wait for a warm-up as well.
+   */
+  startAll(): Promise<void> {
+    return Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const worker = slot.worker ?? this.start(slot, this.opts.warmUpIterations ?? 0);
+            const done = () => {
+              worker.off("message", onMessage);
+              resolve();
+            };
+            const onMessage = (message: unknown) => {
+              if (typeof message === "object" && message !== null && "warmed" in message) done();
+            };
+            worker.on("message", onMessage);
+            worker.once("exit", done);
+          }),
+      ),
+    ).then(() => undefined);
   }
 
   readonly build: BuildOrderPaidRow = (rawBody, input, settings) => {
@@ -68,11 +100,13 @@ export class OrderRowThreads {
     await Promise.all(this.slots.map((slot) => slot.worker?.terminate()));
   }
 
-  private start(slot: Slot): Worker {
-    const worker = new Worker(this.entry);
+  private start(slot: Slot, warmUpIterations = 0): Worker {
+    const workerData: OrderRowThreadData = { warmUpIterations };
+    const worker = new Worker(this.entry, { workerData });
     // Idle threads must not keep a stopping process alive.
     worker.unref();
-    worker.on("message", (reply: OrderRowReply) => {
+    worker.on("message", (reply: OrderRowReply | { warmed: true }) => {
+      if ("warmed" in reply) return;
       const waiting = slot.pending.get(reply.id);
       if (!waiting) return;
       slot.pending.delete(reply.id);

@@ -50,6 +50,17 @@ describe("rows built on a thread", () => {
     }
   });
 
+  it("starts and warms every thread up front, then builds rows as inline (the warm-up's signal is no row)", async () => {
+    const threads = new OrderRowThreads(COMPILED, 2, silent, { warmUpIterations: 20 });
+    try {
+      await threads.startAll();
+      const results = await Promise.all(cases.map(([, body, settings]) => threads.build(body, input, settings)));
+      expect(results).toEqual(cases.map(([, body, settings]) => orderPaidRowFromBody(body, input, settings)));
+    } finally {
+      await threads.close();
+    }
+  });
+
   it("spreads many rows over its threads and answers each with its own", async () => {
     const threads = new OrderRowThreads(COMPILED, 2, silent);
     try {
