@@ -182,26 +182,3 @@ export async function countStorefrontEvents(db: Db, input: { shop: string; since
   });
   return groups.map((g) => ({ eventName: g.eventName, status: g.status, count: g._count._all }));
 }
-
-/**
- * Whether the shop holds an offline session (installed, not uninstalled: app/uninstalled deletes them).
- * Reads asked for while one runs share the next query, as findShopSettingsForIngest's do.
- */
-export function hasOfflineSession(db: Db, shop: string): Promise<boolean> {
-  return sessionReads(db).submit(shop);
-}
-
-const sessionReads = Coalescer.perClient(
-  (db) =>
-    new Coalescer<string, boolean>(async (shops) => {
-      const params = new Params(db);
-      const list = [...new Set(shops)].map((shop) => params.add(shop)).join(", ");
-      const rows = await rawQuery<{ shop: string }>(
-        db,
-        `SELECT DISTINCT "shop" FROM "Session" WHERE "shop" IN (${list}) AND "isOnline" = ${params.add(false)}`,
-        params.values,
-      );
-      const installed = new Set(rows.map((row) => row.shop));
-      return shops.map((shop) => installed.has(shop));
-    }, 200),
-);

@@ -16,8 +16,8 @@ import { err, ok, type Result } from "~/lib/result";
 import { logger } from "~/logger.server";
 import { recordBrowserEventSeen } from "~/models/browser-event.server";
 import { recordDuplicatePixelSeen } from "~/models/duplicate-pixel.server";
-import { findShopSettingsForIngest } from "~/models/shop-settings.server";
-import { hasOfflineSession, recordStorefrontEvent } from "~/models/storefront-event.server";
+import { findInstalledShopSettings } from "~/models/shop-settings.server";
+import { recordStorefrontEvent } from "~/models/storefront-event.server";
 import { BodyTooLargeError, declaresTooLarge, readBodyWithLimit } from "~/services/body-limit.server";
 
 /** 20 events at their 4 KB bound, and the envelope: anything larger is not our browser code. */
@@ -110,8 +110,8 @@ export class ProxyIngest {
     if (!envelope.ok) return err({ kind: "bad-envelope", message: envelope.error });
 
     // Anyone can reach the proxy URL of any shop that ever had the app; only installed shops store anything.
-    const [settings, installed] = await Promise.all([findShopSettingsForIngest(db, shop), hasOfflineSession(db, shop)]);
-    if (!settings || !installed) return err({ kind: "unknown-shop" });
+    const settings = await findInstalledShopSettings(db, shop);
+    if (!settings) return err({ kind: "unknown-shop" });
 
     const dropped: ProxyDrop[] = [];
     const writes: Promise<unknown>[] = [];

@@ -5,8 +5,8 @@
 // told it created it; and one bad row in a batch fails alone, its neighbours are stored.
 import { describe, expect, it, vi } from "vitest";
 import { INSERT_BATCH_ROWS, recordDelivery, type NewDelivery } from "~/models/delivery-queue.server";
-import { findShopSettings, findShopSettingsForIngest } from "~/models/shop-settings.server";
-import { hasOfflineSession, recordStorefrontEvent } from "~/models/storefront-event.server";
+import { findInstalledShopSettings, findShopSettings, findShopSettingsForIngest } from "~/models/shop-settings.server";
+import { recordStorefrontEvent } from "~/models/storefront-event.server";
 import { useTestDatabase } from "../helpers/use-test-database";
 
 const SHOP = "group-commit.myshopify.com";
@@ -144,16 +144,32 @@ describe.each(["sqlite", "postgresql"] as const)("group commit on %s", (kind) =>
     expect(event.status).toBe("pending");
   });
 
-  it("an online session alone does not make a shop installed; an offline one does", async () => {
+  it("the proxy's read: settings only for a shop with an offline session, never for an online session alone", async () => {
     await db.session.deleteMany({});
-    await db.session.create({ data: { id: "online-1", shop: "online.myshopify.com", state: "", isOnline: true, accessToken: "x" } });
-    await db.session.create({
-      data: { id: "offline_offline.myshopify.com", shop: "offline.myshopify.com", state: "", isOnline: false, accessToken: "x" },
+    await db.shopSettings.deleteMany({});
+    const shops = ["online", "offline", "none", "session-only"].map((name) => `${name}.myshopify.com`);
+    await db.shopSettings.createMany({ data: shops.slice(0, 3).map((shop) => ({ shop, pixelId: "123456789012345" })) });
+    await db.session.create({ data: { id: "online-1", shop: shops[0], state: "", isOnline: true, accessToken: "x" } });
+    for (const shop of [shops[1], shops[3]]) {
+      await db.session.create({ data: { id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "x" } });
+    }
+    const found = await Promise.all(shops.map((shop) => findInstalledShopSettings(db, shop)));
+    expect(found.map((settings) => settings?.shop ?? null)).toEqual([null, shops[1], null, null]);
+    // The same record the webhooks' read gives, through the same conversion.
+    expect(found[1]).toEqual(await findShopSettingsForIngest(db, shops[1]));
+  });
+
+  it("the proxy's reads asked for at once share a query at 10x its bound, each caller its own shop's", async () => {
+    const shops = Array.from({ length: 2_000 }, (_, i) => `proxy-${i}.myshopify.com`);
+    await db.session.deleteMany({});
+    await db.shopSettings.deleteMany({});
+    await db.shopSettings.createMany({ data: shops.map((shop) => ({ shop, pixelId: "123456789012345" })) });
+    const installed = shops.filter((_, i) => i % 3 === 0);
+    await db.session.createMany({
+      data: installed.map((shop) => ({ id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "x" })),
     });
-    const [online, offline, none] = await Promise.all(
-      ["online.myshopify.com", "offline.myshopify.com", "none.myshopify.com"].map((shop) => hasOfflineSession(db, shop)),
-    );
-    expect([online, offline, none]).toEqual([false, true, false]);
+    const found = await Promise.all(shops.map((shop) => findInstalledShopSettings(db, shop)));
+    expect(found.map((settings) => settings?.shop ?? null)).toEqual(shops.map((shop, i) => (i % 3 === 0 ? shop : null)));
   });
 
   it("connected, the hot statements skip the Prisma client; after a disconnect they go through it, which reconnects", async () => {
