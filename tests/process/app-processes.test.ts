@@ -44,6 +44,12 @@ describe("app processes", () => {
     cleanups.push(() => server.stop("SIGKILL"));
 
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // The warm-up (WARM_UP_ITERATIONS, on by default) ran before the server listened, here and on the order
+    // row thread, and stored and sent nothing.
+    expect(server.output()).toContain('"msg":"hot paths warmed up"');
+    expect(await db.delivery.count()).toBe(0);
+    expect(await db.storefrontEvent.count()).toBe(0);
+    expect(fake.received()).toEqual([]);
     const orderId = nextOrderId();
     const body = paidOrderJson({ id: orderId });
     for (const webhookId of ["a", "a", "b"]) expect(await postWebhook(server, body, webhookId)).toBe(200);
