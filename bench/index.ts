@@ -13,7 +13,6 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openDb, type Db } from "~/db.server";
-import { connectShop } from "~/services/shop-connection.server";
 import { ROOT, startApp, startProcess, type AppProcess } from "../scripts/lib/app-process";
 import { ensureBuild } from "../scripts/lib/ensure-build";
 import { ensureChromium } from "../scripts/lib/ensure-chromium.mjs";
@@ -29,6 +28,7 @@ import { startStandInMeta, type StandInMeta } from "./stand-in-meta";
 import { bytes, megabytes, ms, percent, perSecond, ratio, renderTable, type Row } from "./report";
 import { measureStorefront, type StorefrontFigures } from "./storefront";
 import { envFlags } from "./env-flags";
+import { connectBenchShop } from "./bench-shop";
 
 const { values: flags } = parseArgs({
   options: {
@@ -209,14 +209,7 @@ async function scratch(kind: DatabaseKind): Promise<{ url: string; db: Db; done(
 }
 
 async function connect(db: Db, shop = SHOP): Promise<void> {
-  const result = await connectShop(db, local.encryptionKey, { shop, pixelId: PIXEL, accessToken: TOKEN });
-  if (!result.ok) throw new Error(result.error.join("; "));
-  // Installed: the app proxy stores nothing for a shop without an offline session.
-  await db.session.upsert({
-    where: { id: `offline_${shop}` },
-    create: { id: `offline_${shop}`, shop, state: "", isOnline: false, accessToken: "shpat_bench" },
-    update: {},
-  });
+  await connectBenchShop(db, { encryptionKey: local.encryptionKey, shop, pixelId: PIXEL, accessToken: TOKEN });
 }
 
 async function stopAll(procs: AppProcess[]): Promise<void> {

@@ -9,13 +9,13 @@ import { readdirSync } from "node:fs";
 import pg from "pg";
 import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
-import { connectShop } from "~/services/shop-connection.server";
 import { descendants, startApp, startProcess, type AppProcess } from "../scripts/lib/app-process";
 import { localAppEnv } from "../scripts/lib/local-app-env";
 import { APP_NODE_FLAGS } from "../scripts/lib/node-flags.mjs";
 import { readProcStat } from "../scripts/lib/proc-stat";
 import { createScratchDatabase, DEFAULT_POSTGRES_ADMIN_URL, type DatabaseKind } from "../scripts/lib/scratch-db";
 import { envFlags } from "./env-flags";
+import { connectBenchShop } from "./bench-shop";
 import { p99BySecond, runPaced, type LoadResult, type RequestSource } from "./load";
 import { beaconSource, orderSource } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
@@ -52,86 +52,93 @@ function postgresPids(): number[] {
 }
 
 const meta = await startStandInMeta({ latencyMs: [150, 400], pixelId: PIXEL, token: TOKEN });
-for (let run = 1; run <= Number(flags.repeat); run++) {
-  const database = await createScratchDatabase(kind, {
-    adminUrl: DEFAULT_POSTGRES_ADMIN_URL,
-    prefix: kind === "postgresql" ? "capi_iprobe" : "capi-iprobe",
-  });
-  const db = openDb(database.url);
-  const connected = await connectShop(db, local.encryptionKey, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
-  if (!connected.ok) throw new Error(connected.error.join("; "));
-  await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, accessToken: "shpat_bench" } });
-  await db.$disconnect();
+// What a run started, stopped even when the run fails (a probe must not leave servers or databases behind).
+const cleanups: (() => Promise<unknown>)[] = [];
+try {
+  for (let run = 1; run <= Number(flags.repeat); run++) {
+    const database = await createScratchDatabase(kind, {
+      adminUrl: DEFAULT_POSTGRES_ADMIN_URL,
+      prefix: kind === "postgresql" ? "capi_iprobe" : "capi-iprobe",
+    });
+    cleanups.push(() => database.cleanup());
+    const db = openDb(database.url);
+    await connectBenchShop(db, { encryptionKey: local.encryptionKey, shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
+    await db.$disconnect();
 
-  const env: Record<string, string> = { ...local.env, DATABASE_URL: database.url, META_GRAPH_API_URL: meta.graphUrl, ...extraEnv };
-  let server: AppProcess;
-  let workers: AppProcess[] = [];
-  if (flags.floor)
-    server = await startProcess(
-      "build/bench-floor-server.mjs",
-      {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        DATABASE_URL: database.url,
-        SHOPIFY_API_SECRET: local.apiSecret,
-        FLOOR_PROCESSES: kind === "postgresql" ? "2" : "1",
-      },
-      { readyText: "floor server listening", name: "floor server" },
-    );
-  else if (kind === "sqlite") server = await startApp("server", env);
-  else {
-    const nodeFlags = flags["cpu-prof"] ? [...APP_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : undefined;
-    server = await startApp("server", { ...env, WORKER_MODE: "external", WEB_CONCURRENCY: "2" }, { nodeFlags });
-    workers = await Promise.all([startApp("worker", env), startApp("worker", env)]);
+    const env: Record<string, string> = { ...local.env, DATABASE_URL: database.url, META_GRAPH_API_URL: meta.graphUrl, ...extraEnv };
+    let server: AppProcess;
+    let workers: AppProcess[] = [];
+    if (flags.floor)
+      server = await startProcess(
+        "build/bench-floor-server.mjs",
+        {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          DATABASE_URL: database.url,
+          SHOPIFY_API_SECRET: local.apiSecret,
+          FLOOR_PROCESSES: kind === "postgresql" ? "2" : "1",
+        },
+        { readyText: "floor server listening", name: "floor server" },
+      );
+    else if (kind === "sqlite") server = await startApp("server", env);
+    else {
+      const nodeFlags = flags["cpu-prof"] ? [...APP_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : undefined;
+      server = await startApp("server", { ...env, WORKER_MODE: "external", WEB_CONCURRENCY: "2" }, { nodeFlags });
+      workers = await Promise.all([startApp("worker", env), startApp("worker", env)]);
+    }
+    cleanups.push(() => Promise.all([server, ...workers].map((p) => p.stop("SIGTERM"))));
+    const web = [server.child.pid!, ...descendants(server.child.pid!)];
+    const workerPids = workers.flatMap((w) => [w.child.pid!, ...descendants(w.child.pid!)]);
+    // Transactions the database committed (each statement outside a transaction is one): round trips, roughly.
+    const admin = kind === "postgresql" ? new pg.Client({ connectionString: DEFAULT_POSTGRES_ADMIN_URL }) : null;
+    await admin?.connect();
+    cleanups.push(async () => admin?.end());
+    const dbName = kind === "postgresql" ? new URL(database.url).pathname.slice(1) : "";
+    const commits = async () =>
+      admin
+        ? Number(
+            (await admin.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1", [dbName])).rows[0].n,
+          )
+        : 0;
+    const cpuNow = async () => ({
+      web: cpuOf(web),
+      workers: cpuOf(workerPids),
+      pg: cpuOf(postgresPids()),
+      load: process.cpuUsage(),
+      commits: await commits(),
+    });
+    let before = await cpuNow();
+    const report = async (name: string, result: LoadResult) => {
+      const now = await cpuNow();
+      const load = (now.load.user + now.load.system - before.load.user - before.load.system) / 1e6;
+      const cpu = `CPU s: web ${(now.web - before.web).toFixed(1)}, workers ${(now.workers - before.workers).toFixed(1)}, PostgreSQL ${(now.pg - before.pg).toFixed(1)}, load ${load.toFixed(1)}; transactions per request ${((now.commits - before.commits) / Math.max(1, result.samples.length)).toFixed(2)}`;
+      const failed = result.non2xx + result.errors + result.timeouts;
+      console.log(
+        `  ${name.padEnd(22)} p50 ${ms(result.p50)} · p99 ${ms(result.p99)} ms · ${Math.round(result.rps)} 2xx/s${failed ? ` · ${failed} failed` : ""} · ${cpu}`,
+      );
+      console.log(`  ${"".padEnd(22)} p99 by second: ${p99BySecond(result).map(ms).join(", ")}`);
+      before = now;
+    };
+    const paced = (source: RequestSource, path: string, rate: number, durationS: number) =>
+      runPaced({ url: server.url, path, next: () => source.next(), rate, durationS, maxInFlight: 512, timeoutS: 5 });
+
+    console.log(`run ${run} (${flags.floor ? "floor, " : ""}${kind})`);
+    const orders = orderSource({ shop: SHOP, secret: local.apiSecret, firstId: BigInt(run) * 10_000_000n });
+    await report("webhooks warm 200/s", await paced(orders, "/webhooks/orders/paid", 200, 2));
+    await report("webhooks cold 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, 3));
+    await report("webhooks 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, 12));
+    // As the bench does before the proxy phase: the workers deliver what the webhooks left (read once a second).
+    const ledger = openDb(database.url);
+    while ((await ledger.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) > 0)
+      await new Promise((r) => setTimeout(r, 1_000));
+    await ledger.$disconnect();
+    before = await cpuNow();
+    const beacons = beaconSource({ shop: SHOP, secret: local.apiSecret, first: run * 10_000_000 });
+    await report("proxy warm 200/s", await paced(beacons, "/proxy/events", 200, 1));
+    await report("proxy 1,000/s", await paced(beacons, "/proxy/events", 1_000, 8));
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   }
-  const web = [server.child.pid!, ...descendants(server.child.pid!)];
-  const workerPids = workers.flatMap((w) => [w.child.pid!, ...descendants(w.child.pid!)]);
-  // Transactions the database committed (each statement outside a transaction is one): round trips, roughly.
-  const admin = kind === "postgresql" ? new pg.Client({ connectionString: DEFAULT_POSTGRES_ADMIN_URL }) : null;
-  await admin?.connect();
-  const dbName = kind === "postgresql" ? new URL(database.url).pathname.slice(1) : "";
-  const commits = async () =>
-    admin
-      ? Number((await admin.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1", [dbName])).rows[0].n)
-      : 0;
-  const cpuNow = async () => ({
-    web: cpuOf(web),
-    workers: cpuOf(workerPids),
-    pg: cpuOf(postgresPids()),
-    load: process.cpuUsage(),
-    commits: await commits(),
-  });
-  let before = await cpuNow();
-  const report = async (name: string, result: LoadResult) => {
-    const now = await cpuNow();
-    const load = (now.load.user + now.load.system - before.load.user - before.load.system) / 1e6;
-    const cpu = `CPU s: web ${(now.web - before.web).toFixed(1)}, workers ${(now.workers - before.workers).toFixed(1)}, PostgreSQL ${(now.pg - before.pg).toFixed(1)}, load ${load.toFixed(1)}; transactions per request ${((now.commits - before.commits) / Math.max(1, result.samples.length)).toFixed(2)}`;
-    const failed = result.non2xx + result.errors + result.timeouts;
-    console.log(
-      `  ${name.padEnd(22)} p50 ${ms(result.p50)} · p99 ${ms(result.p99)} ms · ${Math.round(result.rps)} 2xx/s${failed ? ` · ${failed} failed` : ""} · ${cpu}`,
-    );
-    console.log(`  ${"".padEnd(22)} p99 by second: ${p99BySecond(result).map(ms).join(", ")}`);
-    before = now;
-  };
-  const paced = (source: RequestSource, path: string, rate: number, durationS: number) =>
-    runPaced({ url: server.url, path, next: () => source.next(), rate, durationS, maxInFlight: 512, timeoutS: 5 });
-
-  console.log(`run ${run} (${flags.floor ? "floor, " : ""}${kind})`);
-  const orders = orderSource({ shop: SHOP, secret: local.apiSecret, firstId: BigInt(run) * 10_000_000n });
-  await report("webhooks warm 200/s", await paced(orders, "/webhooks/orders/paid", 200, 2));
-  await report("webhooks cold 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, 3));
-  await report("webhooks 1,000/s", await paced(orders, "/webhooks/orders/paid", 1_000, 12));
-  // As the bench does before the proxy phase: the workers deliver what the webhooks left (read once a second).
-  const ledger = openDb(database.url);
-  while ((await ledger.delivery.count({ where: { status: { in: ["pending", "sending"] } } })) > 0)
-    await new Promise((r) => setTimeout(r, 1_000));
-  await ledger.$disconnect();
-  before = await cpuNow();
-  const beacons = beaconSource({ shop: SHOP, secret: local.apiSecret, first: run * 10_000_000 });
-  await report("proxy warm 200/s", await paced(beacons, "/proxy/events", 200, 1));
-  await report("proxy 1,000/s", await paced(beacons, "/proxy/events", 1_000, 8));
-  await Promise.all([server, ...workers].map((p) => p.stop("SIGTERM")));
-  await admin?.end();
-  await database.cleanup();
+} finally {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await meta.process.stop();
 }
-await meta.process.stop();

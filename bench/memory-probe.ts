@@ -8,7 +8,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { openDb } from "~/db.server";
-import { connectShop } from "~/services/shop-connection.server";
 import { startApp, vmHwmBytes } from "../scripts/lib/app-process";
 import { readProcStat } from "../scripts/lib/proc-stat";
 import { localAppEnv } from "../scripts/lib/local-app-env";
@@ -17,6 +16,7 @@ import { runLoad, runPaced, type LoadResult, type RequestSource } from "./load";
 import { beaconSource, orderSource } from "./orders";
 import { startStandInMeta } from "./stand-in-meta";
 import { envFlags } from "./env-flags";
+import { connectBenchShop } from "./bench-shop";
 
 const { values: flags } = parseArgs({
   options: {
@@ -71,9 +71,7 @@ function smapsSummary(of: number): string {
 const meta = await startStandInMeta({ latencyMs: [150, 400], pixelId: PIXEL, token: TOKEN });
 const database = await createScratchDatabase("sqlite", { prefix: "capi-memprobe" });
 const db = openDb(database.url);
-const connected = await connectShop(db, local.encryptionKey, { shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
-if (!connected.ok) throw new Error(connected.error.join("; "));
-await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "", isOnline: false, accessToken: "shpat_bench" } });
+await connectBenchShop(db, { encryptionKey: local.encryptionKey, shop: SHOP, pixelId: PIXEL, accessToken: TOKEN });
 await db.$disconnect();
 
 const env: Record<string, string> = { ...local.env, DATABASE_URL: database.url, META_GRAPH_API_URL: meta.graphUrl, ...extraEnv };
