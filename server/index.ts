@@ -102,11 +102,16 @@ const ingest = new IngestFirst({ maxDeferMs: config.DELIVERY_DEFER_MS });
 const worker = requests ? createWorkerFromEnv(db, config, logger, { deferWhile: () => ingest.shouldDefer(requests.perSecond()) }) : null;
 
 // Before listening: the hot paths' pure parts, here and on the row threads (which warm themselves as they start).
+// A warm-up that throws (a bug the first real request would meet too) is logged; the server still serves.
 if (config.WARM_UP_ITERATIONS > 0) {
   const started = performance.now();
   const threadsWarm = orderRows.startAll();
-  warmProxyEvents(config.WARM_UP_ITERATIONS);
-  if (rowThreads === 0) warmOrderRows(config.WARM_UP_ITERATIONS);
+  try {
+    warmProxyEvents(config.WARM_UP_ITERATIONS);
+    if (rowThreads === 0) warmOrderRows(config.WARM_UP_ITERATIONS);
+  } catch (error) {
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, "warm-up failed; serving without it");
+  }
   await threadsWarm;
   logger.info({ iterations: config.WARM_UP_ITERATIONS, ms: Math.round(performance.now() - started) }, "hot paths warmed up");
 }

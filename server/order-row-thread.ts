@@ -11,7 +11,11 @@ if (!port) throw new Error("server/order-row-thread.ts runs as a worker thread o
 // meanwhile wait in the port's queue.
 const { warmUpIterations } = (workerData ?? { warmUpIterations: 0 }) as OrderRowThreadData;
 if (warmUpIterations > 0) {
-  warmOrderRows(warmUpIterations);
+  try {
+    warmOrderRows(warmUpIterations);
+  } catch {
+    // A bug the first real row would meet too, answered there as any other; the thread still serves.
+  }
   port.postMessage({ warmed: true });
 }
 port.on("message", ({ id, rawBody, input, settings }: OrderRowRequest) => {
