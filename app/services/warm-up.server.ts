@@ -5,11 +5,10 @@
 // fresh process (a deploy, a restart, a new instance behind the balancer) answered its first seconds at
 // full rate several times slower than later ones: the bench's cold-start rows, and the first second of its
 // app proxy phase. No I/O and no shared state: nothing is read, written, counted or rate-limited here.
-import { createHmac } from "node:crypto";
 import { catalogIdSetting } from "~/lib/capi/catalog-ids";
 import { mapStorefrontEvent, parseEnvelope } from "~/lib/capi/map-storefront-event";
 import { META_EVENTS } from "~/lib/settings-values";
-import { verifyAppProxyRequest } from "~/services/app-proxy-auth.server";
+import { appProxySignature, verifyAppProxyRequest } from "~/services/app-proxy-auth.server";
 import { orderPaidRowFromBody, type IngestSettings } from "~/services/order-paid-row.server";
 // The recorded orders/paid body the dev tools and tests send, bundled into the server's entry by esbuild.
 // JSON's numbers round its 18-digit IDs, but they stay 18-digit integers, so the lossless parse quotes
@@ -59,11 +58,7 @@ export function warmProxyEvents(iterations: number): number {
     const now = new Date();
     const time = Math.floor(now.getTime() / 1000);
     const query = new URLSearchParams({ shop: SHOP, logged_in_customer_id: "", path_prefix: "/apps/meta-capi", timestamp: String(time) });
-    const message = [...query.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, value]) => `${key}=${value}`)
-      .join("");
-    query.set("signature", createHmac("sha256", secret).update(message).digest("hex"));
+    query.set("signature", appProxySignature(query, secret));
     if (!verifyAppProxyRequest(new URL(`http://warm-up.invalid/proxy/events?${query}`), secret, now).ok) continue;
     const envelope = parseEnvelope(JSON.stringify({ events: samplePage(i, time) }));
     if (!envelope.ok) continue;
@@ -77,6 +72,7 @@ export function warmProxyEvents(iterations: number): number {
         userAgent: "Mozilla/5.0 (warm-up)",
         loggedInCustomerId: null,
       });
+      // Serialised as the row's payload is.
       if (event.ok && JSON.stringify(event.event).length > 0) mapped++;
     }
   }
